@@ -1,0 +1,309 @@
+internal import Crypto
+
+/// A stream's head: its version and the log position of its last event.
+public struct StreamHead: Hashable, Sendable {
+    /// The stream's version (number of events).
+    public var version: StreamVersion
+    /// The position of its last event.
+    public var lastPosition: LogPosition
+    /// Creates a head.
+    public init(version: StreamVersion, lastPosition: LogPosition) {
+        self.version = version
+        self.lastPosition = lastPosition
+    }
+}
+
+/// The end of the hash chain: the last position written and its record's hash.
+public struct ChainHead: Hashable, Sendable {
+    /// The last position in the log (``LogPosition/beforeFirst`` when empty).
+    public var position: LogPosition
+    /// That record's hash (``EventHash/genesis`` when empty).
+    public var hash: EventHash
+    /// Creates a chain head.
+    public init(position: LogPosition, hash: EventHash) {
+        self.position = position
+        self.hash = hash
+    }
+    /// The head of an empty log.
+    public static let empty = ChainHead(position: .beforeFirst, hash: .genesis)
+}
+
+/// The storage operations one write transaction offers to ``LogAppender``. A store implements it
+/// over its transaction; reads must see the writes made earlier in the same transaction.
+///
+/// Not `Sendable`: a value of it lives only inside one synchronous write transaction.
+public protocol LogWriteTransaction {
+    /// The stream's head, or `nil` when the stream does not exist.
+    func head(of stream: StreamID) throws -> StreamHead?
+    /// The stored entry for an idempotency key, or `nil`.
+    func idempotencyEntry(for key: String) throws -> IdempotencyEntry?
+    /// The end of the hash chain.
+    func chainHead() throws -> ChainHead
+    /// Stores a record at a position that is one past the current last position.
+    func putRecord(_ record: [UInt8], at position: LogPosition) throws
+    /// Stores the index entry `(stream, version) → position`.
+    func putStreamIndex(_ stream: StreamID, version: StreamVersion, position: LogPosition) throws
+    /// Stores a stream's head.
+    func putHead(_ head: StreamHead, of stream: StreamID) throws
+    /// Stores an idempotency entry.
+    func putIdempotencyEntry(_ entry: IdempotencyEntry, for key: String) throws
+    /// Stores the end of the hash chain.
+    func putChainHead(_ head: ChainHead) throws
+}
+
+/// What the store remembers of an append made with an idempotency key: a fingerprint of the
+/// request (to detect a key reused for another request) and the result returned.
+public struct IdempotencyEntry: Hashable, Sendable {
+    /// SHA-256 over the request's streams, event types, schema versions, times and payloads.
+    public var fingerprint: EventHash
+    /// The first result.
+    public var result: AppendResult
+
+    /// Creates an entry.
+    public init(fingerprint: EventHash, result: AppendResult) {
+        self.fingerprint = fingerprint
+        self.result = result
+    }
+
+    /// The entry's stored bytes (see `Specs/format.md`).
+    public var encoded: [UInt8] {
+        var out = [UInt8]()
+        RecordCodec.appendHash(fingerprint, to: &out)
+        RecordCodec.appendLE(result.firstPosition.value, to: &out)
+        RecordCodec.appendLE(result.lastPosition.value, to: &out)
+        RecordCodec.appendLE(UInt16(result.streams.count), to: &out)
+        for s in result.streams {
+            RecordCodec.appendString(s.stream.rawValue, to: &out)
+            RecordCodec.appendLE(s.firstVersion.value, to: &out)
+            RecordCodec.appendLE(s.lastVersion.value, to: &out)
+        }
+        return out
+    }
+
+    /// Decodes stored bytes.
+    public init(decoding raw: UnsafeRawBufferPointer) throws(DocketError) {
+        var r = ByteReader(bytes: raw, position: nil)
+        let fingerprint = try r.readHash()
+        let first = LogPosition(try r.readCheckedLE())
+        let last = LogPosition(try r.readCheckedLE())
+        let count = Int(try r.readCheckedLE() as UInt16)
+        var streams: [AppendResult.StreamRange] = []
+        for _ in 0..<count {
+            let text = try r.readString()
+            let firstV = StreamVersion(try r.readCheckedLE())
+            let lastV = StreamVersion(try r.readCheckedLE())
+            let id: StreamID
+            do { id = try StreamID(text) } catch { throw DocketError(.corruptRecord, "idempotency entry names an invalid stream: \(error.message)") }
+            streams.append(.init(stream: id, firstVersion: firstV, lastVersion: lastV))
+        }
+        guard r.offset == raw.count else { throw DocketError(.corruptRecord, "idempotency entry has trailing bytes") }
+        self.init(fingerprint: fingerprint, result: AppendResult(firstPosition: first, lastPosition: last, streams: streams, isReplay: false))
+    }
+
+    /// The fingerprint of a request: what a retry of the same command reproduces exactly.
+    public static func fingerprint(of request: AppendRequest) -> EventHash {
+        var sha = SHA256()
+        var buf = [UInt8]()
+        RecordCodec.appendString(request.metadata.actor, to: &buf)
+        for s in request.streams {
+            RecordCodec.appendString(s.stream.rawValue, to: &buf)
+            RecordCodec.appendLE(UInt32(s.events.count), to: &buf)
+            for e in s.events {
+                RecordCodec.appendString(e.type, to: &buf)
+                RecordCodec.appendLE(e.schemaVersion, to: &buf)
+                RecordCodec.appendLE(e.occurredAt.millisecondsSinceEpoch, to: &buf)
+                RecordCodec.appendLE(UInt32(e.payload.count), to: &buf)
+                sha.update(data: buf)
+                buf.removeAll(keepingCapacity: true)
+                sha.update(data: e.payload)
+            }
+        }
+        sha.update(data: buf)
+        return EventHash(sha.finalize())
+    }
+
+    /// Rebuilds the entries of a log from its records (used by NDJSON import): the records of one
+    /// append are contiguous and share its command id.
+    public static func rebuild(from events: [RecordedEvent]) -> IdempotencyEntry? {
+        guard let first = events.first, let last = events.last else { return nil }
+        var streams: [AppendResult.StreamRange] = []
+        var requestStreams: [StreamAppend] = []
+        for e in events {
+            let newEvent = NewEvent(type: e.type, schemaVersion: e.schemaVersion, payload: e.payload, occurredAt: e.occurredAt)
+            if let i = streams.lastIndex(where: { $0.stream == e.stream }) {
+                streams[i].lastVersion = e.version
+                requestStreams[i].events.append(newEvent)
+            } else {
+                streams.append(.init(stream: e.stream, firstVersion: e.version, lastVersion: e.version))
+                requestStreams.append(StreamAppend(stream: e.stream, expected: .any, events: [newEvent]))
+            }
+        }
+        let request = AppendRequest(streams: requestStreams, metadata: first.metadata, idempotencyKey: first.commandID)
+        return IdempotencyEntry(
+            fingerprint: fingerprint(of: request),
+            result: AppendResult(firstPosition: first.position, lastPosition: last.position, streams: streams, isReplay: false))
+    }
+}
+
+/// The append logic shared by every store: idempotency, expected versions, positions, the stream
+/// index and the hash chain, applied to one write transaction for a batch of requests.
+///
+/// Each request is validated completely before any of its writes, so a refused request writes
+/// nothing; a failure of the transaction itself (thrown) fails the whole batch, and the store
+/// aborts the transaction.
+public enum LogAppender {
+    /// Checks a request's shape: at least one event, each stream named once, strings and payloads
+    /// within bounds.
+    public static func validate(_ request: AppendRequest) throws(DocketError) {
+        guard !request.streams.isEmpty else { throw DocketError(.invalidArgument, "an append must name at least one stream") }
+        try RecordCodec.validate(text: request.metadata.actor, "actor")
+        if let c = request.metadata.correlationID { try RecordCodec.validate(text: c, "correlation id") }
+        if let c = request.metadata.causationID { try RecordCodec.validate(text: c, "causation id") }
+        if let k = request.idempotencyKey {
+            try RecordCodec.validate(text: k, "idempotency key")
+            guard !k.isEmpty else { throw DocketError(.invalidArgument, "an idempotency key must not be empty") }
+        }
+        var seen = Set<StreamID>()
+        for s in request.streams {
+            guard seen.insert(s.stream).inserted else {
+                throw DocketError(.invalidArgument, "stream \(s.stream) is named twice in one append; give all its events in one entry")
+            }
+            guard !s.events.isEmpty else { throw DocketError(.invalidArgument, "the append to stream \(s.stream) has no events") }
+            for e in s.events {
+                guard !e.type.isEmpty else { throw DocketError(.invalidArgument, "an event of stream \(s.stream) has an empty type name") }
+                try RecordCodec.validate(text: e.type, "event type name")
+                guard e.payload.count <= RecordCodec.maximumPayloadSize else {
+                    throw DocketError(.invalidArgument, "an event payload of \(e.payload.count) bytes exceeds the limit of \(RecordCodec.maximumPayloadSize)")
+                }
+            }
+        }
+    }
+
+    /// Appends a batch of requests within one write transaction and returns each request's outcome.
+    ///
+    /// - Returns: for each request, its result, or the error that refused it (``VersionConflict``,
+    ///   or ``DocketError`` with ``DocketError/Code/invalidArgument`` or
+    ///   ``DocketError/Code/idempotencyKeyReused``). A refused request wrote nothing.
+    /// - Throws: a storage failure; the caller must abort the transaction and fail or retry the batch.
+    public static func append<T: LogWriteTransaction>(
+        _ requests: [AppendRequest], recordedAt: Timestamp, in txn: T, buffer: inout [UInt8]
+    ) throws -> [Result<AppendResult, any Error>] {
+        var chain = try txn.chainHead()
+        let startChain = chain
+        var outcomes: [Result<AppendResult, any Error>] = []
+        outcomes.reserveCapacity(requests.count)
+        for request in requests {
+            do {
+                try validate(request)
+            } catch {
+                outcomes.append(.failure(error))
+                continue
+            }
+            let fingerprint: EventHash? = request.idempotencyKey.map { _ in IdempotencyEntry.fingerprint(of: request) }
+            if let key = request.idempotencyKey, let existing = try txn.idempotencyEntry(for: key) {
+                if existing.fingerprint == fingerprint {
+                    var replay = existing.result
+                    replay.isReplay = true
+                    outcomes.append(.success(replay))
+                } else {
+                    outcomes.append(.failure(DocketError(
+                        .idempotencyKeyReused,
+                        "idempotency key \(key.debugDescription) was already used for a different append (first appended at positions \(existing.result.firstPosition)...\(existing.result.lastPosition))")))
+                }
+                continue
+            }
+            var heads: [StreamHead?] = []
+            heads.reserveCapacity(request.streams.count)
+            var conflict: VersionConflict?
+            for s in request.streams {
+                let head = try txn.head(of: s.stream)
+                let actual = head?.version ?? .none
+                if !s.expected.isSatisfied(by: actual) {
+                    conflict = VersionConflict(stream: s.stream, expected: s.expected, actual: actual)
+                    break
+                }
+                heads.append(head)
+            }
+            if let conflict {
+                outcomes.append(.failure(conflict))
+                continue
+            }
+            // Validated: write everything.
+            let firstPosition = chain.position.next
+            var ranges: [AppendResult.StreamRange] = []
+            ranges.reserveCapacity(request.streams.count)
+            for (s, head) in zip(request.streams, heads) {
+                var version = head?.version ?? .none
+                let firstVersion = version.next
+                for e in s.events {
+                    version = version.next
+                    let position = chain.position.next
+                    let fields = RecordedEventFields(
+                        position: position, stream: s.stream, version: version, type: e.type,
+                        schemaVersion: e.schemaVersion, payload: e.payload, occurredAt: e.occurredAt,
+                        recordedAt: recordedAt, metadata: request.metadata, commandID: request.idempotencyKey,
+                        previousHash: chain.hash)
+                    let hash = RecordCodec.encode(fields, into: &buffer)
+                    try txn.putRecord(buffer, at: position)
+                    try txn.putStreamIndex(s.stream, version: version, position: position)
+                    chain = ChainHead(position: position, hash: hash)
+                }
+                try txn.putHead(StreamHead(version: version, lastPosition: chain.position), of: s.stream)
+                ranges.append(.init(stream: s.stream, firstVersion: firstVersion, lastVersion: version))
+            }
+            let result = AppendResult(firstPosition: firstPosition, lastPosition: chain.position, streams: ranges, isReplay: false)
+            if let key = request.idempotencyKey, let fingerprint {
+                try txn.putIdempotencyEntry(IdempotencyEntry(fingerprint: fingerprint, result: result), for: key)
+            }
+            outcomes.append(.success(result))
+        }
+        if chain != startChain { try txn.putChainHead(chain) }
+        return outcomes
+    }
+}
+
+extension LogAppender {
+    /// Writes records verbatim (for import), after checking that each continues the chain, carries a
+    /// hash that matches its bytes, and continues its stream's versions. Throws before writing
+    /// anything when a record fails these checks; the caller aborts the transaction on any throw.
+    /// Idempotency entries are rebuilt from runs of records sharing a command id.
+    public static func importRecords<T: LogWriteTransaction>(_ records: [RecordedEvent], in txn: T, buffer: inout [UInt8]) throws {
+        var chain = try txn.chainHead()
+        var heads: [StreamID: StreamHead] = [:]
+        var encoded: [[UInt8]] = []
+        encoded.reserveCapacity(records.count)
+        for (i, e) in records.enumerated() {
+            func reject(_ why: String) -> DocketError {
+                DocketError(.importRejected, "record \(i + 1) of the batch (position \(e.position)): \(why)")
+            }
+            guard e.position == chain.position.next else { throw reject("expected position \(chain.position.next); positions must have no gap") }
+            guard e.previousHash == chain.hash else { throw reject("previous hash \(e.previousHash.hex) does not match the chain head \(chain.hash.hex)") }
+            let hash = RecordCodec.encode(RecordedEventFields(e), into: &buffer)
+            guard hash == e.hash else { throw reject("hash \(e.hash.hex) does not match the record's fields (\(hash.hex))") }
+            let current: StreamHead?
+            if let h = heads[e.stream] { current = h } else { current = try txn.head(of: e.stream) }
+            let version = current?.version ?? .none
+            guard e.version == version.next else { throw reject("stream \(e.stream) is at version \(version); the record has version \(e.version)") }
+            heads[e.stream] = StreamHead(version: e.version, lastPosition: e.position)
+            chain = ChainHead(position: e.position, hash: hash)
+            encoded.append(buffer)
+        }
+        for (e, bytes) in zip(records, encoded) {
+            try txn.putRecord(bytes, at: e.position)
+            try txn.putStreamIndex(e.stream, version: e.version, position: e.position)
+        }
+        for (id, head) in heads { try txn.putHead(head, of: id) }
+        var start = 0
+        while start < records.count {
+            var end = start + 1
+            if let key = records[start].commandID {
+                while end < records.count, records[end].commandID == key { end += 1 }
+                if let entry = IdempotencyEntry.rebuild(from: Array(records[start..<end])) {
+                    try txn.putIdempotencyEntry(entry, for: key)
+                }
+            }
+            start = end
+        }
+        if !records.isEmpty { try txn.putChainHead(chain) }
+    }
+}

@@ -1,0 +1,271 @@
+internal import Crypto
+
+/// The binary record format of the event log, version 1. `Specs/format.md` documents the byte
+/// layout; golden files in the tests pin it.
+///
+/// A record is: magic `DKR`, format version, flags, schema version, position, stream version,
+/// occurred-at, recorded-at, six length-prefixed strings (stream, type, actor, correlation,
+/// causation, command id), the length-prefixed payload, the previous record's hash and the
+/// record's own hash, SHA-256 over every byte before it. Integers are little-endian.
+public enum RecordCodec {
+    /// The format version this build writes and reads.
+    public static let formatVersion: UInt8 = 1
+    static let magic: (UInt8, UInt8, UInt8) = (0x44, 0x4B, 0x52)  // "DKR"
+    static let fixedHeaderSize = 40
+    static let maximumStringLength = 200
+    /// The largest payload accepted, in bytes (16 MiB).
+    public static let maximumPayloadSize = 16 << 20
+
+    static let flagCorrelation: UInt8 = 1 << 0
+    static let flagCausation: UInt8 = 1 << 1
+    static let flagCommandID: UInt8 = 1 << 2
+
+    /// Encodes a record into `buffer` (replacing its contents) and returns the record's hash, which
+    /// is also the buffer's last 32 bytes.
+    @discardableResult
+    public static func encode(_ event: RecordedEventFields, into buffer: inout [UInt8]) -> EventHash {
+        buffer.removeAll(keepingCapacity: true)
+        buffer.append(magic.0); buffer.append(magic.1); buffer.append(magic.2)
+        buffer.append(formatVersion)
+        var flags: UInt8 = 0
+        if event.metadata.correlationID != nil { flags |= flagCorrelation }
+        if event.metadata.causationID != nil { flags |= flagCausation }
+        if event.commandID != nil { flags |= flagCommandID }
+        buffer.append(flags)
+        buffer.append(0)
+        appendLE(event.schemaVersion, to: &buffer)
+        appendLE(event.position.value, to: &buffer)
+        appendLE(event.version.value, to: &buffer)
+        appendLE(event.occurredAt.millisecondsSinceEpoch, to: &buffer)
+        appendLE(event.recordedAt.millisecondsSinceEpoch, to: &buffer)
+        appendString(event.stream.rawValue, to: &buffer)
+        appendString(event.type, to: &buffer)
+        appendString(event.metadata.actor, to: &buffer)
+        appendString(event.metadata.correlationID ?? "", to: &buffer)
+        appendString(event.metadata.causationID ?? "", to: &buffer)
+        appendString(event.commandID ?? "", to: &buffer)
+        appendLE(UInt32(event.payload.count), to: &buffer)
+        buffer.append(contentsOf: event.payload)
+        appendHash(event.previousHash, to: &buffer)
+        let hash = digest(of: buffer)
+        appendHash(hash, to: &buffer)
+        return hash
+    }
+
+    /// Decodes a record. `expectedPosition`, when given, must match the position inside the record.
+    /// - Throws: ``DocketError`` with code ``DocketError/Code/corruptRecord`` or
+    ///   ``DocketError/Code/unsupportedFormat``, naming the position.
+    public static func decode(_ bytes: UnsafeRawBufferPointer, expectedPosition: LogPosition? = nil) throws(DocketError) -> RecordedEvent {
+        var reader = ByteReader(bytes: bytes, position: expectedPosition)
+        guard bytes.count >= fixedHeaderSize + 2 * 6 + 4 + 64 else {
+            throw reader.corrupt("record is \(bytes.count) bytes, shorter than any valid record")
+        }
+        guard bytes[0] == magic.0, bytes[1] == magic.1, bytes[2] == magic.2 else {
+            throw reader.corrupt("record does not start with the magic bytes DKR")
+        }
+        guard bytes[3] == formatVersion else {
+            throw DocketError(.unsupportedFormat, "record\(reader.at) has format version \(bytes[3]); this build reads version \(formatVersion)")
+        }
+        let flags = bytes[4]
+        reader.offset = 6
+        let schemaVersion: UInt16 = reader.readLE()
+        let position = LogPosition(reader.readLE())
+        if let expectedPosition, expectedPosition != position {
+            throw reader.corrupt("record holds position \(position) but is stored at \(expectedPosition)")
+        }
+        reader.position = position
+        let version = StreamVersion(reader.readLE())
+        let occurredAt = Timestamp(millisecondsSinceEpoch: reader.readLE())
+        let recordedAt = Timestamp(millisecondsSinceEpoch: reader.readLE())
+        let streamText = try reader.readString()
+        let type = try reader.readString()
+        let actor = try reader.readString()
+        let correlation = try reader.readString()
+        let causation = try reader.readString()
+        let commandID = try reader.readString()
+        let payloadCount = Int(try reader.readCheckedLE() as UInt32)
+        let payload = try reader.readBytes(payloadCount)
+        let previous = try reader.readHash()
+        let hash = try reader.readHash()
+        guard reader.offset == bytes.count else {
+            throw reader.corrupt("record has \(bytes.count - reader.offset) trailing bytes")
+        }
+        let stream: StreamID
+        do { stream = try StreamID(streamText) } catch { throw reader.corrupt("invalid stream id: \(error.message)") }
+        return RecordedEvent(
+            position: position, stream: stream, version: version, type: type, schemaVersion: schemaVersion,
+            payload: payload, occurredAt: occurredAt, recordedAt: recordedAt,
+            metadata: CommandMetadata(
+                actor: actor,
+                correlationID: flags & flagCorrelation != 0 ? correlation : nil,
+                causationID: flags & flagCausation != 0 ? causation : nil),
+            commandID: flags & flagCommandID != 0 ? commandID : nil,
+            previousHash: previous, hash: hash)
+    }
+
+    /// Decodes a record held in an array.
+    public static func decode(_ bytes: [UInt8], expectedPosition: LogPosition? = nil) throws(DocketError) -> RecordedEvent {
+        let result: Result<RecordedEvent, DocketError> = bytes.withUnsafeBytes { raw in
+            do throws(DocketError) { return .success(try decode(raw, expectedPosition: expectedPosition)) } catch { return .failure(error) }
+        }
+        return try result.get()
+    }
+
+    /// SHA-256 over the record's bytes before its stored hash: what the stored hash must equal.
+    public static func computedHash(of record: UnsafeRawBufferPointer) -> EventHash? {
+        guard record.count > 32 else { return nil }
+        return digest(UnsafeRawBufferPointer(rebasing: record[..<(record.count - 32)]))
+    }
+
+    static func digest(of buffer: [UInt8]) -> EventHash {
+        buffer.withUnsafeBytes { digest($0) }
+    }
+
+    static func digest(_ raw: UnsafeRawBufferPointer) -> EventHash {
+        EventHash(SHA256.hash(data: raw))
+    }
+
+    @inline(__always)
+    static func appendLE<T: FixedWidthInteger>(_ value: T, to buffer: inout [UInt8]) {
+        withUnsafeBytes(of: value.littleEndian) { buffer.append(contentsOf: $0) }
+    }
+
+    static func appendString(_ text: String, to buffer: inout [UInt8]) {
+        var text = text
+        text.withUTF8 { utf8 in
+            appendLE(UInt16(utf8.count), to: &buffer)
+            buffer.append(contentsOf: utf8)
+        }
+    }
+
+    static func appendHash(_ hash: EventHash, to buffer: inout [UInt8]) {
+        for w in [hash.w0, hash.w1, hash.w2, hash.w3] {
+            withUnsafeBytes(of: w.bigEndian) { buffer.append(contentsOf: $0) }
+        }
+    }
+
+    /// Checks the lengths of a record's strings before it is appended.
+    static func validate(text: String, _ what: String) throws(DocketError) {
+        let count = text.utf8.count
+        guard count <= maximumStringLength else {
+            throw DocketError(.invalidArgument, "\(what) is \(count) UTF-8 bytes; at most \(maximumStringLength) are allowed")
+        }
+    }
+}
+
+/// The fields a record is encoded from. Identical to ``RecordedEvent`` minus its own hash.
+public struct RecordedEventFields: Sendable {
+    /// Position in the log.
+    public var position: LogPosition
+    /// The stream.
+    public var stream: StreamID
+    /// Version within the stream.
+    public var version: StreamVersion
+    /// Event type name.
+    public var type: String
+    /// Payload schema version.
+    public var schemaVersion: UInt16
+    /// Payload bytes.
+    public var payload: [UInt8]
+    /// Valid time.
+    public var occurredAt: Timestamp
+    /// Transaction time.
+    public var recordedAt: Timestamp
+    /// Actor, correlation, causation.
+    public var metadata: CommandMetadata
+    /// The append's idempotency key.
+    public var commandID: String?
+    /// The previous record's hash.
+    public var previousHash: EventHash
+
+    /// Creates the fields of a record.
+    public init(
+        position: LogPosition, stream: StreamID, version: StreamVersion, type: String, schemaVersion: UInt16,
+        payload: [UInt8], occurredAt: Timestamp, recordedAt: Timestamp, metadata: CommandMetadata,
+        commandID: String?, previousHash: EventHash
+    ) {
+        self.position = position
+        self.stream = stream
+        self.version = version
+        self.type = type
+        self.schemaVersion = schemaVersion
+        self.payload = payload
+        self.occurredAt = occurredAt
+        self.recordedAt = recordedAt
+        self.metadata = metadata
+        self.commandID = commandID
+        self.previousHash = previousHash
+    }
+
+    /// The fields of a recorded event.
+    public init(_ e: RecordedEvent) {
+        self.init(
+            position: e.position, stream: e.stream, version: e.version, type: e.type, schemaVersion: e.schemaVersion,
+            payload: e.payload, occurredAt: e.occurredAt, recordedAt: e.recordedAt, metadata: e.metadata,
+            commandID: e.commandID, previousHash: e.previousHash)
+    }
+}
+
+extension EventHash {
+    init(_ digest: SHA256.Digest) {
+        var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        digest.withUnsafeBytes { raw in
+            words.0 = UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self))
+            words.1 = UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+            words.2 = UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self))
+            words.3 = UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
+        }
+        self.init(w0: words.0, w1: words.1, w2: words.2, w3: words.3)
+    }
+}
+
+/// Bounds-checked reading of a record.
+struct ByteReader {
+    let bytes: UnsafeRawBufferPointer
+    var position: LogPosition?
+    var offset = 0
+
+    var at: String { position.map { " at position \($0)" } ?? "" }
+
+    func corrupt(_ why: String) -> DocketError {
+        DocketError(.corruptRecord, "record\(at) is corrupt: \(why)")
+    }
+
+    /// Reads an integer the caller has already bounds-checked (the fixed header).
+    mutating func readLE<T: FixedWidthInteger>() -> T {
+        let v = T(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: T.self))
+        offset += MemoryLayout<T>.size
+        return v
+    }
+
+    mutating func readCheckedLE<T: FixedWidthInteger>() throws(DocketError) -> T {
+        guard offset + MemoryLayout<T>.size <= bytes.count else { throw corrupt("truncated at byte \(offset)") }
+        return readLE()
+    }
+
+    mutating func readString() throws(DocketError) -> String {
+        let count = Int(try readCheckedLE() as UInt16)
+        guard offset + count <= bytes.count else { throw corrupt("string of \(count) bytes runs past the end at byte \(offset)") }
+        let s = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + count)]), as: UTF8.self)
+        offset += count
+        return s
+    }
+
+    mutating func readBytes(_ count: Int) throws(DocketError) -> [UInt8] {
+        guard offset + count <= bytes.count else { throw corrupt("payload of \(count) bytes runs past the end at byte \(offset)") }
+        let out = [UInt8](UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + count)]))
+        offset += count
+        return out
+    }
+
+    mutating func readHash() throws(DocketError) -> EventHash {
+        guard offset + 32 <= bytes.count else { throw corrupt("hash truncated at byte \(offset)") }
+        let h = EventHash(
+            w0: UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)),
+            w1: UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: offset + 8, as: UInt64.self)),
+            w2: UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: offset + 16, as: UInt64.self)),
+            w3: UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: offset + 24, as: UInt64.self)))
+        offset += 32
+        return h
+    }
+}

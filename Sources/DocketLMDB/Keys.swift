@@ -1,0 +1,155 @@
+import DocketCore
+
+/// Key layouts of the named databases (`Specs/format.md`). All integers in keys are big-endian so
+/// that LMDB's byte order is the logical order.
+enum Keys {
+    static let metaFormat = Array("format".utf8)
+    static let metaChain = Array("chain".utf8)
+    static let metaCreated = Array("created".utf8)
+
+    /// `events` key: the position, 8 bytes big-endian.
+    @inline(__always)
+    static func withPosition<R>(_ p: LogPosition, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try withUnsafeBytes(of: p.value.bigEndian, body)
+    }
+
+    /// `streams` key: the stream id's UTF-8, a 0 byte, the version 8 bytes big-endian.
+    static func withStreamIndex<R>(_ s: StreamID, _ v: StreamVersion, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        var id = s.rawValue
+        return try id.withUTF8 { utf8 in
+            try withUnsafeTemporaryAllocation(byteCount: utf8.count + 9, alignment: 1) { buf in
+                buf.copyMemory(from: UnsafeRawBufferPointer(utf8))
+                buf[utf8.count] = 0
+                buf.storeBytes(of: v.value.bigEndian, toByteOffset: utf8.count + 1, as: UInt64.self)
+                return try body(UnsafeRawBufferPointer(buf))
+            }
+        }
+    }
+
+    /// `heads` and `idempotency` keys: the text's UTF-8.
+    static func withText<R>(_ text: String, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        var t = text
+        return try t.withUTF8 { try body(UnsafeRawBufferPointer($0)) }
+    }
+
+    static func readUInt64BE(_ raw: UnsafeRawBufferPointer, at offset: Int = 0) -> UInt64 {
+        UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+    }
+
+    static func encodeHead(_ h: StreamHead) -> (UInt64, UInt64) { (h.version.value.bigEndian, h.lastPosition.value.bigEndian) }
+
+    static func decodeHead(_ raw: UnsafeRawBufferPointer) throws(DocketError) -> StreamHead {
+        guard raw.count == 16 else { throw DocketError(.corruptRecord, "a stream head is \(raw.count) bytes, not 16") }
+        return StreamHead(version: StreamVersion(readUInt64BE(raw)), lastPosition: LogPosition(readUInt64BE(raw, at: 8)))
+    }
+
+    static func decodeChain(_ raw: UnsafeRawBufferPointer) throws(DocketError) -> ChainHead {
+        guard raw.count == 40, let hash = EventHash(bytes: raw[8..<40]) else {
+            throw DocketError(.corruptRecord, "the stored chain head is \(raw.count) bytes, not 40")
+        }
+        return ChainHead(position: LogPosition(readUInt64BE(raw)), hash: hash)
+    }
+
+    static func encodeChain(_ c: ChainHead) -> [UInt8] {
+        var out = [UInt8]()
+        withUnsafeBytes(of: c.position.value.bigEndian) { out.append(contentsOf: $0) }
+        out += c.hash.bytes
+        return out
+    }
+}
+
+extension Transaction {
+    func chainHead() throws -> ChainHead {
+        guard let raw = try Keys.metaChain.withUnsafeBytes({ try get(dbs.meta, $0) }) else { return .empty }
+        return try Keys.decodeChain(raw)
+    }
+
+    func head(of stream: StreamID) throws -> StreamHead? {
+        guard let raw = try Keys.withText(stream.rawValue, { try get(dbs.heads, $0) }) else { return nil }
+        return try Keys.decodeHead(raw)
+    }
+
+    func record(at position: LogPosition) throws -> RecordedEvent? {
+        guard let raw = try Keys.withPosition(position, { try get(dbs.events, $0) }) else { return nil }
+        return try RecordCodec.decode(raw, expectedPosition: position)
+    }
+
+    func indexedPosition(of stream: StreamID, version: StreamVersion) throws -> LogPosition? {
+        guard let raw = try Keys.withStreamIndex(stream, version, { try get(dbs.streams, $0) }) else { return nil }
+        guard raw.count == 8 else { throw DocketError(.corruptRecord, "stream index entry \(stream)@\(version) is \(raw.count) bytes, not 8") }
+        return LogPosition(Keys.readUInt64BE(raw))
+    }
+}
+
+/// The appender's view of an LMDB write transaction.
+struct LMDBLogWriter: LogWriteTransaction {
+    let txn: Transaction
+
+    func head(of stream: StreamID) throws -> StreamHead? { try txn.head(of: stream) }
+
+    func idempotencyEntry(for key: String) throws -> IdempotencyEntry? {
+        guard let raw = try Keys.withText(key, { try txn.get(txn.dbs.idempotency, $0) }) else { return nil }
+        return try IdempotencyEntry(decoding: raw)
+    }
+
+    func chainHead() throws -> ChainHead { try txn.chainHead() }
+
+    func putRecord(_ record: [UInt8], at position: LogPosition) throws {
+        try Keys.withPosition(position) { key in
+            try record.withUnsafeBytes { try txn.put(txn.dbs.events, key, $0, append: true) }
+        }
+    }
+
+    func putStreamIndex(_ stream: StreamID, version: StreamVersion, position: LogPosition) throws {
+        try Keys.withStreamIndex(stream, version) { key in
+            try Keys.withPosition(position) { try txn.put(txn.dbs.streams, key, $0) }
+        }
+    }
+
+    func putHead(_ head: StreamHead, of stream: StreamID) throws {
+        let value = Keys.encodeHead(head)
+        try Keys.withText(stream.rawValue) { key in
+            try withUnsafeBytes(of: value) { try txn.put(txn.dbs.heads, key, $0) }
+        }
+    }
+
+    func putIdempotencyEntry(_ entry: IdempotencyEntry, for key: String) throws {
+        let bytes = entry.encoded
+        try Keys.withText(key) { k in try bytes.withUnsafeBytes { try txn.put(txn.dbs.idempotency, k, $0) } }
+    }
+
+    func putChainHead(_ head: ChainHead) throws {
+        let bytes = Keys.encodeChain(head)
+        try Keys.metaChain.withUnsafeBytes { k in try bytes.withUnsafeBytes { try txn.put(txn.dbs.meta, k, $0) } }
+    }
+}
+
+/// The verifier's view of an LMDB read transaction.
+struct LMDBLogReader: LogReadTransaction {
+    let txn: Transaction
+
+    func forEachRecord(_ body: (LogPosition, UnsafeRawBufferPointer) throws -> Bool) throws {
+        try txn.scan(txn.dbs.events, from: nil) { key, value in
+            guard key.count == 8 else {
+                throw DocketError(.corruptRecord, "an events key is \(key.count) bytes, not 8")
+            }
+            return try body(LogPosition(Keys.readUInt64BE(key)), value)
+        }
+    }
+
+    func indexedPosition(of stream: StreamID, version: StreamVersion) throws -> LogPosition? {
+        try txn.indexedPosition(of: stream, version: version)
+    }
+
+    func streamIndexCount() throws -> UInt64 { try txn.count(txn.dbs.streams) }
+
+    func forEachHead(_ body: (StreamID, StreamHead) throws -> Void) throws {
+        try txn.scan(txn.dbs.heads, from: nil) { key, value in
+            let id = try StreamID(String(decoding: key, as: UTF8.self))
+            try body(id, try Keys.decodeHead(value))
+            return true
+        }
+    }
+
+    func chainHead() throws -> ChainHead { try txn.chainHead() }
+}

@@ -1,0 +1,280 @@
+public import DocketCore
+public import Logging
+import Foundation
+
+/// The durable event store: an LMDB environment in a directory (`data.mdb`, `lock.mdb`).
+///
+/// - Appends go to one writer thread that commits every queued append in one transaction with one
+///   fsync (group commit); each caller returns once its events are durable.
+/// - Reads run on the caller's thread in a read-only snapshot and never block the writer.
+/// - Expected versions and idempotency keys are checked inside the write transaction, so several
+///   processes can share a store safely.
+/// - The map grows by itself when full; a full disk is a thrown ``DocketError`` with code
+///   ``DocketError/Code/diskFull`` and nothing of the failed commit is written.
+///
+/// ```swift
+/// let store = try LMDBEventStore(path: "./docket-data")
+/// try await store.append(to: "case-1", expected: .noStream,
+///                        events: [NewEvent(type: "CaseRegistered", payload: bytes, occurredAt: at)],
+///                        metadata: CommandMetadata(actor: "registrar:R-1"), idempotencyKey: "cmd-1")
+/// for try await event in store.subscribe() { … }
+/// await store.close()
+/// ```
+public final class LMDBEventStore: ImportableEventStore {
+    /// How commits reach the disk.
+    public enum Durability: Sendable, Hashable {
+        /// Every commit is fsynced before its callers return. The default.
+        case fsyncEveryCommit
+        /// No fsync per commit: much faster bulk loads, but an operating-system crash or power loss can
+        /// lose the most recent commits (the store stays consistent, ending at an earlier commit).
+        /// Use for imports and benchmarks, then call ``LMDBEventStore/flush()``.
+        case noFsyncMayLoseRecentCommitsOnPowerLoss
+    }
+
+    /// How a store is opened.
+    public struct Options: Sendable {
+        /// The initial map size in bytes; the map doubles whenever it fills. Default 256 MiB.
+        public var initialMapSize: Int = 256 << 20
+        /// Durability of commits. Default ``Durability/fsyncEveryCommit``.
+        public var durability: Durability = .fsyncEveryCommit
+        /// The source of recorded (transaction) times. Default: the system clock.
+        public var clock: any DocketClock = SystemClock()
+        /// Where the store logs map growth and failed batches.
+        public var logger = Logger(label: "docket.lmdb")
+        /// How often a live subscription re-reads the log when nothing was appended in this process
+        /// (to see appends by other processes). Default 200 ms.
+        public var pollInterval: Duration = .milliseconds(200)
+        /// The most appends committed together in one transaction. Default 4096.
+        public var maxBatch: Int = 4096
+        /// Whether to create the directory and store when missing. Default `true`.
+        public var createIfMissing = true
+        /// LMDB reader slots (concurrent read transactions across processes). Default 256.
+        public var maxReaders: UInt32 = 256
+
+        /// The default options.
+        public init() {}
+    }
+
+    /// The store's directory.
+    public let path: String
+    let env: Environment
+    private let writer: Writer
+    private let signal: CommitSignal
+    private let options: Options
+
+    /// Opens the store in `path`, creating it when missing (unless
+    /// ``Options/createIfMissing`` is `false`), and clears reader slots left by dead processes.
+    /// - Throws: ``DocketError`` with code ``DocketError/Code/storeUnavailable`` (missing, not a
+    ///   directory, no permission) or ``DocketError/Code/unsupportedFormat``.
+    public init(path: String, options: Options = Options()) throws {
+        self.path = path
+        self.options = options
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else {
+                throw DocketError(.storeUnavailable, "\(path) exists and is not a directory; a store is a directory")
+            }
+        } else if options.createIfMissing {
+            do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
+                throw DocketError(.storeUnavailable, "cannot create the store directory \(path): \(error.localizedDescription)")
+            }
+        } else {
+            throw DocketError(.storeUnavailable, "no store at \(path)")
+        }
+        if !options.createIfMissing, !FileManager.default.fileExists(atPath: path + "/data.mdb") {
+            throw DocketError(.storeUnavailable, "\(path) holds no store (no data.mdb)")
+        }
+        var flags: EnvironmentFlags = [.noTLS]
+        if options.durability == .noFsyncMayLoseRecentCommitsOnPowerLoss { flags.insert(.noSync) }
+        do {
+            env = try Environment(path: path, mapSize: options.initialMapSize, maxReaders: options.maxReaders, flags: flags)
+            try env.openDatabases()
+            try Self.checkFormat(env, clock: options.clock)
+        } catch {
+            throw publicError(error)
+        }
+        if env.staleReadersCleared > 0 {
+            options.logger.notice("cleared reader slots of dead processes", metadata: ["count": "\(env.staleReadersCleared)"])
+        }
+        let last = try env.read { txn in try txn.chainHead().position }
+        signal = CommitSignal(last: last)
+        writer = Writer(env: env, clock: options.clock, signal: signal, logger: options.logger, maxBatch: options.maxBatch)
+    }
+
+    deinit {
+        writer.stopSoon()
+    }
+
+    private static func checkFormat(_ env: Environment, clock: any DocketClock) throws {
+        try env.write { txn in
+            if let raw = try Keys.metaFormat.withUnsafeBytes({ try txn.get(txn.dbs.meta, $0) }) {
+                let version = raw.count == 4 ? UInt32(bigEndian: raw.loadUnaligned(as: UInt32.self)) : 0
+                guard version == UInt32(RecordCodec.formatVersion) else {
+                    throw DocketError(.unsupportedFormat, "the store has format version \(version); this build reads version \(RecordCodec.formatVersion)")
+                }
+            } else {
+                try Keys.metaFormat.withUnsafeBytes { k in
+                    try withUnsafeBytes(of: UInt32(RecordCodec.formatVersion).bigEndian) { try txn.put(txn.dbs.meta, k, $0) }
+                }
+                try Keys.metaCreated.withUnsafeBytes { k in
+                    try withUnsafeBytes(of: clock.now().millisecondsSinceEpoch.bigEndian) { try txn.put(txn.dbs.meta, k, $0) }
+                }
+            }
+        }
+    }
+
+    /// Finishes queued appends, then stops the writer. Appends after this throw
+    /// ``DocketError/Code/storeClosed``. The environment closes when the last reference goes.
+    public func close() async {
+        await writer.stop()
+        if options.durability == .noFsyncMayLoseRecentCommitsOnPowerLoss { try? env.sync() }
+    }
+
+    /// Forces everything committed so far to disk (for stores opened without per-commit fsync).
+    public func flush() async throws {
+        do { try env.sync() } catch { throw publicError(error) }
+    }
+
+    public func append(_ request: AppendRequest) async throws -> AppendResult {
+        try await withCheckedThrowingContinuation { c in writer.submit(.append(request, c)) }
+    }
+
+    /// Runs reads in one snapshot, converting storage failures to ``DocketError``.
+    func read<R>(_ body: (Transaction) throws -> R) throws -> R {
+        do { return try env.read(body) } catch { throw publicError(error) }
+    }
+
+    public func readStream(_ stream: StreamID, from version: StreamVersion, direction: ReadDirection, limit: Int) async throws -> [RecordedEvent] {
+        guard limit > 0 else { return [] }
+        return try read { txn in
+            guard let head = try txn.head(of: stream) else { return [] }
+            var out: [RecordedEvent] = []
+            var versions: [UInt64]
+            switch direction {
+            case .forward:
+                let start = Swift.max(version.value, 1)
+                guard start <= head.version.value else { return [] }
+                let end = Swift.min(head.version.value, start &+ UInt64(limit) - 1)
+                versions = Array(start...end)
+            case .backward:
+                let start = Swift.min(version.value, head.version.value)
+                guard start >= 1 else { return [] }
+                let end = start > UInt64(limit) ? start - UInt64(limit) + 1 : 1
+                versions = Array((end...start).reversed())
+            }
+            out.reserveCapacity(versions.count)
+            for v in versions {
+                guard let position = try txn.indexedPosition(of: stream, version: StreamVersion(v)),
+                    let event = try txn.record(at: position)
+                else {
+                    throw DocketError(.corruptRecord, "stream \(stream) has head version \(head.version) but no record for version \(v)")
+                }
+                out.append(event)
+            }
+            return out
+        }
+    }
+
+    public func readLog(after position: LogPosition, limit: Int) async throws -> [RecordedEvent] {
+        guard limit > 0 else { return [] }
+        return try read { txn in
+            var out: [RecordedEvent] = []
+            out.reserveCapacity(Swift.min(limit, 4096))
+            try Keys.withPosition(position.next) { start in
+                try txn.scan(txn.dbs.events, from: start) { key, value in
+                    let p = LogPosition(Keys.readUInt64BE(key))
+                    out.append(try RecordCodec.decode(value, expectedPosition: p))
+                    return out.count < limit
+                }
+            }
+            return out
+        }
+    }
+
+    /// Calls `body` with every event after `position`, in order, decoding each in turn, in read
+    /// snapshots of up to `pageSize` events. The fastest way to scan the log: no arrays are built.
+    /// - Returns: the position of the last event seen.
+    @discardableResult
+    public func scan(after position: LogPosition, pageSize: Int = 65_536, _ body: (RecordedEvent) throws -> Void) throws -> LogPosition {
+        var last = position
+        while true {
+            let before = last
+            try read { txn in
+                var n = 0
+                try Keys.withPosition(last.next) { start in
+                    try txn.scan(txn.dbs.events, from: start) { key, value in
+                        let p = LogPosition(Keys.readUInt64BE(key))
+                        try body(try RecordCodec.decode(value, expectedPosition: p))
+                        last = p
+                        n += 1
+                        return n < pageSize
+                    }
+                }
+            }
+            if last == before { return last }
+        }
+    }
+
+    public func lastPosition() async throws -> LogPosition {
+        try read { txn in try txn.chainHead().position }
+    }
+
+    public func chainHead() async throws -> ChainHead {
+        try read { txn in try txn.chainHead() }
+    }
+
+    public func head(of stream: StreamID) async throws -> StreamHead? {
+        try read { txn in try txn.head(of: stream) }
+    }
+
+    public func waitForEvents(after position: LogPosition) async throws {
+        try await signal.wait(after: position, timeout: options.pollInterval)
+    }
+
+    public func verify() async throws -> VerificationReport {
+        try read { txn in try LogVerifier.verify(LMDBLogReader(txn: txn)) }
+    }
+
+    public func importRecords(_ records: [RecordedEvent]) async throws {
+        guard !records.isEmpty else { return }
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
+            writer.submit(.run({ txn, buffer in
+                try LogAppender.importRecords(records, in: LMDBLogWriter(txn: txn), buffer: &buffer)
+            }, c))
+        }
+    }
+
+    /// Facts about the store, for `docket info` and monitoring.
+    public struct Info: Sendable, Hashable {
+        /// Events in the log.
+        public var events: UInt64
+        /// Streams in the log.
+        public var streams: UInt64
+        /// Idempotency keys remembered.
+        public var idempotencyKeys: UInt64
+        /// The end of the hash chain.
+        public var chainHead: ChainHead
+        /// The record format version.
+        public var formatVersion: Int
+        /// Bytes of the data file in use.
+        public var usedBytes: Int
+        /// The current map size in bytes.
+        public var mapSize: Int
+    }
+
+    /// Counts and sizes of the store.
+    public func info() async throws -> Info {
+        try read { txn in
+            Info(
+                events: try txn.count(txn.dbs.events), streams: try txn.count(txn.dbs.heads),
+                idempotencyKeys: try txn.count(txn.dbs.idempotency), chainHead: try txn.chainHead(),
+                formatVersion: Int(RecordCodec.formatVersion), usedBytes: env.usedBytes(), mapSize: env.mapSize)
+        }
+    }
+
+    /// Writes a consistent, compacted copy of the store into `directory` (which must exist and hold
+    /// no store) while appends continue.
+    public func backup(to directory: String) async throws {
+        do { try env.copy(to: directory) } catch { throw publicError(error) }
+    }
+}

@@ -1,0 +1,186 @@
+import DocketCore
+import Dispatch
+import Foundation
+import Logging
+import Synchronization
+
+/// The store's single writer: one thread that takes every queued append, commits them together in
+/// one LMDB write transaction (one fsync), and only then resumes each caller (group commit).
+///
+/// Write transactions in LMDB belong to the thread that began them, so all writes of a store
+/// happen on this thread; callers wait on continuations, never on the thread.
+final class Writer: Sendable {
+    typealias Task = @Sendable (Transaction, inout [UInt8]) throws -> Void
+
+    enum Job: Sendable {
+        case append(AppendRequest, CheckedContinuation<AppendResult, any Error>)
+        case run(Task, CheckedContinuation<Void, any Error>)
+    }
+
+    private struct Queue: ~Copyable {
+        var jobs: [Job] = []
+        var sleeping = false
+        var stopped = false
+        var finished: [CheckedContinuation<Void, Never>] = []
+        var exited = false
+    }
+
+    private let queue = Mutex(Queue())
+    private let wake = DispatchSemaphore(value: 0)
+    private let env: Environment
+    private let clock: any DocketClock
+    private let signal: CommitSignal
+    private let logger: Logger
+    private let maxBatch: Int
+
+    init(env: Environment, clock: any DocketClock, signal: CommitSignal, logger: Logger, maxBatch: Int) {
+        self.env = env
+        self.clock = clock
+        self.signal = signal
+        self.logger = logger
+        self.maxBatch = maxBatch
+        let thread = Thread { [self] in self.run() }
+        thread.name = "docket-writer"
+        thread.start()
+    }
+
+    /// Queues a job; fails it at once when the writer has stopped.
+    func submit(_ job: Job) {
+        let (accepted, mustWake): (Bool, Bool) = queue.withLock { q in
+            if q.stopped { return (false, false) }
+            q.jobs.append(job)
+            if q.sleeping {
+                q.sleeping = false
+                return (true, true)
+            }
+            return (true, false)
+        }
+        if mustWake { wake.signal() }
+        if !accepted { Self.fail(job, DocketError(.storeClosed, "the store is closed")) }
+    }
+
+    /// Stops taking jobs, finishes the queued ones and waits for the thread to exit.
+    func stop() async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let (resumeNow, mustWake): (Bool, Bool) = queue.withLock { q in
+                if q.exited { return (true, false) }
+                q.finished.append(c)
+                q.stopped = true
+                let w = q.sleeping
+                q.sleeping = false
+                return (false, w)
+            }
+            if mustWake { wake.signal() }
+            if resumeNow { c.resume() }
+        }
+    }
+
+    /// Stops without waiting (from `deinit`).
+    func stopSoon() {
+        let mustWake: Bool = queue.withLock { q in
+            q.stopped = true
+            let w = q.sleeping
+            q.sleeping = false
+            return w
+        }
+        if mustWake { wake.signal() }
+    }
+
+    private func take() -> [Job]? {
+        while true {
+            let jobs: [Job]? = queue.withLock { q in
+                if q.jobs.isEmpty {
+                    if q.stopped { return nil }
+                    q.sleeping = true
+                    return []
+                }
+                let n = Swift.min(q.jobs.count, maxBatch)
+                let taken = Array(q.jobs[..<n])
+                q.jobs.removeFirst(n)
+                return taken
+            }
+            guard let jobs else { return nil }
+            if !jobs.isEmpty { return jobs }
+            wake.wait()
+        }
+    }
+
+    private func run() {
+        var buffer = [UInt8]()
+        buffer.reserveCapacity(4096)
+        while let jobs = take() {
+            var appends: [(AppendRequest, CheckedContinuation<AppendResult, any Error>)] = []
+            for job in jobs {
+                switch job {
+                case .append(let r, let c): appends.append((r, c))
+                case .run(let task, let c):
+                    if !appends.isEmpty {
+                        commit(appends, &buffer)
+                        appends.removeAll()
+                    }
+                    runTask(task, c, &buffer)
+                }
+            }
+            if !appends.isEmpty { commit(appends, &buffer) }
+        }
+        let waiters: [CheckedContinuation<Void, Never>] = queue.withLock { q in
+            q.exited = true
+            let w = q.finished
+            q.finished = []
+            return w
+        }
+        for w in waiters { w.resume() }
+    }
+
+    /// Runs `body` in a write transaction, growing the map and retrying when it is full.
+    private func withGrowingMap<R>(_ body: () throws -> R) throws -> R {
+        var attempts = 0
+        while true {
+            do {
+                return try body()
+            } catch let e as LMDBError where e.isMapFull && attempts < 24 {
+                attempts += 1
+                let target = env.mapSize * 2
+                logger.info("growing the LMDB map", metadata: ["path": "\(env.path)", "bytes": "\(target)"])
+                try env.resize(atLeast: target)
+            }
+        }
+    }
+
+    private func commit(_ appends: [(AppendRequest, CheckedContinuation<AppendResult, any Error>)], _ buffer: inout [UInt8]) {
+        let requests = appends.map(\.0)
+        do {
+            let outcomes = try withGrowingMap {
+                try env.write { txn in
+                    try LogAppender.append(requests, recordedAt: clock.now(), in: LMDBLogWriter(txn: txn), buffer: &buffer)
+                }
+            }
+            // Durable now: publish, then answer each caller.
+            if let last = outcomes.compactMap({ try? $0.get() }).filter({ !$0.isReplay }).map(\.lastPosition).max() {
+                signal.publish(last)
+            }
+            for ((_, c), outcome) in zip(appends, outcomes) { c.resume(with: outcome) }
+        } catch {
+            let e = publicError(error)
+            logger.error("append batch failed", metadata: ["error": "\(e)", "requests": "\(requests.count)"])
+            for (_, c) in appends { c.resume(throwing: e) }
+        }
+    }
+
+    private func runTask(_ task: Task, _ c: CheckedContinuation<Void, any Error>, _ buffer: inout [UInt8]) {
+        do {
+            try withGrowingMap { try env.write { txn in try task(txn, &buffer) } }
+            if let last = try? env.read({ txn in try txn.chainHead().position }) { signal.publish(last) }
+            c.resume()
+        } catch {
+            c.resume(throwing: publicError(error))
+        }
+    }
+
+    private static func fail(_ job: Job, _ error: any Error) {
+        switch job {
+        case .append(_, let c): c.resume(throwing: error)
+        case .run(_, let c): c.resume(throwing: error)
+        }
+    }
+}

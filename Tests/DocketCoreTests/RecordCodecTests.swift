@@ -1,0 +1,197 @@
+import DocketCore
+import Foundation
+import Testing
+
+@Suite("Record format v1")
+struct RecordCodecTests {
+    @Test("the full sample record matches its golden bytes and decodes to its fields")
+    func goldenFull() throws {
+        var buffer: [UInt8] = []
+        let hash = RecordCodec.encode(Samples.full, into: &buffer)
+        let pinned = try golden("record-v1-full.bin", fresh: buffer)
+        #expect(buffer == pinned, "the encoder's output changed: the on-disk format must not change silently")
+        let e = try RecordCodec.decode(pinned, expectedPosition: LogPosition(42))
+        #expect(e.hash == hash)
+        #expect(RecordedEventFields(e).payload == Samples.full.payload)
+        #expect(e.stream == Samples.full.stream && e.version == Samples.full.version && e.type == Samples.full.type)
+        #expect(e.schemaVersion == 2 && e.occurredAt == Samples.full.occurredAt && e.recordedAt == Samples.full.recordedAt)
+        #expect(e.metadata == Samples.full.metadata && e.commandID == "cmd-89")
+        #expect(e.previousHash == Samples.full.previousHash)
+        #expect(e.hash.hex == "\(e.hash)")
+        let computed = pinned.withUnsafeBytes { RecordCodec.computedHash(of: $0) }
+        #expect(computed == e.hash, "the stored hash is SHA-256 over the bytes before it")
+    }
+
+    @Test("the minimal record (no optional fields, empty payload, negative time) matches its golden bytes")
+    func goldenMinimal() throws {
+        var buffer: [UInt8] = []
+        RecordCodec.encode(Samples.minimal, into: &buffer)
+        let pinned = try golden("record-v1-minimal.bin", fresh: buffer)
+        #expect(buffer == pinned)
+        let e = try RecordCodec.decode(pinned)
+        #expect(e.metadata.correlationID == nil && e.metadata.causationID == nil && e.commandID == nil)
+        #expect(e.payload.isEmpty && e.occurredAt.millisecondsSinceEpoch == -1 && e.previousHash == .genesis)
+    }
+
+    @Test("an idempotency entry matches its golden bytes")
+    func goldenIdempotency() throws {
+        let entry = IdempotencyEntry(
+            fingerprint: EventHash(hex: String(repeating: "0f", count: 32))!,
+            result: AppendResult(
+                firstPosition: LogPosition(10), lastPosition: LogPosition(12),
+                streams: [
+                    .init(stream: "case-1", firstVersion: StreamVersion(3), lastVersion: StreamVersion(4)),
+                    .init(stream: "roster", firstVersion: StreamVersion(1), lastVersion: StreamVersion(1)),
+                ], isReplay: false))
+        let pinned = try golden("idempotency-v1.bin", fresh: entry.encoded)
+        #expect(entry.encoded == pinned)
+        let decoded = try pinned.withUnsafeBytes { try IdempotencyEntry(decoding: $0) }
+        #expect(decoded == entry)
+    }
+
+    @Test("every truncation of a record is refused as corrupt, never a crash")
+    func truncations() throws {
+        var buffer: [UInt8] = []
+        RecordCodec.encode(Samples.full, into: &buffer)
+        for n in 0..<buffer.count {
+            #expect(throws: DocketError.self) { try RecordCodec.decode(Array(buffer[..<n])) }
+        }
+        #expect(throws: DocketError.self) { try RecordCodec.decode(buffer + [0]) }
+    }
+
+    @Test("a record stored under another position, a wrong magic or a future format is refused with its code")
+    func refusals() throws {
+        var buffer: [UInt8] = []
+        RecordCodec.encode(Samples.full, into: &buffer)
+        let moved = #expect(throws: DocketError.self) { try RecordCodec.decode(buffer, expectedPosition: LogPosition(43)) }
+        #expect(moved?.code == .corruptRecord)
+        #expect(moved?.message.contains("position 42") == true)
+        var magic = buffer
+        magic[0] = 0
+        #expect((#expect(throws: DocketError.self) { try RecordCodec.decode(magic) })?.code == .corruptRecord)
+        var future = buffer
+        future[3] = 2
+        #expect((#expect(throws: DocketError.self) { try RecordCodec.decode(future) })?.code == .unsupportedFormat)
+    }
+
+    @Test("a changed byte changes the computed hash")
+    func tamperEvident() throws {
+        var buffer: [UInt8] = []
+        let hash = RecordCodec.encode(Samples.full, into: &buffer)
+        for i in stride(from: 0, to: buffer.count - 32, by: 7) {
+            var altered = buffer
+            altered[i] ^= 0x01
+            let computed = altered.withUnsafeBytes { RecordCodec.computedHash(of: $0) }
+            #expect(computed != hash, "flipping byte \(i) went unnoticed")
+        }
+    }
+}
+
+@Suite("Identifiers and values")
+struct ValueTests {
+    @Test("stream ids are validated")
+    func streamIDs() throws {
+        // Non-literal text, as input arrives; a literal goes through `init(stringLiteral:)` (SE-0213).
+        let empty = String(), withNUL = "a" + "\u{0}" + "b"
+        #expect(throws: DocketError.self) { try StreamID(empty) }
+        #expect(throws: DocketError.self) { try StreamID(withNUL) }
+        #expect(throws: DocketError.self) { try StreamID(String(repeating: "案", count: 67)) }  // 201 bytes
+        #expect(try StreamID(String(repeating: "案", count: 66)).rawValue.utf8.count == 198)
+    }
+
+    @Test("expected versions")
+    func expectedVersions() {
+        #expect(ExpectedVersion.any.isSatisfied(by: .none) && ExpectedVersion.any.isSatisfied(by: StreamVersion(9)))
+        #expect(ExpectedVersion.noStream.isSatisfied(by: .none) && !ExpectedVersion.noStream.isSatisfied(by: .first))
+        #expect(!ExpectedVersion.streamExists.isSatisfied(by: .none) && ExpectedVersion.streamExists.isSatisfied(by: .first))
+        #expect(ExpectedVersion.exact(StreamVersion(3)).isSatisfied(by: StreamVersion(3)))
+        #expect(!ExpectedVersion.exact(StreamVersion(3)).isSatisfied(by: StreamVersion(4)))
+    }
+
+    @Test("hashes round-trip through hex and bytes")
+    func hashes() {
+        let hex = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+        let h = EventHash(hex: hex)
+        #expect(h?.hex == hex)
+        #expect(h.flatMap { EventHash(bytes: $0.bytes) } == h)
+        #expect(EventHash(hex: "xyz") == nil && EventHash(hex: String(repeating: "g", count: 64)) == nil)
+        #expect(EventHash.genesis.bytes == [UInt8](repeating: 0, count: 32))
+    }
+
+    @Test("timestamps parse ISO 8601 with and without fractions, and print UTC with milliseconds")
+    func timestamps() {
+        #expect(Timestamp(iso8601: "2026-03-02T09:30:00+08:00")?.millisecondsSinceEpoch == 1_772_415_000_000)
+        #expect(Timestamp(iso8601: "2026-03-02T01:30:00.250Z")?.millisecondsSinceEpoch == 1_772_415_000_250)
+        #expect(Timestamp(iso8601: "2026-03-02") == nil)
+        #expect(Timestamp(millisecondsSinceEpoch: 1_772_415_000_250).iso8601 == "2026-03-02T01:30:00.250Z")
+    }
+
+    @Test("the request fingerprint changes with any event field and ignores expected versions")
+    func fingerprints() {
+        let e = NewEvent(type: "A", payload: [1, 2], occurredAt: Timestamp(millisecondsSinceEpoch: 5))
+        let base = AppendRequest(stream: "s", expected: .any, events: [e], metadata: CommandMetadata(actor: "x"))
+        var other = base
+        other.streams[0].expected = .noStream
+        #expect(IdempotencyEntry.fingerprint(of: base) == IdempotencyEntry.fingerprint(of: other))
+        for change in [
+            { (r: inout AppendRequest) in r.streams[0].events[0].payload = [1, 3] },
+            { (r: inout AppendRequest) in r.streams[0].events[0].type = "B" },
+            { (r: inout AppendRequest) in r.streams[0].events[0].schemaVersion = 2 },
+            { (r: inout AppendRequest) in r.streams[0].events[0].occurredAt = Timestamp(millisecondsSinceEpoch: 6) },
+            { (r: inout AppendRequest) in r.streams[0].stream = "t" },
+            { (r: inout AppendRequest) in r.metadata.actor = "y" },
+        ] {
+            var changed = base
+            change(&changed)
+            #expect(IdempotencyEntry.fingerprint(of: changed) != IdempotencyEntry.fingerprint(of: base))
+        }
+    }
+}
+
+@Suite("NDJSON lines")
+struct NDJSONTests {
+    func sample() throws -> RecordedEvent {
+        var buffer: [UInt8] = []
+        RecordCodec.encode(Samples.full, into: &buffer)
+        return try RecordCodec.decode(buffer)
+    }
+
+    @Test("a line round-trips every field")
+    func roundTrip() throws {
+        let e = try sample()
+        let line = LogNDJSON.encode(e)
+        #expect(!line.contains("\n"))
+        #expect(try LogNDJSON.decode(line, lineNumber: 1) == e)
+    }
+
+    @Test("malformed or altered lines are refused naming the line")
+    func refusals() throws {
+        let line = LogNDJSON.encode(try sample())
+        let cases = [
+            "{not json",
+            line.replacingOccurrences(of: #""version":7"#, with: #""version":8"#),
+            line.replacingOccurrences(of: #""actor":"mediator:M-0017""#, with: #""actor":"mediator:M-0018""#),
+            line.replacingOccurrences(of: #""stream":"case-2026-沪-000123""#, with: #""stream":"""#),
+            line.replacingOccurrences(of: #""hash":""#, with: #""hash":"zz"#),
+        ]
+        for text in cases {
+            let error = #expect(throws: DocketError.self) { try LogNDJSON.decode(text, lineNumber: 17) }
+            #expect(error?.code == .importRejected)
+            #expect(error?.message.hasPrefix("line 17:") == true, "\(error?.message ?? "")")
+        }
+    }
+
+    @Test("the chain checker refuses a gap and a broken link, naming the line")
+    func chain() throws {
+        let e = try sample()
+        var checker = LogNDJSON.ChainChecker(after: ChainHead(position: LogPosition(41), hash: Samples.full.previousHash))
+        try checker.accept(e, lineNumber: 1)
+        var gap = e
+        gap.position = LogPosition(44)
+        gap.previousHash = e.hash
+        #expect((#expect(throws: DocketError.self) { try checker.accept(gap, lineNumber: 2) })?.message.contains("line 2") == true)
+        var broken = e
+        broken.position = LogPosition(43)
+        #expect((#expect(throws: DocketError.self) { try checker.accept(broken, lineNumber: 3) })?.message.contains("chain is broken") == true)
+    }
+}
