@@ -25,6 +25,7 @@ public protocol EventStore: Sendable {
     /// - Throws: ``VersionConflict`` when a stream is not at its expected version; ``DocketError``
     ///   for invalid input (``DocketError/Code/invalidArgument``), a key reused for another request
     ///   (``DocketError/Code/idempotencyKeyReused``) or a storage failure.
+    @discardableResult
     func append(_ request: AppendRequest) async throws -> AppendResult
 
     /// Reads up to `limit` events of a stream, starting at `version` (inclusive) in `direction`.

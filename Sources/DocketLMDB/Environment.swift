@@ -147,7 +147,11 @@ final class Environment: @unchecked Sendable {
                 mdb_txn_abort(txn)
                 throw error
             }
-            try lmdbCheck(mdb_txn_commit(txn), "mdb_txn_commit")
+            do {
+                try lmdbCheck(mdb_txn_commit(txn), "mdb_txn_commit")
+            } catch {
+                throw diagnose(error)
+            }
             return result
         }
     }
@@ -160,6 +164,28 @@ final class Environment: @unchecked Sendable {
     /// Copies the environment to `directory` as a consistent snapshot, compacting free pages.
     func copy(to directory: String) throws(LMDBError) {
         try lmdbCheck(mdb_env_copy2(handle, directory, UInt32(MDB_CP_COMPACT)), "mdb_env_copy2(\(directory))")
+    }
+
+    /// Explains a failed write: LMDB reports a short write (a disk filling up mid-write) as `EIO`, so
+    /// free space and the process's file-size limit are checked to tell a full disk from a failing one.
+    func diagnose(_ error: LMDBError) -> LMDBError {
+        guard error.code == EIO else { return error }
+        let dataFile = path + "/data.mdb"
+        var limit = rlimit()
+        if getrlimit(Int32(RLIMIT_FSIZE.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max,
+            let size = (try? FileManager.default.attributesOfItem(atPath: dataFile)[.size]) as? UInt64,
+            size + (1 << 20) >= UInt64(limit.rlim_cur)
+        {
+            return LMDBError(code: EFBIG, operation: error.operation + " (short write at the process's file-size limit of \(limit.rlim_cur) bytes)")
+        }
+        var fs = statvfs()
+        if statvfs(path, &fs) == 0 {
+            let free = UInt64(fs.f_bavail) * UInt64(fs.f_frsize)
+            if free < 8 << 20 {
+                return LMDBError(code: ENOSPC, operation: error.operation + " (short write with \(free) bytes free on the file system)")
+            }
+        }
+        return error
     }
 
     /// Size in bytes of the data file's used pages.

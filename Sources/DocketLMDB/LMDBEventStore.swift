@@ -105,6 +105,9 @@ public final class LMDBEventStore: ImportableEventStore {
         writer.stopSoon()
     }
 
+    /// How many LMDB reader slots left by dead processes were cleared when this store opened.
+    public var staleReaderSlotsCleared: Int { env.staleReadersCleared }
+
     private static func checkFormat(_ env: Environment, clock: any DocketClock) throws {
         try env.write { txn in
             if let raw = try Keys.metaFormat.withUnsafeBytes({ try txn.get(txn.dbs.meta, $0) }) {
@@ -135,6 +138,7 @@ public final class LMDBEventStore: ImportableEventStore {
         do { try env.sync() } catch { throw publicError(error) }
     }
 
+    @discardableResult
     public func append(_ request: AppendRequest) async throws -> AppendResult {
         try await withCheckedThrowingContinuation { c in writer.submit(.append(request, c)) }
     }

@@ -71,6 +71,7 @@ public final class InMemoryEventStore: ImportableEventStore {
         }
     }
 
+    @discardableResult
     public func append(_ request: AppendRequest) async throws -> AppendResult {
         let outcome: Result<AppendResult, any Error> = try transact { txn in
             var buffer = txn.s.buffer

@@ -235,10 +235,11 @@ struct AppendLoop: AsyncParsableCommand {
     @Option(help: "Payload bytes per event.") var payloadBytes = 200
     @Option(help: "Initial map size in bytes.") var mapSize = 1 << 20
     @Option(help: "Stream name prefix (several processes may share a store).") var prefix = "w"
+    @Flag(help: "On a version conflict, re-read the stream's version and try again.") var retryConflicts = false
 
     func run() async throws {
         try await reportingErrors {
-            var options = LMDBEventStore.Options()
+            var options = storeOptions.options(create: true)
             options.initialMapSize = mapSize
             let store = try LMDBEventStore(path: storeOptions.store, options: options)
             let out = AckPrinter()
@@ -251,7 +252,9 @@ struct AppendLoop: AsyncParsableCommand {
                         var i = 0
                         while count == 0 || i < count {
                             i += 1
-                            let r = try await store.append(AppendRequest(streams: [
+                            let r: AppendResult
+                            do {
+                                r = try await store.append(AppendRequest(streams: [
                                 StreamAppend(stream: stream, expected: .exact(version), events: [
                                     NewEvent(type: "Tick", payload: payload, occurredAt: Timestamp(millisecondsSinceEpoch: Int64(i))),
                                     NewEvent(type: "Tock", payload: payload, occurredAt: Timestamp(millisecondsSinceEpoch: Int64(i))),
@@ -260,6 +263,11 @@ struct AppendLoop: AsyncParsableCommand {
                                     NewEvent(type: "Seen", payload: Array(stream.rawValue.utf8), occurredAt: Timestamp(millisecondsSinceEpoch: Int64(i))),
                                 ]),
                             ], metadata: CommandMetadata(actor: "test:\(prefix)")))
+                            } catch let conflict as VersionConflict where retryConflicts {
+                                version = conflict.actual
+                                i -= 1
+                                continue
+                            }
                             version = r.streams[0].lastVersion
                             out.ack("\(stream) \(r.streams[0].firstVersion) \(version) \(r.firstPosition) \(r.lastPosition)")
                         }
@@ -284,6 +292,27 @@ final class AckPrinter: Sendable {
                 if n <= 0 { return }
                 offset += n
             }
+        }
+    }
+}
+
+/// A test aid: opens a read snapshot and holds it (and its LMDB reader slot) until killed.
+struct HoldReader: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "debug-hold-reader",
+        abstract: "Hold a read transaction open until killed (for reader-slot tests).",
+        shouldDisplay: false)
+
+    @OptionGroup var storeOptions: StoreOptions
+
+    func run() async throws {
+        try await reportingErrors {
+            let store = try storeOptions.open()
+            try store.scan(after: .beforeFirst) { _ in
+                AckPrinter().ack("holding")
+                while true { sleep(60) }
+            }
+            AckPrinter().ack("empty")
         }
     }
 }

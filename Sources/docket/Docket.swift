@@ -2,6 +2,7 @@ import ArgumentParser
 import DocketCore
 import DocketLMDB
 import Foundation
+import Logging
 
 @main
 struct Docket: AsyncParsableCommand {
@@ -18,7 +19,7 @@ struct Docket: AsyncParsableCommand {
             """,
         version: DocketVersion.current,
         subcommands: [
-            Demo.self, Read.self, Verify.self, Info.self, Export.self, Import.self, Backup.self, AppendLoop.self,
+            Demo.self, Read.self, Verify.self, Info.self, Export.self, Import.self, Backup.self, AppendLoop.self, HoldReader.self,
         ]
     )
 }
@@ -27,15 +28,33 @@ enum DocketVersion {
     static let current = "0.1.0-dev"
 }
 
+/// The CLI's log output: warnings and errors on standard error, unless `DOCKET_LOG_LEVEL` says
+/// otherwise (`trace`, `debug`, `info`, `notice`, `warning`, `error`, `critical`).
+enum CLILogging {
+    static let bootstrap: Void = {
+        let level = ProcessInfo.processInfo.environment["DOCKET_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }()
+}
+
 struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: "The store directory.")
     var store: String = "./docket-data"
 
     func open(create: Bool = false, durability: LMDBEventStore.Durability = .fsyncEveryCommit) throws -> LMDBEventStore {
+        try LMDBEventStore(path: store, options: options(create: create, durability: durability))
+    }
+
+    func options(create: Bool = false, durability: LMDBEventStore.Durability = .fsyncEveryCommit) -> LMDBEventStore.Options {
+        CLILogging.bootstrap
         var options = LMDBEventStore.Options()
         options.createIfMissing = create
         options.durability = durability
-        return try LMDBEventStore(path: store, options: options)
+        return options
     }
 }
 

@@ -1,0 +1,243 @@
+import DocketCore
+@testable import DocketLMDB
+import DocketTesting
+import Foundation
+import PropertyBased
+import Testing
+
+@Suite("LMDB store conformance")
+struct LMDBConformanceTests {
+    @Test(arguments: EventStoreConformance.allCases)
+    func conformance(_ check: ConformanceCase) async throws {
+        try await check.run(LMDBHarness())
+    }
+}
+
+@Suite("LMDB store on disk")
+struct LMDBStoreTests {
+    @Test("the map grows by itself when full, and nothing is lost")
+    func mapGrowth() async throws {
+        let dir = TemporaryDirectory()
+        var options = LMDBEventStore.Options()
+        options.initialMapSize = 256 << 10  // 256 KiB: fills after a few hundred events
+        let store = try LMDBEventStore(path: dir.path, options: options)
+        let payload = [UInt8](repeating: 7, count: 2_000)
+        for batch in 0..<40 {
+            let events = (0..<50).map { _ in NewEvent(type: "Big", payload: payload, occurredAt: Timestamp(millisecondsSinceEpoch: Int64(batch))) }
+            try await store.append(to: StreamID(verbatim: "s-\(batch % 4)"), expected: .any, events: events, metadata: Fixtures.metadata)
+        }
+        let info = try await store.info()
+        #expect(info.events == 2_000)
+        #expect(info.mapSize > 256 << 10, "the map should have grown; it is \(info.mapSize)")
+        let report = try await store.verify()
+        #expect(report.isIntact && report.eventsChecked == 2_000)
+        await store.close()
+        let reopened = try LMDBEventStore(path: dir.path, options: options)
+        #expect(try await reopened.lastPosition() == LogPosition(2_000))
+    }
+
+    @Test("tampering with a stored record is found by verify at its position")
+    func tamperRecord() async throws {
+        let dir = TemporaryDirectory()
+        let store = try LMDBEventStore(path: dir.path)
+        for i in 0..<20 {
+            try await store.append(to: StreamID(verbatim: "s-\(i % 3)"), expected: .any, events: [Fixtures.event("E", "payload \(i)")], metadata: Fixtures.metadata)
+        }
+        try store.env.write { txn in
+            try Keys.withPosition(LogPosition(13)) { key in
+                guard let raw = try txn.get(txn.dbs.events, key) else { return }
+                var bytes = [UInt8](raw)
+                bytes[bytes.count - 66] ^= 0x01  // a payload byte
+                try bytes.withUnsafeBytes { try txn.put(txn.dbs.events, key, $0) }
+            }
+        }
+        let report = try await store.verify()
+        #expect(report.problem?.kind == .hashMismatch)
+        #expect(report.problem?.position == LogPosition(13))
+    }
+
+    @Test("a missing stream index entry is found by verify")
+    func tamperIndex() async throws {
+        let dir = TemporaryDirectory()
+        let store = try LMDBEventStore(path: dir.path)
+        for i in 0..<10 {
+            try await store.append(to: StreamID(verbatim: "s-\(i % 2)"), expected: .any, events: [Fixtures.event()], metadata: Fixtures.metadata)
+        }
+        try store.env.write { txn in
+            try Keys.withStreamIndex("s-1", StreamVersion(3)) { key in _ = try txn.delete(txn.dbs.streams, key) }
+        }
+        let report = try await store.verify()
+        #expect(report.problem?.kind == .streamIndexMismatch)
+        #expect(report.problem?.position == LogPosition(6))
+    }
+
+    @Test("a corrupt record read through the API is a typed error naming its position")
+    func corruptRead() async throws {
+        let dir = TemporaryDirectory()
+        let store = try LMDBEventStore(path: dir.path)
+        try await store.append(to: "s", expected: .any, events: [Fixtures.event(), Fixtures.event()], metadata: Fixtures.metadata)
+        try store.env.write { txn in
+            try Keys.withPosition(LogPosition(2)) { key in
+                try [UInt8](repeating: 0xEE, count: 40).withUnsafeBytes { try txn.put(txn.dbs.events, key, $0) }
+            }
+        }
+        let error = await #expect(throws: DocketError.self) { _ = try await store.readLog(after: .beforeFirst, limit: 10) }
+        #expect(error?.code == .corruptRecord)
+        #expect(error?.message.contains("position 2") == true)
+        #expect(try await store.verify().problem?.kind == .undecodableRecord)
+    }
+
+    @Test("a store of another format version is refused with a typed error")
+    func formatVersion() async throws {
+        let dir = TemporaryDirectory()
+        do {
+            let store = try LMDBEventStore(path: dir.path)
+            try store.env.write { txn in
+                try Keys.metaFormat.withUnsafeBytes { k in
+                    try withUnsafeBytes(of: UInt32(99).bigEndian) { try txn.put(txn.dbs.meta, k, $0) }
+                }
+            }
+            await store.close()
+        }
+        let error = #expect(throws: DocketError.self) { _ = try LMDBEventStore(path: dir.path) }
+        #expect(error?.code == .unsupportedFormat)
+    }
+
+    @Test("opening a missing store without create, or a file, is a typed error")
+    func missingStore() throws {
+        let dir = TemporaryDirectory()
+        var options = LMDBEventStore.Options()
+        options.createIfMissing = false
+        #expect((#expect(throws: DocketError.self) { _ = try LMDBEventStore(path: dir.sub("nope"), options: options) })?.code == .storeUnavailable)
+        #expect((#expect(throws: DocketError.self) { _ = try LMDBEventStore(path: dir.path, options: options) })?.code == .storeUnavailable)
+        _ = FileManager.default.createFile(atPath: dir.sub("file"), contents: Data([1]))
+        #expect((#expect(throws: DocketError.self) { _ = try LMDBEventStore(path: dir.sub("file")) })?.code == .storeUnavailable)
+    }
+
+    @Test("appends after close are refused with storeClosed")
+    func closed() async throws {
+        let dir = TemporaryDirectory()
+        let store = try LMDBEventStore(path: dir.path)
+        await store.close()
+        let error = await #expect(throws: DocketError.self) {
+            try await store.append(to: "s", expected: .any, events: [Fixtures.event()], metadata: Fixtures.metadata)
+        }
+        #expect(error?.code == .storeClosed)
+    }
+
+    @Test("a hot backup while appends continue is consistent and verifies")
+    func backup() async throws {
+        let dir = TemporaryDirectory()
+        let store = try LMDBEventStore(path: dir.sub("store"))
+        try await store.append(to: "s", expected: .any, events: [Fixtures.event()], metadata: Fixtures.metadata)
+        let writer = Task {
+            for i in 0..<200 {
+                try await store.append(to: StreamID(verbatim: "w-\(i % 5)"), expected: .any, events: [Fixtures.event()], metadata: Fixtures.metadata)
+            }
+        }
+        try FileManager.default.createDirectory(atPath: dir.sub("copy"), withIntermediateDirectories: true)
+        try await store.backup(to: dir.sub("copy"))
+        try await writer.value
+        let copy = try LMDBEventStore(path: dir.sub("copy"))
+        let report = try await copy.verify()
+        #expect(report.isIntact && report.eventsChecked >= 1 && report.eventsChecked <= 201)
+    }
+
+    @Test("the golden NDJSON log imports, verifies, and exports byte for byte the same")
+    func goldenLog() async throws {
+        let specs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Specs/golden/log-v1.ndjson")
+        let dir = TemporaryDirectory()
+        let store = try LMDBEventStore(path: dir.path)
+        let input = try FileHandle(forReadingFrom: specs)
+        let n = try await store.importNDJSON(from: input)
+        #expect(n == 6)
+        #expect(try await store.verify().isIntact)
+        let out = dir.sub("again.ndjson")
+        _ = FileManager.default.createFile(atPath: out, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
+        try await store.exportNDJSON(to: handle)
+        try handle.close()
+        #expect(try Data(contentsOf: URL(fileURLWithPath: out)) == Data(contentsOf: specs))
+    }
+
+    @Test("an NDJSON import refuses an altered line and names it")
+    func importRefusesAlteredLine() async throws {
+        let specs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Specs/golden/log-v1.ndjson")
+        var lines = try String(contentsOf: specs, encoding: .utf8).split(separator: "\n").map(String.init)
+        lines[3] = lines[3].replacingOccurrences(of: "\"schemaVersion\":1", with: "\"schemaVersion\":2")
+        let dir = TemporaryDirectory()
+        let file = dir.sub("altered.ndjson")
+        try lines.joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        let store = try LMDBEventStore(path: dir.sub("store"))
+        let error = await #expect(throws: DocketError.self) {
+            _ = try await store.importNDJSON(from: FileHandle(forReadingAtPath: file)!)
+        }
+        #expect(error?.code == .importRejected)
+        #expect(error?.message.hasPrefix("line 4:") == true, "\(error?.message ?? "")")
+        #expect(try await store.lastPosition() == .beforeFirst, "nothing of the refused batch is written")
+    }
+}
+
+/// Random histories applied to the LMDB store and to the in-memory reference give the same
+/// outcomes and byte-identical logs.
+@Suite("LMDB store against the in-memory reference")
+struct DifferentialTests {
+    @Test("random histories: same outcomes, same records, same hashes")
+    func differential() async {
+        await propertyCheck(count: 25, input: Gen.int(in: 0...9_999).array(of: 1...60)) { ops in
+            let dir = TemporaryDirectory()
+            let clock = ManualClock()
+            var options = LMDBEventStore.Options()
+            options.clock = clock
+            options.initialMapSize = 1 << 20
+            let lmdb = try LMDBEventStore(path: dir.path, options: options)
+            let memory = InMemoryEventStore(clock: clock)
+            for (i, op) in ops.enumerated() {
+                clock.advance(milliseconds: 1_000)
+                let request = Self.request(op, index: i)
+                let a = await Result { try await lmdb.append(request) }
+                let b = await Result { try await memory.append(request) }
+                switch (a, b) {
+                case (.success(let x), .success(let y)): #expect(x == y, "op \(i) (\(op))")
+                case (.failure(let x as VersionConflict), .failure(let y as VersionConflict)): #expect(x == y)
+                case (.failure(let x as DocketError), .failure(let y as DocketError)): #expect(x.code == y.code)
+                default: Issue.record("op \(i) (\(op)): LMDB gave \(a), in-memory gave \(b)")
+                }
+            }
+            let logA = try await lmdb.readLog(after: .beforeFirst, limit: 10_000)
+            let logB = try await memory.readLog(after: .beforeFirst, limit: 10_000)
+            #expect(logA == logB)
+            #expect(try await lmdb.verify().isIntact)
+            await lmdb.close()
+        }
+    }
+
+    /// Decodes an integer into an append: which streams, what expectation, how many events, which key.
+    static func request(_ op: Int, index: Int) -> AppendRequest {
+        let stream = StreamID(verbatim: "s-\(op % 5)")
+        let expected: ExpectedVersion
+        switch (op / 5) % 5 {
+        case 0: expected = .any
+        case 1: expected = .noStream
+        case 2: expected = .streamExists
+        default: expected = .exact(StreamVersion(UInt64((op / 25) % 4)))
+        }
+        let events = (0...(op / 100) % 3).map { n in
+            NewEvent(type: "T\(op % 3)", schemaVersion: UInt16(1 + op % 2), payload: Array("\(op)-\(n)".utf8), occurredAt: Timestamp(millisecondsSinceEpoch: Int64(op)))
+        }
+        var streams = [StreamAppend(stream: stream, expected: expected, events: events)]
+        if (op / 300) % 3 == 0 {
+            streams.append(StreamAppend(stream: StreamID(verbatim: "s-\((op + 1) % 5)"), expected: .any, events: [events[0]]))
+        }
+        let key: String? = (op / 900) % 2 == 0 ? "k-\(op % 7)" : nil
+        return AppendRequest(streams: streams, metadata: CommandMetadata(actor: "a-\(op % 2)"), idempotencyKey: key)
+    }
+}
+
+extension Result where Failure == any Error {
+    init(catching body: () async throws -> Success) async {
+        do { self = .success(try await body()) } catch { self = .failure(error) }
+    }
+}

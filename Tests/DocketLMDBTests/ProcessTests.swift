@@ -1,0 +1,158 @@
+import DocketCore
+@testable import DocketLMDB
+import DocketTesting
+import Foundation
+import Testing
+
+/// Tests that run the built `docket` binary as a child process: crashes, full disks, two writers.
+@Suite("Crash safety and multi-process use", .serialized)
+struct ProcessTests {
+    init() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: docketBinary), "the docket executable is not at \(docketBinary); build the package first")
+    }
+
+    @Test("SIGKILL at random moments loses no acknowledged append and leaves no partial record")
+    func killedMidWrite() async throws {
+        let dir = TemporaryDirectory("docket-crash")
+        let iterations = Int(ProcessInfo.processInfo.environment["DOCKET_CRASH_ITERATIONS"] ?? "") ?? 24
+        var generator = SystemRandomNumberGenerator()
+        var totalAcks = 0
+        var allAcks: [Ack] = []
+        for iteration in 0..<iterations {
+            let child = try Child.docket(["debug-append-loop", "--store", dir.path, "--writers", "8", "--map-size", "\(1 << 20)"])
+            // Let it start and acknowledge something, then kill it at a random moment.
+            let deadline = ContinuousClock.now + .seconds(20)
+            while child.stdout.count == 0, child.process.isRunning, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(2))
+            }
+            try await Task.sleep(for: .milliseconds(Int.random(in: 5...150, using: &generator)))
+            child.kill()
+            let (lines, stderr, _) = child.wait()
+            #expect(!stderr.contains("error"), "iteration \(iteration): the child reported \(stderr)")
+            let acks = lines.compactMap(Ack.init)
+            #expect(acks.count == lines.count, "iteration \(iteration): unparseable lines")
+            #expect(!acks.isEmpty, "iteration \(iteration): the child acknowledged nothing before the kill")
+            totalAcks += acks.count
+            allAcks += acks
+            let store = try LMDBEventStore(path: dir.path)
+            let problems = try await checkAcknowledged(allAcks, in: store)
+            #expect(problems.isEmpty, "iteration \(iteration): \(problems.prefix(5))")
+            let report = try await store.verify()
+            #expect(report.isIntact, "iteration \(iteration): \(report)")
+            await store.close()
+        }
+        let store = try LMDBEventStore(path: dir.path)
+        let report = try await store.verify()
+        #expect(report.isIntact)
+        #expect(report.eventsChecked >= UInt64(totalAcks * 3), "\(report.eventsChecked) events for \(totalAcks) acknowledged appends of 3 events")
+    }
+
+    @Test("a full disk is a typed error; acknowledged appends survive and the store reopens")
+    func fullDisk() async throws {
+        let dir = TemporaryDirectory("docket-full")
+        // A 4 MiB file-size limit stands in for a full disk: writes past it fail with EFBIG.
+        let child = try Child.docket(
+            ["debug-append-loop", "--store", dir.path, "--writers", "4", "--payload-bytes", "2000", "--map-size", "\(64 << 20)"],
+            shellPrefix: "trap '' XFSZ; ulimit -f 4096")
+        let finished = Task.detached { child.wait() }
+        let timeout = Task.detached {
+            try await Task.sleep(for: .seconds(120))
+            child.kill()
+        }
+        let (lines, stderr, status) = await finished.value
+        timeout.cancel()
+        #expect(status != 0, "the child should fail when the disk is full")
+        #expect(stderr.contains("[diskFull]"), "stderr: \(stderr)")
+        #expect(!stderr.contains("Fatal error"), "a full disk must not trap: \(stderr)")
+        let acks = lines.compactMap(Ack.init)
+        #expect(acks.count > 10)
+        let store = try LMDBEventStore(path: dir.path)
+        let problems = try await checkAcknowledged(acks, in: store)
+        #expect(problems.isEmpty, "\(problems.prefix(5))")
+        let report = try await store.verify()
+        #expect(report.isIntact, "\(report)")
+        // With room again, the store takes appends.
+        try await store.append(to: "after", expected: .noStream, events: [Fixtures.event()], metadata: Fixtures.metadata)
+        #expect(try await store.verify().isIntact)
+    }
+
+    @Test("two processes on one store: versions checked in the transaction, every version acknowledged once")
+    func twoProcesses() async throws {
+        let dir = TemporaryDirectory("docket-two")
+        do {  // create the store first so that both children open an existing one
+            let store = try LMDBEventStore(path: dir.path)
+            await store.close()
+        }
+        let args = ["debug-append-loop", "--store", dir.path, "--writers", "4", "--count", "150", "--retry-conflicts", "--prefix", "w"]
+        let a = try Child.docket(args)
+        let b = try Child.docket(args)
+        let ra = await Task.detached { a.wait() }.value
+        let rb = await Task.detached { b.wait() }.value
+        #expect(ra.status == 0 && rb.status == 0, "a: \(ra.stderr) b: \(rb.stderr)")
+        let acks = (ra.lines + rb.lines).compactMap(Ack.init)
+        #expect(acks.count == 2 * 4 * 150)
+        let store = try LMDBEventStore(path: dir.path)
+        var versions: [StreamID: [UInt64]] = [:]
+        for ack in acks { versions[ack.stream, default: []] += Array(ack.firstVersion...ack.lastVersion) }
+        for (stream, acked) in versions {
+            let head = try await store.version(of: stream)
+            #expect(acked.sorted() == Array(1...head.value), "\(stream): versions acknowledged twice or missing")
+        }
+        #expect(Set(acks.map(\.firstPosition)).count == acks.count, "two appends acknowledged the same position")
+        #expect(try await store.version(of: "shared") == StreamVersion(UInt64(acks.count)))
+        #expect(try await checkAcknowledged(acks, in: store).isEmpty)
+        let report = try await store.verify()
+        #expect(report.isIntact && report.eventsChecked == UInt64(acks.count * 3))
+    }
+
+    @Test("a reader slot left by a killed process is cleared when the store opens")
+    func staleReader() async throws {
+        let dir = TemporaryDirectory("docket-reader")
+        do {
+            let store = try LMDBEventStore(path: dir.path)
+            try await store.append(to: "s", expected: .any, events: [Fixtures.event()], metadata: Fixtures.metadata)
+            await store.close()
+        }
+        // The first process to open a store resets the reader table, so a live process must keep
+        // the store open for the dead one's slot to need clearing.
+        let dying = try Child.docket(["debug-hold-reader", "--store", dir.path])
+        let living = try Child.docket(["debug-hold-reader", "--store", dir.path])
+        defer { living.kill() }
+        let deadline = ContinuousClock.now + .seconds(20)
+        while !(dying.stdout.text.contains("holding") && living.stdout.text.contains("holding")), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        #expect(dying.stdout.text.contains("holding") && living.stdout.text.contains("holding"))
+        dying.kill()
+        _ = dying.wait()
+        let store = try LMDBEventStore(path: dir.path)
+        #expect(store.staleReaderSlotsCleared == 1)
+        #expect(try await store.verify().isIntact)
+    }
+
+    @Test("the CLI: demo, verify, info, export, import, backup, and one clear line for a missing store")
+    func cli() async throws {
+        let dir = TemporaryDirectory("docket-cli")
+        func run(_ args: [String]) -> (lines: [String], stderr: String, status: Int32) {
+            guard let c = try? Child.docket(args) else { return ([], "could not start", -1) }
+            return c.wait()
+        }
+        let demo = run(["demo", "--store", dir.sub("s"), "--cases", "20", "--events-per-case", "3"])
+        #expect(demo.status == 0, "\(demo.stderr)")
+        #expect(demo.lines.contains { $0.hasPrefix("verify: intact: 60 events") }, "\(demo.lines)")
+        #expect(run(["verify", "--store", dir.sub("s")]).status == 0)
+        #expect(run(["info", "--store", dir.sub("s")]).lines.contains { $0.hasPrefix("events:") && $0.hasSuffix(" 60") })
+        #expect(run(["export", "--store", dir.sub("s"), "--output", dir.sub("log.ndjson")]).status == 0)
+        let imported = run(["import", dir.sub("log.ndjson"), "--store", dir.sub("t")])
+        #expect(imported.status == 0 && imported.lines == ["imported 60 events into \(dir.sub("t"))"], "\(imported)")
+        #expect(run(["backup", dir.sub("b"), "--store", dir.sub("s")]).status == 0)
+        #expect(run(["verify", "--store", dir.sub("b")]).lines.first?.hasPrefix("intact: 60 events") == true)
+        let missing = run(["verify", "--store", dir.sub("missing")])
+        #expect(missing.status != 0)
+        #expect(missing.stderr == "docket: error: no store at \(dir.sub("missing")) [storeUnavailable]\n")
+        let bad = dir.sub("bad.ndjson")
+        try "{\"not\": \"an event\"}\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        let refused = run(["import", bad, "--store", dir.sub("u")])
+        #expect(refused.status != 0 && refused.stderr.hasPrefix("docket: error: line 1:"), "\(refused.stderr)")
+    }
+}

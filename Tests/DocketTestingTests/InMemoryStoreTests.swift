@@ -1,0 +1,74 @@
+import DocketCore
+import DocketTesting
+import Testing
+
+struct InMemoryHarness: EventStoreHarness {
+    let clock = ManualClock()
+    func makeStore() async throws -> any EventStore { InMemoryEventStore(clock: clock, pollInterval: .milliseconds(50)) }
+    func reopen(_ store: any EventStore) async throws -> any EventStore { store }
+    func makeImportableStore() async throws -> any ImportableEventStore { InMemoryEventStore(clock: clock) }
+}
+
+@Suite("In-memory store conformance")
+struct InMemoryConformanceTests {
+    @Test(arguments: EventStoreConformance.allCases)
+    func conformance(_ check: ConformanceCase) async throws {
+        try await check.run(InMemoryHarness())
+    }
+}
+
+@Suite("In-memory store tamper evidence")
+struct InMemoryTamperTests {
+    func filledStore() async throws -> InMemoryEventStore {
+        let store = InMemoryEventStore(clock: ManualClock())
+        for i in 0..<10 {
+            try await store.append(to: StreamID(verbatim: "s-\(i % 3)"), expected: .any, events: [Fixtures.event("E", "payload \(i)")], metadata: Fixtures.metadata)
+        }
+        return store
+    }
+
+    @Test("a flipped payload byte is reported as a hash mismatch at its position")
+    func flippedByte() async throws {
+        let store = try await filledStore()
+        store.tamper(at: LogPosition(6)) { bytes in bytes[bytes.count - 70] ^= 0x20 }
+        let report = try await store.verify()
+        #expect(report.problem?.kind == .hashMismatch)
+        #expect(report.problem?.position == LogPosition(6))
+        #expect(report.eventsChecked == 5)
+    }
+
+    @Test("a record rewritten with a fresh hash breaks the chain at the next record")
+    func rewrittenRecord() async throws {
+        let store = try await filledStore()
+        let original = try await store.readLog(after: LogPosition(3), limit: 1)[0]
+        var fields = RecordedEventFields(original)
+        fields.payload = Array("forged".utf8)
+        var forged: [UInt8] = []
+        RecordCodec.encode(fields, into: &forged)
+        store.tamper(at: LogPosition(4)) { $0 = forged }
+        let report = try await store.verify()
+        #expect(report.problem?.kind == .chainBroken)
+        #expect(report.problem?.position == LogPosition(5))
+    }
+
+    @Test("a truncated record is reported as undecodable, and reading it throws a corrupt-record error")
+    func truncated() async throws {
+        let store = try await filledStore()
+        store.tamper(at: LogPosition(2)) { $0.removeLast(10) }
+        let report = try await store.verify()
+        #expect(report.problem?.kind == .undecodableRecord && report.problem?.position == LogPosition(2))
+        let error = await #expect(throws: DocketError.self) { _ = try await store.readLog(after: .beforeFirst, limit: 10) }
+        #expect(error?.code == .corruptRecord)
+    }
+
+    @Test("an import refuses a broken chain and writes nothing of that batch")
+    func importRefusesBrokenChain() async throws {
+        let source = try await filledStore()
+        var events = try await source.readLog(after: .beforeFirst, limit: 100)
+        events[4].previousHash = .genesis
+        let target = InMemoryEventStore()
+        let error = await #expect(throws: DocketError.self) { try await target.importRecords(events) }
+        #expect(error?.code == .importRejected)
+        #expect(try await target.lastPosition() == .beforeFirst)
+    }
+}
