@@ -54,7 +54,9 @@ public protocol LogWriteTransaction {
 /// What the store remembers of an append made with an idempotency key: a fingerprint of the
 /// request (to detect a key reused for another request) and the result returned.
 public struct IdempotencyEntry: Hashable, Sendable {
-    /// SHA-256 over the request's streams, event types, schema versions, times and payloads.
+    /// SHA-256 over the request's actor, streams, event types, schema versions, occurred-at times and
+    /// payloads. Not covered: expected versions (a retry may carry stale ones), correlation and
+    /// causation ids.
     public var fingerprint: EventHash
     /// The first result.
     public var result: AppendResult
@@ -278,6 +280,7 @@ extension LogAppender {
             }
             guard e.position == chain.position.next else { throw reject("expected position \(chain.position.next); positions must have no gap") }
             guard e.previousHash == chain.hash else { throw reject("previous hash \(e.previousHash.hex) does not match the chain head \(chain.hash.hex)") }
+            do { try RecordCodec.validate(RecordedEventFields(e)) } catch { throw reject(error.message) }
             let hash = RecordCodec.encode(RecordedEventFields(e), into: &buffer)
             guard hash == e.hash else { throw reject("hash \(e.hash.hex) does not match the record's fields (\(hash.hex))") }
             let current: StreamHead?

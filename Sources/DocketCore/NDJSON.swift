@@ -62,6 +62,7 @@ public enum LogNDJSON {
             recordedAt: Timestamp(millisecondsSinceEpoch: line.recordedAtMs),
             metadata: CommandMetadata(actor: line.actor, correlationID: line.correlationId, causationID: line.causationId),
             commandID: line.commandId, previousHash: previous, hash: hash)
+        do { try RecordCodec.validate(RecordedEventFields(event)) } catch { throw reject(error.message) }
         var buffer: [UInt8] = []
         let computed = RecordCodec.encode(RecordedEventFields(event), into: &buffer)
         guard computed == hash else {
@@ -111,6 +112,7 @@ extension ImportableEventStore {
     @discardableResult
     public func importNDJSON(from file: FileHandle, batchSize: Int = 4096) async throws -> UInt64 {
         var checker = LogNDJSON.ChainChecker(after: try await chainHead())
+        var versions: [StreamID: StreamVersion] = [:]
         var batch: [RecordedEvent] = []
         var count: UInt64 = 0
         var lineNumber = 0
@@ -120,6 +122,12 @@ extension ImportableEventStore {
             if line.allSatisfy({ $0 == " " || $0 == "\t" || $0 == "\r" }) { continue }
             let event = try LogNDJSON.decode(line, lineNumber: lineNumber)
             try checker.accept(event, lineNumber: lineNumber)
+            let current: StreamVersion
+            if let v = versions[event.stream] { current = v } else { current = try await head(of: event.stream)?.version ?? .none }
+            guard event.version == current.next else {
+                throw DocketError(.importRejected, "line \(lineNumber): stream \(event.stream) is at version \(current); the line has version \(event.version)")
+            }
+            versions[event.stream] = event.version
             // Flush only between commands, so that one command's records stay together.
             if batch.count >= batchSize, let last = batch.last, last.commandID == nil || last.commandID != event.commandID {
                 try await importRecords(batch)

@@ -67,6 +67,9 @@ public enum RecordCodec {
             throw DocketError(.unsupportedFormat, "record\(reader.at) has format version \(bytes[3]); this build reads version \(formatVersion)")
         }
         let flags = bytes[4]
+        guard flags & ~(flagCorrelation | flagCausation | flagCommandID) == 0, bytes[5] == 0 else {
+            throw reader.corrupt("unknown flag bits \(flags) or a non-zero reserved byte \(bytes[5])")
+        }
         reader.offset = 6
         let schemaVersion: UInt16 = reader.readLE()
         let position = LogPosition(reader.readLE())
@@ -89,6 +92,12 @@ public enum RecordCodec {
         let hash = try reader.readHash()
         guard reader.offset == bytes.count else {
             throw reader.corrupt("record has \(bytes.count - reader.offset) trailing bytes")
+        }
+        // Canonical form: an absent optional string is written empty, so re-encoding gives the same bytes.
+        guard (flags & flagCorrelation != 0 || correlation.isEmpty), (flags & flagCausation != 0 || causation.isEmpty),
+            (flags & flagCommandID != 0 || commandID.isEmpty)
+        else {
+            throw reader.corrupt("an optional string marked absent is not empty")
         }
         let stream: StreamID
         do { stream = try StreamID(streamText) } catch { throw reader.corrupt("invalid stream id: \(error.message)") }
@@ -141,6 +150,26 @@ public enum RecordCodec {
     static func appendHash(_ hash: EventHash, to buffer: inout [UInt8]) {
         for w in [hash.w0, hash.w1, hash.w2, hash.w3] {
             withUnsafeBytes(of: w.bigEndian) { buffer.append(contentsOf: $0) }
+        }
+    }
+
+    /// Checks that a record's fields are within the format's limits (what `append` enforces), so that
+    /// imported records obey the same rules as appended ones.
+    public static func validate(_ e: RecordedEventFields) throws(DocketError) {
+        guard !e.type.isEmpty else { throw DocketError(.invalidArgument, "the event type name is empty") }
+        try validate(text: e.type, "event type name")
+        try validate(text: e.metadata.actor, "actor")
+        if let c = e.metadata.correlationID { try validate(text: c, "correlation id") }
+        if let c = e.metadata.causationID { try validate(text: c, "causation id") }
+        if let k = e.commandID {
+            guard !k.isEmpty else { throw DocketError(.invalidArgument, "the command id is empty") }
+            try validate(text: k, "command id")
+        }
+        guard e.payload.count <= maximumPayloadSize else {
+            throw DocketError(.invalidArgument, "a payload of \(e.payload.count) bytes exceeds the limit of \(maximumPayloadSize)")
+        }
+        guard e.version != .none, e.position != .beforeFirst else {
+            throw DocketError(.invalidArgument, "version and position start at 1")
         }
     }
 

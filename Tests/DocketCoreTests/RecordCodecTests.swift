@@ -74,6 +74,37 @@ struct RecordCodecTests {
         #expect((#expect(throws: DocketError.self) { try RecordCodec.decode(future) })?.code == .unsupportedFormat)
     }
 
+    @Test("only canonical records decode: unknown flags, a reserved byte, or text under an absent flag are refused")
+    func canonical() throws {
+        var buffer: [UInt8] = []
+        RecordCodec.encode(Samples.minimal, into: &buffer)
+        var flags = buffer
+        flags[4] = 0x80
+        #expect(throws: DocketError.self) { try RecordCodec.decode(flags) }
+        var reserved = buffer
+        reserved[5] = 1
+        #expect(throws: DocketError.self) { try RecordCodec.decode(reserved) }
+        // Every accepted record re-encodes to exactly its bytes.
+        let e = try RecordCodec.decode(buffer)
+        var again: [UInt8] = []
+        RecordCodec.encode(RecordedEventFields(e), into: &again)
+        #expect(again == buffer)
+    }
+
+    @Test("imported fields obey append's limits")
+    func importLimits() throws {
+        var long = Samples.full
+        long.metadata.actor = String(repeating: "a", count: 70_000)
+        #expect((#expect(throws: DocketError.self) { try RecordCodec.validate(long) })?.code == .invalidArgument)
+        var emptyKey = Samples.full
+        emptyKey.commandID = ""
+        #expect(throws: DocketError.self) { try RecordCodec.validate(emptyKey) }
+        var emptyType = Samples.full
+        emptyType.type = ""
+        #expect(throws: DocketError.self) { try RecordCodec.validate(emptyType) }
+        try RecordCodec.validate(Samples.full)
+    }
+
     @Test("a changed byte changes the computed hash")
     func tamperEvident() throws {
         var buffer: [UInt8] = []
@@ -173,6 +204,8 @@ struct NDJSONTests {
             line.replacingOccurrences(of: #""actor":"mediator:M-0017""#, with: #""actor":"mediator:M-0018""#),
             line.replacingOccurrences(of: #""stream":"case-2026-沪-000123""#, with: #""stream":"""#),
             line.replacingOccurrences(of: #""hash":""#, with: #""hash":"zz"#),
+            line.replacingOccurrences(of: #""actor":"mediator:M-0017""#, with: "\"actor\":\"\(String(repeating: "a", count: 70_000))\""),
+            line.replacingOccurrences(of: #""commandId":"cmd-89""#, with: #""commandId":"""#),
         ]
         for text in cases {
             let error = #expect(throws: DocketError.self) { try LogNDJSON.decode(text, lineNumber: 17) }

@@ -3,7 +3,7 @@ import DocketTesting
 import Foundation
 import Testing
 
-/// The fixed history behind `Specs/golden/log-v1.ndjson`: two case streams and a roster stream,
+/// The fixed history behind `Specs/golden/log-v1.ndjson`: two case streams and an organization stream,
 /// with and without idempotency keys, correlation and causation, Chinese text and binary payloads.
 func buildGoldenLog() async throws -> InMemoryEventStore {
     let clock = ManualClock(Timestamp(millisecondsSinceEpoch: 1_767_600_000_000))

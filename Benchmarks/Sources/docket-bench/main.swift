@@ -1,0 +1,96 @@
+// Runs each store workload side by side with raw LMDB doing the same writes or reads, several
+// times, alternating, and prints one JSON object with the medians and the median ratios.
+//
+//   cd Benchmarks && swift run -c release docket-bench [--runs 5] [--scan-events 1000000]
+import Foundation
+import StoreWorkloads
+
+struct Figure: Codable {
+    var store: Double
+    var raw: Double
+    var ratio: Double
+    var target: String
+    var met: Bool
+    var unit: String
+    var storeRuns: [Double]
+    var rawRuns: [Double]
+}
+
+func median(_ xs: [Double]) -> Double {
+    let s = xs.sorted()
+    return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+}
+
+func option(_ name: String, _ fallback: Int) -> Int {
+    let args = CommandLine.arguments
+    if let i = args.firstIndex(of: name), i + 1 < args.count, let v = Int(args[i + 1]) { return v }
+    return fallback
+}
+
+func log(_ text: String) { FileHandle.standardError.write(Data((text + "\n").utf8)) }
+
+let runs = option("--runs", 5)
+let scanEvents = option("--scan-events", 1_000_000)
+var figures: [String: Figure] = [:]
+
+@MainActor
+func pair(_ name: String, unit: String, target: String, meets: (Double, Double) -> Bool,
+          store: () async throws -> Double, raw: () async throws -> Double) async throws {
+    var s: [Double] = [], r: [Double] = []
+    for i in 0..<runs {
+        // Alternate the order so that neither side always runs on a warmer machine.
+        if i % 2 == 0 { r.append(try await raw()); s.append(try await store()) } else { s.append(try await store()); r.append(try await raw()) }
+        log("\(name) run \(i + 1)/\(runs): store \(Int(s.last!)) raw \(Int(r.last!)) \(unit)")
+    }
+    let ratios = zip(s, r).map { $0 / $1 }
+    let ms = median(s), mr = median(r), ratio = median(ratios)
+    figures[name] = Figure(store: ms, raw: mr, ratio: ratio, target: target, met: meets(ratio, ms), unit: unit, storeRuns: s, rawRuns: r)
+}
+
+try await pair("batchedAppend10k", unit: "events/s", target: "store >= 0.40 x raw", meets: { ratio, _ in ratio >= 0.40 },
+               store: { try await Workloads.storeBatched(batches: 20, perBatch: 10_000) },
+               raw: { Workloads.rawBatched(batches: 20, perBatch: 10_000) })
+
+var rawDurableRuns: [Double] = []
+try await pair("durableAppend1Writer", unit: "commands/s", target: "reported (one fsync per command either way)", meets: { _, _ in true },
+               store: { try await Workloads.storeDurable(writers: 1, perWriter: 1_000) },
+               raw: { let v = Workloads.rawDurable(commits: 1_000); rawDurableRuns.append(v); return v })
+try await pair("durableAppend64Writers", unit: "commands/s", target: "store(64 writers) >= 20 x raw one-fsync-per-commit", meets: { ratio, _ in ratio >= 20 },
+               store: { try await Workloads.storeDurable(writers: 64, perWriter: 500) },
+               raw: { Workloads.rawDurable(commits: 1_000) })
+
+let scanDir = Workloads.directory("scan")
+log("building a log of \(scanEvents) events for the scan...")
+try await Workloads.buildLog(at: scanDir, events: scanEvents, streams: 10_000)
+var memory: [MemoryGrowth] = []
+try await pair("fullScan", unit: "events/s", target: "store >= 2,000,000 events/s decoding", meets: { _, store in store >= 2_000_000 },
+               store: { let r = try Workloads.storeScan(at: scanDir); memory.append(r.memory); return r.eventsPerSecond },
+               raw: { Workloads.rawScan(at: scanDir) })
+Workloads.remove(scanDir)
+
+let readDir = Workloads.directory("reads")
+let readStreams = 10_000, readEvents = 100_000
+try await Workloads.buildLog(at: readDir, events: readEvents, streams: readStreams)
+try await pair("randomStreamReads", unit: "streams/s (10 events each)", target: "reported", meets: { _, _ in true },
+               store: { try await Workloads.storeRandomReads(at: readDir, streams: readStreams, reads: 20_000, seed: 42) },
+               raw: { Workloads.rawRandomReads(at: readDir, streams: readStreams, events: readEvents, reads: 20_000, seed: 42) })
+Workloads.remove(readDir)
+
+struct Report: Codable {
+    var runs: Int
+    var scanEvents: Int
+    var recordBytes: Int
+    var payloadBytes: Int
+    var figures: [String: Figure]
+    var scanMemory: [MemoryGrowth]
+    var scanPeakResidentGrowthMiBMedian: Double
+    var scanAnonymousGrowthMiBMedian: Double
+}
+let report = Report(
+    runs: runs, scanEvents: scanEvents, recordBytes: Workloads.recordSize, payloadBytes: Workloads.payloadBytes,
+    figures: figures, scanMemory: memory,
+    scanPeakResidentGrowthMiBMedian: median(memory.map(\.peakResidentGrowthMiB)),
+    scanAnonymousGrowthMiBMedian: median(memory.map(\.anonymousGrowthMiB)))
+let encoder = JSONEncoder()
+encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+print(String(decoding: try encoder.encode(report), as: UTF8.self))
