@@ -24,6 +24,9 @@ public struct StreamID: Hashable, Sendable, Comparable, CustomStringConvertible 
         self.rawValue = rawValue
     }
 
+    /// Wraps text already validated (read back from a record whose hash the store checks).
+    init(trusted rawValue: String) { self.rawValue = rawValue }
+
     /// Wraps a stream id that is known to be valid (a literal in code); traps if it is not.
     public init(verbatim rawValue: String) {
         do { try self.init(rawValue) } catch { preconditionFailure(error.message) }

@@ -80,7 +80,7 @@ public enum RecordCodec {
         let version = StreamVersion(reader.readLE())
         let occurredAt = Timestamp(millisecondsSinceEpoch: reader.readLE())
         let recordedAt = Timestamp(millisecondsSinceEpoch: reader.readLE())
-        let streamText = try reader.readString()
+        let streamBytes = try reader.readRaw()
         let type = try reader.readString()
         let actor = try reader.readString()
         let correlation = try reader.readString()
@@ -99,8 +99,10 @@ public enum RecordCodec {
         else {
             throw reader.corrupt("an optional string marked absent is not empty")
         }
-        let stream: StreamID
-        do { stream = try StreamID(streamText) } catch { throw reader.corrupt("invalid stream id: \(error.message)") }
+        guard !streamBytes.isEmpty, streamBytes.count <= StreamID.maximumUTF8Length, !streamBytes.contains(0) else {
+            throw reader.corrupt("invalid stream id of \(streamBytes.count) bytes")
+        }
+        let stream = StreamID(trusted: String(decoding: streamBytes, as: UTF8.self))
         return RecordedEvent(
             position: position, stream: stream, version: version, type: type, schemaVersion: schemaVersion,
             payload: payload, occurredAt: occurredAt, recordedAt: recordedAt,
@@ -272,12 +274,17 @@ struct ByteReader {
         return readLE()
     }
 
-    mutating func readString() throws(DocketError) -> String {
+    mutating func readRaw() throws(DocketError) -> UnsafeRawBufferPointer {
         let count = Int(try readCheckedLE() as UInt16)
         guard offset + count <= bytes.count else { throw corrupt("string of \(count) bytes runs past the end at byte \(offset)") }
-        let s = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + count)]), as: UTF8.self)
+        let raw = UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + count)])
         offset += count
-        return s
+        return raw
+    }
+
+    mutating func readString() throws(DocketError) -> String {
+        let raw = try readRaw()
+        return raw.isEmpty ? "" : String(decoding: raw, as: UTF8.self)
     }
 
     mutating func readBytes(_ count: Int) throws(DocketError) -> [UInt8] {

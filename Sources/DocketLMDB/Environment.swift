@@ -188,6 +188,16 @@ final class Environment: @unchecked Sendable {
         return error
     }
 
+    /// Drops this process's mapping of the pages in `range` (they stay in the page cache; a later
+    /// read maps them again). Used after a sequential scan so that it does not grow the resident set.
+    func releaseMapped(_ range: ClosedRange<UInt>) {
+        let page = UInt(sysconf(Int32(_SC_PAGESIZE)))
+        let start = range.lowerBound & ~(page - 1)
+        let end = (range.upperBound + page) & ~(page - 1)
+        guard let pointer = UnsafeMutableRawPointer(bitPattern: start) else { return }
+        madvise(pointer, Int(end - start), MADV_DONTNEED)
+    }
+
     /// Size in bytes of the data file's used pages.
     func usedBytes() -> Int {
         var info = MDB_envinfo()
@@ -236,6 +246,22 @@ struct Transaction {
         if rc == MDB_NOTFOUND { return false }
         try lmdbCheck(rc, "mdb_del")
         return true
+    }
+
+    /// Opens a cursor; in a write transaction LMDB closes it when the transaction ends.
+    func openCursor(_ db: MDB_dbi) throws(LMDBError) -> OpaquePointer {
+        var cursor: OpaquePointer?
+        try lmdbCheck(mdb_cursor_open(handle, db, &cursor), "mdb_cursor_open")
+        guard let cursor else { throw LMDBError(code: EINVAL, operation: "mdb_cursor_open") }
+        return cursor
+    }
+
+    /// Stores through a cursor: when the key falls on the cursor's current page LMDB skips the
+    /// descent from the root, which makes runs of nearby keys cheap.
+    func put(cursor: OpaquePointer, _ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, append: Bool = false) throws(LMDBError) {
+        var k = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
+        var v = MDB_val(mv_size: value.count, mv_data: UnsafeMutableRawPointer(mutating: value.baseAddress))
+        try lmdbCheck(mdb_cursor_put(cursor, &k, &v, append ? UInt32(MDB_APPEND) : 0), "mdb_cursor_put")
     }
 
     /// The number of entries in a database.

@@ -81,9 +81,14 @@ extension Transaction {
     }
 }
 
-/// The appender's view of an LMDB write transaction.
-struct LMDBLogWriter: LogWriteTransaction {
+/// The appender's view of an LMDB write transaction. Keeps one cursor per log database so that
+/// runs of appends land on the page the cursor already holds.
+final class LMDBLogWriter: LogWriteTransaction {
     let txn: Transaction
+    private var eventsCursor: OpaquePointer?
+    private var streamsCursor: OpaquePointer?
+
+    init(txn: Transaction) { self.txn = txn }
 
     func head(of stream: StreamID) throws -> StreamHead? { try txn.head(of: stream) }
 
@@ -95,14 +100,18 @@ struct LMDBLogWriter: LogWriteTransaction {
     func chainHead() throws -> ChainHead { try txn.chainHead() }
 
     func putRecord(_ record: [UInt8], at position: LogPosition) throws {
+        if eventsCursor == nil { eventsCursor = try txn.openCursor(txn.dbs.events) }
+        let cursor = eventsCursor!
         try Keys.withPosition(position) { key in
-            try record.withUnsafeBytes { try txn.put(txn.dbs.events, key, $0, append: true) }
+            try record.withUnsafeBytes { try txn.put(cursor: cursor, key, $0, append: true) }
         }
     }
 
     func putStreamIndex(_ stream: StreamID, version: StreamVersion, position: LogPosition) throws {
+        if streamsCursor == nil { streamsCursor = try txn.openCursor(txn.dbs.streams) }
+        let cursor = streamsCursor!
         try Keys.withStreamIndex(stream, version) { key in
-            try Keys.withPosition(position) { try txn.put(txn.dbs.streams, key, $0) }
+            try Keys.withPosition(position) { try txn.put(cursor: cursor, key, $0) }
         }
     }
 

@@ -26,6 +26,9 @@ final class Writer: Sendable {
     }
 
     private let queue = Mutex(Queue())
+    private let stats = Mutex(LMDBEventStore.WriteStatistics())
+
+    var statistics: LMDBEventStore.WriteStatistics { stats.withLock { $0 } }
     private let wake = DispatchSemaphore(value: 0)
     private let env: Environment
     private let clock: any DocketClock
@@ -86,7 +89,27 @@ final class Writer: Sendable {
         if mustWake { wake.signal() }
     }
 
+    /// Requests in the last batch: when the next one starts much smaller, callers resumed by the
+    /// last commit are probably still on their way, and a short wait lets them join.
+    private let lastBatch = Mutex(0)
+
     private func take() -> [Job]? {
+        guard var jobs = takeWaiting() else { return nil }
+        let previous = lastBatch.withLock { $0 }
+        if previous > 1, jobs.count < previous * 3 / 4, jobs.count < maxBatch {
+            usleep(50)
+            jobs += queue.withLock { q in
+                let n = Swift.min(q.jobs.count, maxBatch - jobs.count)
+                let more = Array(q.jobs[..<n])
+                q.jobs.removeFirst(n)
+                return more
+            }
+        }
+        lastBatch.withLock { $0 = jobs.count }
+        return jobs
+    }
+
+    private func takeWaiting() -> [Job]? {
         while true {
             let jobs: [Job]? = queue.withLock { q in
                 if q.jobs.isEmpty {
@@ -150,10 +173,24 @@ final class Writer: Sendable {
     private func commit(_ appends: [(AppendRequest, CheckedContinuation<AppendResult, any Error>)], _ buffer: inout [UInt8]) {
         let requests = appends.map(\.0)
         do {
+            let started = ContinuousClock.now
+            var decided = started
             let outcomes = try withGrowingMap {
                 try env.write { txn in
-                    try LogAppender.append(requests, recordedAt: clock.now(), in: LMDBLogWriter(txn: txn), buffer: &buffer)
+                    let outcomes = try LogAppender.append(requests, recordedAt: clock.now(), in: LMDBLogWriter(txn: txn), buffer: &buffer)
+                    decided = ContinuousClock.now
+                    return outcomes
                 }
+            }
+            let finished = ContinuousClock.now
+            let events = requests.reduce(0) { $0 + $1.streams.reduce(0) { $0 + $1.events.count } }
+            stats.withLock { s in
+                s.commits += 1
+                s.appends += UInt64(requests.count)
+                s.events += UInt64(events)
+                s.largestBatch = Swift.max(s.largestBatch, requests.count)
+                s.buildTime += decided - started
+                s.commitTime += finished - decided
             }
             // Durable now: publish, then answer each caller.
             if let last = outcomes.compactMap({ try? $0.get() }).filter({ !$0.isReplay }).map(\.lastPosition).max() {

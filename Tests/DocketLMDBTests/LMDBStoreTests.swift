@@ -36,6 +36,41 @@ struct LMDBStoreTests {
         #expect(try await reopened.lastPosition() == LogPosition(2_000))
     }
 
+    @Test("concurrent appends are committed together: fewer commits than appends")
+    func groupCommit() async throws {
+        let dir = TemporaryDirectory()
+        let store = try LMDBEventStore(path: dir.path)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for w in 0..<32 {
+                group.addTask {
+                    for i in 0..<20 {
+                        try await store.append(to: StreamID(verbatim: "w-\(w)"), expected: .exact(StreamVersion(UInt64(i))), events: [Fixtures.event()], metadata: Fixtures.metadata)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let stats = store.writeStatistics
+        #expect(stats.appends == 640 && stats.events == 640)
+        #expect(stats.commits < stats.appends, "no two appends shared a commit: \(stats)")
+        #expect(stats.largestBatch > 1)
+    }
+
+    @Test("scan delivers every event once, in order, across snapshot pages")
+    func scanPages() async throws {
+        let dir = TemporaryDirectory()
+        let store = try LMDBEventStore(path: dir.path)
+        for i in 0..<250 {
+            try await store.append(to: StreamID(verbatim: "s-\(i % 9)"), expected: .any, events: [Fixtures.event("E", "\(i)")], metadata: Fixtures.metadata)
+        }
+        var seen: [UInt64] = []
+        let last = try store.scan(after: LogPosition(7), pageSize: 16) { seen.append($0.position.value) }
+        #expect(seen == Array(8...250))
+        #expect(last == LogPosition(250))
+        let none = try store.scan(after: LogPosition(250)) { _ in Issue.record("nothing should follow the end") }
+        #expect(none == LogPosition(250))
+    }
+
     @Test("tampering with a stored record is found by verify at its position")
     func tamperRecord() async throws {
         let dir = TemporaryDirectory()

@@ -76,6 +76,8 @@ public enum Workloads {
 
     /// Commands per second: `writers` concurrent callers, each appending `perWriter` commands of one
     /// event to its own stream with an expected version and an idempotency key; every command durable.
+    static let noKeys = ProcessInfo.processInfo.environment["DOCKET_BENCH_NO_KEYS"] != nil
+
     public static func storeDurable(writers: Int, perWriter: Int) async throws -> Double {
         let dir = directory("durable-store")
         defer { remove(dir) }
@@ -90,13 +92,17 @@ public enum Workloads {
                     for i in 0..<perWriter {
                         try await store.append(
                             to: stream, expected: .exact(StreamVersion(UInt64(i))), events: [event(i)],
-                            metadata: CommandMetadata(actor: "bench"), idempotencyKey: "w\(w)-c\(i)")
+                            metadata: CommandMetadata(actor: "bench"), idempotencyKey: noKeys ? nil : "w\(w)-c\(i)")
                     }
                 }
             }
             try await group.waitForAll()
         }
         let elapsed = seconds(ContinuousClock.now - start)
+        let st = store.writeStatistics
+        if ProcessInfo.processInfo.environment["DOCKET_BENCH_VERBOSE"] != nil {
+            FileHandle.standardError.write(Data("  writers=\(writers) commits=\(st.commits) avgBatch=\(String(format: "%.1f", st.averageBatch)) largest=\(st.largestBatch) build=\(st.buildTime) commit=\(st.commitTime) per-commit=\(st.commitTime / Int(max(1, st.commits)))\n".utf8))
+        }
         await store.close()
         return Double(writers * perWriter) / elapsed
     }

@@ -29,6 +29,23 @@ func option(_ name: String, _ fallback: Int) -> Int {
 
 func log(_ text: String) { FileHandle.standardError.write(Data((text + "\n").utf8)) }
 
+let only: Set<String> = {
+    let args = CommandLine.arguments
+    guard let i = args.firstIndex(of: "--only"), i + 1 < args.count else { return [] }
+    return Set(args[i + 1].split(separator: ",").map(String.init))
+}()
+func selected(_ name: String) -> Bool { only.isEmpty || only.contains(name) }
+
+// Profiling aid: build a log once (`--build-log DIR N`) or scan an existing one (`--scan-existing DIR`).
+if let i = CommandLine.arguments.firstIndex(of: "--build-log") {
+    try await Workloads.buildLog(at: CommandLine.arguments[i + 1], events: Int(CommandLine.arguments[i + 2])!, streams: 10_000)
+    exit(0)
+}
+if let i = CommandLine.arguments.firstIndex(of: "--scan-existing") {
+    for _ in 0..<3 { log("scan: \(Int(try Workloads.storeScan(at: CommandLine.arguments[i + 1]).eventsPerSecond)) events/s") }
+    exit(0)
+}
+
 let runs = option("--runs", 5)
 let scanEvents = option("--scan-events", 1_000_000)
 var figures: [String: Figure] = [:]
@@ -36,6 +53,7 @@ var figures: [String: Figure] = [:]
 @MainActor
 func pair(_ name: String, unit: String, target: String, meets: (Double, Double) -> Bool,
           store: () async throws -> Double, raw: () async throws -> Double) async throws {
+    guard selected(name) else { return }
     var s: [Double] = [], r: [Double] = []
     for i in 0..<runs {
         // Alternate the order so that neither side always runs on a warmer machine.
@@ -60,8 +78,10 @@ try await pair("durableAppend64Writers", unit: "commands/s", target: "store(64 w
                raw: { Workloads.rawDurable(commits: 1_000) })
 
 let scanDir = Workloads.directory("scan")
-log("building a log of \(scanEvents) events for the scan...")
-try await Workloads.buildLog(at: scanDir, events: scanEvents, streams: 10_000)
+if selected("fullScan") {
+    log("building a log of \(scanEvents) events for the scan...")
+    try await Workloads.buildLog(at: scanDir, events: scanEvents, streams: 10_000)
+}
 var memory: [MemoryGrowth] = []
 try await pair("fullScan", unit: "events/s", target: "store >= 2,000,000 events/s decoding", meets: { _, store in store >= 2_000_000 },
                store: { let r = try Workloads.storeScan(at: scanDir); memory.append(r.memory); return r.eventsPerSecond },
@@ -70,7 +90,7 @@ Workloads.remove(scanDir)
 
 let readDir = Workloads.directory("reads")
 let readStreams = 10_000, readEvents = 100_000
-try await Workloads.buildLog(at: readDir, events: readEvents, streams: readStreams)
+if selected("randomStreamReads") { try await Workloads.buildLog(at: readDir, events: readEvents, streams: readStreams) }
 try await pair("randomStreamReads", unit: "streams/s (10 events each)", target: "reported", meets: { _, _ in true },
                store: { try await Workloads.storeRandomReads(at: readDir, streams: readStreams, reads: 20_000, seed: 42) },
                raw: { Workloads.rawRandomReads(at: readDir, streams: readStreams, events: readEvents, reads: 20_000, seed: 42) })
@@ -89,8 +109,8 @@ struct Report: Codable {
 let report = Report(
     runs: runs, scanEvents: scanEvents, recordBytes: Workloads.recordSize, payloadBytes: Workloads.payloadBytes,
     figures: figures, scanMemory: memory,
-    scanPeakResidentGrowthMiBMedian: median(memory.map(\.peakResidentGrowthMiB)),
-    scanAnonymousGrowthMiBMedian: median(memory.map(\.anonymousGrowthMiB)))
+    scanPeakResidentGrowthMiBMedian: memory.isEmpty ? 0 : median(memory.map(\.peakResidentGrowthMiB)),
+    scanAnonymousGrowthMiBMedian: memory.isEmpty ? 0 : median(memory.map(\.anonymousGrowthMiB)))
 let encoder = JSONEncoder()
 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
 print(String(decoding: try encoder.encode(report), as: UTF8.self))
