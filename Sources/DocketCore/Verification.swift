@@ -79,6 +79,14 @@ public protocol LogReadTransaction {
     func forEachHead(_ body: (StreamID, StreamHead) throws -> Void) throws
     /// The stored end of the hash chain.
     func chainHead() throws -> ChainHead
+    /// The position through which the stream index and heads are complete. Records after it (the
+    /// tail) are indexed in memory by a write-behind store and have no index entries yet.
+    func indexedThrough() throws -> LogPosition
+}
+
+extension LogReadTransaction {
+    /// A store that indexes every record as it appends it: complete through the chain head.
+    public func indexedThrough() throws -> LogPosition { try chainHead().position }
 }
 
 /// The verification walk shared by every store.
@@ -90,6 +98,8 @@ public enum LogVerifier {
         var count: UInt64 = 0
         var streams: [StreamID: StreamHead] = [:]
         var problem: VerificationProblem?
+        let indexed = try txn.indexedThrough()
+        var headsAtIndexed: [StreamID: StreamHead] = [:]
 
         try txn.forEachRecord { key, bytes in
             func fail(_ kind: VerificationProblem.Kind, _ detail: String) -> Bool {
@@ -116,11 +126,16 @@ public enum LogVerifier {
             guard event.version == lastVersion.next else {
                 return fail(.streamVersionGap, "stream \(event.stream) goes from version \(lastVersion) to \(event.version)")
             }
-            let indexed = try txn.indexedPosition(of: event.stream, version: event.version)
-            guard indexed == key else {
-                return fail(.streamIndexMismatch, "the stream index maps \(event.stream)@\(event.version) to \(indexed.map(String.init(describing:)) ?? "nothing")")
+            let entry = try txn.indexedPosition(of: event.stream, version: event.version)
+            if key <= indexed {
+                guard entry == key else {
+                    return fail(.streamIndexMismatch, "the stream index maps \(event.stream)@\(event.version) to \(entry.map(String.init(describing:)) ?? "nothing")")
+                }
+            } else if let entry {
+                return fail(.streamIndexMismatch, "record \(key) is after the indexed position \(indexed) but the stream index maps \(event.stream)@\(event.version) to \(entry)")
             }
             streams[event.stream] = StreamHead(version: event.version, lastPosition: key)
+            if key == indexed { headsAtIndexed = streams }
             previous = event.hash
             count += 1
             expected = key.next
@@ -138,24 +153,27 @@ public enum LogVerifier {
                 kind: .chainHeadMismatch, position: stored.position,
                 detail: "the stored chain head is position \(stored.position) hash \(stored.hash.hex); the log ends at \(walked.position) hash \(walked.hash.hex)"))
         }
+        if indexed > walked.position {
+            return report(VerificationProblem(kind: .streamIndexMismatch, position: indexed, detail: "the index claims to cover position \(indexed) but the log ends at \(walked.position)"))
+        }
         let indexCount = try txn.streamIndexCount()
-        if indexCount != count {
-            return report(VerificationProblem(kind: .streamIndexMismatch, position: nil, detail: "the stream index has \(indexCount) entries for \(count) events"))
+        if indexCount != indexed.value {
+            return report(VerificationProblem(kind: .streamIndexMismatch, position: nil, detail: "the stream index has \(indexCount) entries for the \(indexed.value) indexed events"))
         }
         var headProblem: VerificationProblem?
         var headCount = 0
         try txn.forEachHead { id, head in
             headCount += 1
-            if headProblem == nil, streams[id] != head {
-                let walkedHead = streams[id]
+            if headProblem == nil, headsAtIndexed[id] != head {
+                let walkedHead = headsAtIndexed[id]
                 headProblem = VerificationProblem(
                     kind: .headMismatch, position: head.lastPosition,
                     detail: "stream \(id) has stored head version \(head.version) at \(head.lastPosition); its records end at version \(walkedHead?.version ?? .none) at \(walkedHead?.lastPosition ?? .beforeFirst)")
             }
         }
         if let headProblem { return report(headProblem) }
-        if headCount != streams.count {
-            return report(VerificationProblem(kind: .headMismatch, position: nil, detail: "\(headCount) stream heads are stored for \(streams.count) streams in the log"))
+        if headCount != headsAtIndexed.count {
+            return report(VerificationProblem(kind: .headMismatch, position: nil, detail: "\(headCount) stream heads are stored for the \(headsAtIndexed.count) streams of the indexed log"))
         }
         return report(nil)
     }

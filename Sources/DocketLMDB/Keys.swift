@@ -6,6 +6,7 @@ enum Keys {
     static let metaFormat = Array("format".utf8)
     static let metaChain = Array("chain".utf8)
     static let metaCreated = Array("created".utf8)
+    static let metaIndexed = Array("indexed".utf8)
 
     /// `events` key: the position, 8 bytes big-endian.
     @inline(__always)
@@ -161,4 +162,6 @@ struct LMDBLogReader: LogReadTransaction {
     }
 
     func chainHead() throws -> ChainHead { try txn.chainHead() }
+
+    func indexedThrough() throws -> LogPosition { try txn.indexedThrough() }
 }

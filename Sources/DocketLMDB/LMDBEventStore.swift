@@ -50,6 +50,11 @@ public final class LMDBEventStore: ImportableEventStore {
         public var createIfMissing = true
         /// LMDB reader slots (concurrent read transactions across processes). Default 256.
         public var maxReaders: UInt32 = 256
+        /// How many of the newest events may wait, indexed in memory, before their stream index,
+        /// heads and idempotency entries are written to disk in one sorted pass. Larger values make
+        /// durable appends cheaper; the tail is rebuilt from the log after a crash or by another
+        /// process, so it costs at most this many record reads then. Default 16,384.
+        public var indexFlushThreshold = 16_384
 
         /// The default options.
         public init() {}
@@ -61,6 +66,7 @@ public final class LMDBEventStore: ImportableEventStore {
     private let writer: Writer
     private let signal: CommitSignal
     private let options: Options
+    private let readerTail = ReaderTail()
 
     /// Opens the store in `path`, creating it when missing (unless
     /// ``Options/createIfMissing`` is `false`), and clears reader slots left by dead processes.
@@ -96,9 +102,23 @@ public final class LMDBEventStore: ImportableEventStore {
         if env.staleReadersCleared > 0 {
             options.logger.notice("cleared reader slots of dead processes", metadata: ["count": "\(env.staleReadersCleared)"])
         }
-        let last = try env.read { txn in try txn.chainHead().position }
+        // The tail of the index (events after the last flush) is read from the log once, for the
+        // writer and for this process's readers.
+        let tail = TailIndex()
+        let last: LogPosition
+        do {
+            last = try env.read { txn in
+                try tail.prepare(txn)
+                return try txn.chainHead().position
+            }
+        } catch {
+            throw publicError(error)
+        }
+        readerTail.replace(with: tail)
         signal = CommitSignal(last: last)
-        writer = Writer(env: env, clock: options.clock, signal: signal, logger: options.logger, maxBatch: options.maxBatch)
+        writer = Writer(
+            env: env, clock: options.clock, signal: signal, logger: options.logger, maxBatch: options.maxBatch,
+            tail: tail, readerTail: readerTail, flushThreshold: Swift.max(1, options.indexFlushThreshold))
     }
 
     deinit {
@@ -123,12 +143,18 @@ public final class LMDBEventStore: ImportableEventStore {
                     try withUnsafeBytes(of: clock.now().millisecondsSinceEpoch.bigEndian) { try txn.put(txn.dbs.meta, k, $0) }
                 }
             }
+            // Write-behind indexing starts from here: a store without `indexed` was indexed in full.
+            if try Keys.metaIndexed.withUnsafeBytes({ try txn.get(txn.dbs.meta, $0) }) == nil {
+                try txn.putIndexed(try txn.chainHead().position)
+            }
         }
     }
 
-    /// Finishes queued appends, then stops the writer. Appends after this throw
-    /// ``DocketError/Code/storeClosed``. The environment closes when the last reference goes.
+    /// Finishes queued appends, writes the in-memory tail of the index to disk, then stops the
+    /// writer. Appends after this throw ``DocketError/Code/storeClosed``. The environment closes
+    /// when the last reference goes.
     public func close() async {
+        try? await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in writer.submit(.flushIndex(c)) }
         await writer.stop()
         if options.durability == .noFsyncMayLoseRecentCommitsOnPowerLoss { try? env.sync() }
     }
@@ -151,7 +177,8 @@ public final class LMDBEventStore: ImportableEventStore {
     public func readStream(_ stream: StreamID, from version: StreamVersion, direction: ReadDirection, limit: Int) async throws -> [RecordedEvent] {
         guard limit > 0 else { return [] }
         return try read { txn in
-            guard let head = try txn.head(of: stream) else { return [] }
+            let (head, tail) = try streamView(stream, in: txn)
+            guard let head else { return [] }
             var out: [RecordedEvent] = []
             var versions: [UInt64]
             switch direction {
@@ -168,7 +195,7 @@ public final class LMDBEventStore: ImportableEventStore {
             }
             out.reserveCapacity(versions.count)
             for v in versions {
-                guard let position = try txn.indexedPosition(of: stream, version: StreamVersion(v)),
+                guard let position = try tail?.position(of: StreamVersion(v)) ?? txn.indexedPosition(of: stream, version: StreamVersion(v)),
                     let event = try txn.record(at: position)
                 else {
                     throw DocketError(.corruptRecord, "stream \(stream) has head version \(head.version) but no record for version \(v)")
@@ -237,7 +264,23 @@ public final class LMDBEventStore: ImportableEventStore {
     }
 
     public func head(of stream: StreamID) async throws -> StreamHead? {
-        try read { txn in try txn.head(of: stream) }
+        try read { txn in try streamView(stream, in: txn).head }
+    }
+
+    /// A stream's head and its events in the unindexed tail, in one snapshot: from this process's
+    /// published tail when it matches the snapshot, otherwise read from the snapshot's log.
+    private func streamView(_ stream: StreamID, in txn: Transaction) throws -> (head: StreamHead?, tail: TailStream?) {
+        let indexed = try txn.indexedThrough()
+        let last = try txn.chainHead().position
+        var tail: TailStream?
+        if last > indexed {
+            switch readerTail.lookup(stream, indexed: indexed, through: last) {
+            case .found(let t): tail = t
+            case .unknown: tail = try txn.scanTail(of: stream, indexed: indexed)
+            }
+        }
+        if let tail { return (StreamHead(version: tail.lastVersion, lastPosition: tail.positions[tail.positions.count - 1]), tail) }
+        return (try txn.head(of: stream), nil)
     }
 
     public func waitForEvents(after position: LogPosition) async throws {
@@ -251,9 +294,7 @@ public final class LMDBEventStore: ImportableEventStore {
     public func importRecords(_ records: [RecordedEvent]) async throws {
         guard !records.isEmpty else { return }
         try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
-            writer.submit(.run({ txn, buffer in
-                try LogAppender.importRecords(records, in: LMDBLogWriter(txn: txn), buffer: &buffer)
-            }, c))
+            writer.submit(.importRecords(records, c))
         }
     }
 
@@ -272,6 +313,8 @@ public final class LMDBEventStore: ImportableEventStore {
         public var buildTime: Duration = .zero
         /// Time spent in LMDB's commit: writing pages and fsync.
         public var commitTime: Duration = .zero
+        /// Times the in-memory tail of the index was written to disk.
+        public var indexFlushes: UInt64 = 0
         /// Requests per commit, on average.
         public var averageBatch: Double { commits == 0 ? 0 : Double(appends) / Double(commits) }
     }
@@ -289,6 +332,8 @@ public final class LMDBEventStore: ImportableEventStore {
         public var idempotencyKeys: UInt64
         /// The end of the hash chain.
         public var chainHead: ChainHead
+        /// Events after the last index flush: indexed in memory, not yet in the index databases.
+        public var unindexedEvents: UInt64
         /// The record format version.
         public var formatVersion: Int
         /// Bytes of the data file in use.
@@ -303,6 +348,7 @@ public final class LMDBEventStore: ImportableEventStore {
             Info(
                 events: try txn.count(txn.dbs.events), streams: try txn.count(txn.dbs.heads),
                 idempotencyKeys: try txn.count(txn.dbs.idempotency), chainHead: try txn.chainHead(),
+                unindexedEvents: try txn.chainHead().position.value - txn.indexedThrough().value,
                 formatVersion: Int(RecordCodec.formatVersion), usedBytes: env.usedBytes(), mapSize: env.mapSize)
         }
     }

@@ -10,11 +10,12 @@ import Synchronization
 /// Write transactions in LMDB belong to the thread that began them, so all writes of a store
 /// happen on this thread; callers wait on continuations, never on the thread.
 final class Writer: Sendable {
-    typealias Task = @Sendable (Transaction, inout [UInt8]) throws -> Void
-
     enum Job: Sendable {
         case append(AppendRequest, CheckedContinuation<AppendResult, any Error>)
-        case run(Task, CheckedContinuation<Void, any Error>)
+        /// Write records verbatim (import), after flushing the tail into the index.
+        case importRecords([RecordedEvent], CheckedContinuation<Void, any Error>)
+        /// Write the tail into the index databases.
+        case flushIndex(CheckedContinuation<Void, any Error>)
     }
 
     private struct Queue: ~Copyable {
@@ -35,8 +36,17 @@ final class Writer: Sendable {
     private let signal: CommitSignal
     private let logger: Logger
     private let maxBatch: Int
+    private let tail: TailIndex
+    private let readerTail: ReaderTail
+    private let flushThreshold: Int
 
-    init(env: Environment, clock: any DocketClock, signal: CommitSignal, logger: Logger, maxBatch: Int) {
+    init(
+        env: Environment, clock: any DocketClock, signal: CommitSignal, logger: Logger, maxBatch: Int,
+        tail: TailIndex, readerTail: ReaderTail, flushThreshold: Int
+    ) {
+        self.tail = tail
+        self.readerTail = readerTail
+        self.flushThreshold = flushThreshold
         self.env = env
         self.clock = clock
         self.signal = signal
@@ -95,9 +105,12 @@ final class Writer: Sendable {
 
     private func take() -> [Job]? {
         guard var jobs = takeWaiting() else { return nil }
-        let previous = lastBatch.withLock { $0 }
-        if previous > 1, jobs.count < previous * 3 / 4, jobs.count < maxBatch {
-            usleep(50)
+        let previous = Swift.min(lastBatch.withLock { $0 }, maxBatch)
+        // Wait at most about 200 µs, in short steps, for the batch to grow back to the last one's size.
+        var waits = 0
+        while previous > 1, jobs.count < previous, waits < 10 {
+            usleep(20)
+            waits += 1
             jobs += queue.withLock { q in
                 let n = Swift.min(q.jobs.count, maxBatch - jobs.count)
                 let more = Array(q.jobs[..<n])
@@ -136,12 +149,18 @@ final class Writer: Sendable {
             for job in jobs {
                 switch job {
                 case .append(let r, let c): appends.append((r, c))
-                case .run(let task, let c):
+                case .importRecords(let records, let c):
                     if !appends.isEmpty {
                         commit(appends, &buffer)
                         appends.removeAll()
                     }
-                    runTask(task, c, &buffer)
+                    importRecords(records, c, &buffer)
+                case .flushIndex(let c):
+                    if !appends.isEmpty {
+                        commit(appends, &buffer)
+                        appends.removeAll()
+                    }
+                    flushIndex(c)
                 }
             }
             if !appends.isEmpty { commit(appends, &buffer) }
@@ -175,12 +194,23 @@ final class Writer: Sendable {
         do {
             let started = ContinuousClock.now
             var decided = started
-            let outcomes = try withGrowingMap {
+            var flushed = false
+            let outcomes = try withTail {
                 try env.write { txn in
-                    let outcomes = try LogAppender.append(requests, recordedAt: clock.now(), in: LMDBLogWriter(txn: txn), buffer: &buffer)
+                    let rebuilt = try tail.prepare(txn)
+                    let outcomes = try LogAppender.append(requests, recordedAt: clock.now(), in: TailWriter(txn: txn, tail: tail), buffer: &buffer)
                     decided = ContinuousClock.now
+                    flushed = rebuilt || tail.count >= flushThreshold
+                    if flushed { try tail.flush(txn) }
                     return outcomes
                 }
+            }
+            if flushed {
+                tail.reset(to: tail.through)
+                readerTail.replace(with: tail)
+            } else {
+                let touched = outcomes.lazy.compactMap { try? $0.get() }.filter { !$0.isReplay }.flatMap { $0.streams.map(\.stream) }
+                readerTail.publish(tail, touched: touched)
             }
             let finished = ContinuousClock.now
             let events = requests.reduce(0) { $0 + $1.streams.reduce(0) { $0 + $1.events.count } }
@@ -191,6 +221,7 @@ final class Writer: Sendable {
                 s.largestBatch = Swift.max(s.largestBatch, requests.count)
                 s.buildTime += decided - started
                 s.commitTime += finished - decided
+                if flushed { s.indexFlushes += 1 }
             }
             // Durable now: publish, then answer each caller.
             if let last = outcomes.compactMap({ try? $0.get() }).filter({ !$0.isReplay }).map(\.lastPosition).max() {
@@ -204,10 +235,49 @@ final class Writer: Sendable {
         }
     }
 
-    private func runTask(_ task: Task, _ c: CheckedContinuation<Void, any Error>, _ buffer: inout [UInt8]) {
+    /// Runs a write (with map growth and retries); any failure leaves the tail to be rebuilt from
+    /// the log by the next transaction, since it may hold entries of a transaction that did not commit.
+    private func withTail<R>(_ body: () throws -> R) throws -> R {
+        try withGrowingMap {
+            do { return try body() } catch {
+                tail.invalidate()
+                throw error
+            }
+        }
+    }
+
+    private func importRecords(_ records: [RecordedEvent], _ c: CheckedContinuation<Void, any Error>, _ buffer: inout [UInt8]) {
         do {
-            try withGrowingMap { try env.write { txn in try task(txn, &buffer) } }
-            if let last = try? env.read({ txn in try txn.chainHead().position }) { signal.publish(last) }
+            let end = try withTail {
+                try env.write { txn in
+                    try tail.prepare(txn)
+                    try tail.flush(txn)
+                    try LogAppender.importRecords(records, in: LMDBLogWriter(txn: txn), buffer: &buffer)
+                    let end = try txn.chainHead().position
+                    try txn.putIndexed(end)
+                    return end
+                }
+            }
+            tail.reset(to: end)
+            readerTail.replace(with: tail)
+            signal.publish(end)
+            c.resume()
+        } catch {
+            c.resume(throwing: publicError(error))
+        }
+    }
+
+    private func flushIndex(_ c: CheckedContinuation<Void, any Error>) {
+        do {
+            let end = try withTail {
+                try env.write { txn in
+                    try tail.prepare(txn)
+                    try tail.flush(txn)
+                    return tail.through
+                }
+            }
+            tail.reset(to: end)
+            readerTail.replace(with: tail)
             c.resume()
         } catch {
             c.resume(throwing: publicError(error))
@@ -217,7 +287,8 @@ final class Writer: Sendable {
     private static func fail(_ job: Job, _ error: any Error) {
         switch job {
         case .append(_, let c): c.resume(throwing: error)
-        case .run(_, let c): c.resume(throwing: error)
+        case .importRecords(_, let c): c.resume(throwing: error)
+        case .flushIndex(let c): c.resume(throwing: error)
         }
     }
 }

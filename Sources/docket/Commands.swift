@@ -129,6 +129,7 @@ struct Info: AsyncParsableCommand {
             print("streams:          \(i.streams)")
             print("idempotency keys: \(i.idempotencyKeys)")
             print("chain head:       \(i.chainHead.position) \(i.chainHead.hash.hex)")
+            print("unindexed events: \(i.unindexedEvents)")
             print("used bytes:       \(i.usedBytes)")
             print("map size:         \(i.mapSize)")
         }

@@ -94,7 +94,9 @@ struct LMDBStoreTests {
     @Test("a missing stream index entry is found by verify")
     func tamperIndex() async throws {
         let dir = TemporaryDirectory()
-        let store = try LMDBEventStore(path: dir.path)
+        var options = LMDBEventStore.Options()
+        options.indexFlushThreshold = 1  // index every event at once
+        let store = try LMDBEventStore(path: dir.path, options: options)
         for i in 0..<10 {
             try await store.append(to: StreamID(verbatim: "s-\(i % 2)"), expected: .any, events: [Fixtures.event()], metadata: Fixtures.metadata)
         }
@@ -104,6 +106,47 @@ struct LMDBStoreTests {
         let report = try await store.verify()
         #expect(report.problem?.kind == .streamIndexMismatch)
         #expect(report.problem?.position == LogPosition(6))
+    }
+
+    @Test("the index is written behind: flushed at the threshold, complete after close, reads exact throughout")
+    func writeBehindIndex() async throws {
+        let dir = TemporaryDirectory()
+        var options = LMDBEventStore.Options()
+        options.indexFlushThreshold = 10
+        let store = try LMDBEventStore(path: dir.path, options: options)
+        for i in 0..<103 {
+            try await store.append(to: StreamID(verbatim: "s-\(i % 4)"), expected: .any, events: [Fixtures.event("E", "\(i)")], metadata: Fixtures.metadata, idempotencyKey: "k-\(i)")
+            let read = try await store.readStream(StreamID(verbatim: "s-\(i % 4)"))
+            #expect(read.count == i / 4 + 1 && read.last?.payload == Array("\(i)".utf8), "after append \(i)")
+        }
+        let info = try await store.info()
+        #expect(info.unindexedEvents < 10 && info.unindexedEvents > 0, "\(info)")
+        #expect(store.writeStatistics.indexFlushes == 10)
+        #expect(try await store.verify().isIntact)
+        // An idempotency key in the tail and one already flushed both replay.
+        for i in [2, 101] {
+            let r = try await store.append(to: StreamID(verbatim: "s-\(i % 4)"), expected: .any, events: [Fixtures.event("E", "\(i)")], metadata: Fixtures.metadata, idempotencyKey: "k-\(i)")
+            #expect(r.isReplay && r.firstPosition == LogPosition(UInt64(i + 1)))
+        }
+        await store.close()
+        let reopened = try LMDBEventStore(path: dir.path, options: options)
+        #expect(try await reopened.info().unindexedEvents == 0, "close writes the tail to the index")
+        #expect(try await reopened.readStream("s-3").count == 25)
+        #expect(try await reopened.verify().isIntact)
+    }
+
+    @Test("verify finds an index entry for a record still in the unindexed tail")
+    func tailWithIndexEntry() async throws {
+        let dir = TemporaryDirectory()
+        let store = try LMDBEventStore(path: dir.path)
+        for i in 0..<5 {
+            try await store.append(to: "s", expected: .any, events: [Fixtures.event("E", "\(i)")], metadata: Fixtures.metadata)
+        }
+        try store.env.write { txn in
+            try LMDBLogWriter(txn: txn).putStreamIndex("s", version: StreamVersion(4), position: LogPosition(4))
+        }
+        let report = try await store.verify()
+        #expect(report.problem?.kind == .streamIndexMismatch && report.problem?.position == LogPosition(4), "\(report)")
     }
 
     @Test("a corrupt record read through the API is a typed error naming its position")
@@ -227,6 +270,7 @@ struct DifferentialTests {
             var options = LMDBEventStore.Options()
             options.clock = clock
             options.initialMapSize = 1 << 20
+            options.indexFlushThreshold = 7  // flushes fall inside the random histories
             let lmdb = try LMDBEventStore(path: dir.path, options: options)
             let memory = InMemoryEventStore(clock: clock)
             for (i, op) in ops.enumerated() {

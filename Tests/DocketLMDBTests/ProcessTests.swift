@@ -105,6 +105,27 @@ struct ProcessTests {
         #expect(report.isIntact && report.eventsChecked == UInt64(acks.count * 3))
     }
 
+    @Test("a store open in this process reads another process's unindexed tail, and appends after it")
+    func readOtherProcessTail() async throws {
+        let dir = TemporaryDirectory("docket-tail")
+        let store = try LMDBEventStore(path: dir.path)
+        try await store.append(to: "parent", expected: .noStream, events: [Fixtures.event()], metadata: Fixtures.metadata)
+        let child = try Child.docket(["debug-append-loop", "--store", dir.path, "--writers", "4"])
+        let deadline = ContinuousClock.now + .seconds(20)
+        while completeLines(child.stdout.text).count < 50, child.process.isRunning, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        child.kill()  // before it can flush its tail at close
+        let acks = child.wait().lines.compactMap(Ack.init)
+        #expect(acks.count >= 50)
+        #expect(try await store.info().unindexedEvents > 0, "the child's events should still be in the tail")
+        #expect(try await checkAcknowledged(acks, in: store).isEmpty)
+        let last = acks.filter { $0.stream == "w-0" }.map(\.lastVersion).max() ?? 0
+        let r = try await store.append(to: "w-0", expected: .exact(StreamVersion(last)), events: [Fixtures.event()], metadata: Fixtures.metadata)
+        #expect(r.streams[0].firstVersion == StreamVersion(last + 1))
+        #expect(try await store.verify().isIntact)
+    }
+
     @Test("a reader slot left by a killed process is cleared when the store opens")
     func staleReader() async throws {
         let dir = TemporaryDirectory("docket-reader")

@@ -36,6 +36,7 @@ public enum Workloads {
         var o = LMDBEventStore.Options()
         o.initialMapSize = 1 << 30
         o.durability = durability
+        if let t = ProcessInfo.processInfo.environment["DOCKET_BENCH_FLUSH"].flatMap(Int.init) { o.indexFlushThreshold = t }
         return try LMDBEventStore(path: path, options: o)
     }
 
