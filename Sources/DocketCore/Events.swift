@@ -18,6 +18,16 @@ public struct EventHash: Hashable, Sendable, CustomStringConvertible {
         self.init(w0: words[0], w1: words[1], w2: words[2], w3: words[3])
     }
 
+    /// Creates a hash from exactly 32 bytes of memory; `nil` for any other count.
+    public init?(raw: UnsafeRawBufferPointer) {
+        guard raw.count == 32 else { return nil }
+        self.init(
+            w0: UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
+            w1: UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)),
+            w2: UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self)),
+            w3: UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 24, as: UInt64.self)))
+    }
+
     /// Parses 64 hexadecimal digits; `nil` for anything else.
     public init?(hex: String) {
         let utf8 = Array(hex.utf8)

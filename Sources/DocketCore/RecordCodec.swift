@@ -258,22 +258,26 @@ struct ByteReader {
 
     var at: String { position.map { " at position \($0)" } ?? "" }
 
+    @inline(never)
     func corrupt(_ why: String) -> DocketError {
         DocketError(.corruptRecord, "record\(at) is corrupt: \(why)")
     }
 
     /// Reads an integer the caller has already bounds-checked (the fixed header).
+    @inline(__always)
     mutating func readLE<T: FixedWidthInteger>() -> T {
         let v = T(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: T.self))
         offset += MemoryLayout<T>.size
         return v
     }
 
+    @inline(__always)
     mutating func readCheckedLE<T: FixedWidthInteger>() throws(DocketError) -> T {
         guard offset + MemoryLayout<T>.size <= bytes.count else { throw corrupt("truncated at byte \(offset)") }
         return readLE()
     }
 
+    @inline(__always)
     mutating func readRaw() throws(DocketError) -> UnsafeRawBufferPointer {
         let count = Int(try readCheckedLE() as UInt16)
         guard offset + count <= bytes.count else { throw corrupt("string of \(count) bytes runs past the end at byte \(offset)") }
@@ -282,18 +286,25 @@ struct ByteReader {
         return raw
     }
 
+    @inline(__always)
     mutating func readString() throws(DocketError) -> String {
         let raw = try readRaw()
         return raw.isEmpty ? "" : String(decoding: raw, as: UTF8.self)
     }
 
+    @inline(__always)
     mutating func readBytes(_ count: Int) throws(DocketError) -> [UInt8] {
         guard offset + count <= bytes.count else { throw corrupt("payload of \(count) bytes runs past the end at byte \(offset)") }
-        let out = [UInt8](UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + count)]))
+        let source = bytes.baseAddress! + offset
+        let out = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            if count > 0 { buffer.baseAddress!.initialize(from: source.assumingMemoryBound(to: UInt8.self), count: count) }
+            initialized = count
+        }
         offset += count
         return out
     }
 
+    @inline(__always)
     mutating func readHash() throws(DocketError) -> EventHash {
         guard offset + 32 <= bytes.count else { throw corrupt("hash truncated at byte \(offset)") }
         let h = EventHash(

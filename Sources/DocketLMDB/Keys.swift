@@ -1,4 +1,7 @@
 import DocketCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Key layouts of the named databases (`Specs/format.md`). All integers in keys are big-endian so
 /// that LMDB's byte order is the logical order.
@@ -45,7 +48,7 @@ enum Keys {
     }
 
     static func decodeChain(_ raw: UnsafeRawBufferPointer) throws(DocketError) -> ChainHead {
-        guard raw.count == 40, let hash = EventHash(bytes: raw[8..<40]) else {
+        guard raw.count == 40, let hash = EventHash(raw: UnsafeRawBufferPointer(rebasing: raw[8..<40])) else {
             throw DocketError(.corruptRecord, "the stored chain head is \(raw.count) bytes, not 40")
         }
         return ChainHead(position: LogPosition(readUInt64BE(raw)), hash: hash)
@@ -65,6 +68,13 @@ extension Transaction {
         return try Keys.decodeChain(raw)
     }
 
+    /// The last position in the log, read without decoding the chain head's hash.
+    func lastPosition() throws -> LogPosition {
+        guard let raw = try Keys.metaChain.withUnsafeBytes({ try get(dbs.meta, $0) }) else { return .beforeFirst }
+        guard raw.count == 40 else { throw DocketError(.corruptRecord, "the stored chain head is \(raw.count) bytes, not 40") }
+        return LogPosition(Keys.readUInt64BE(raw))
+    }
+
     func head(of stream: StreamID) throws -> StreamHead? {
         guard let raw = try Keys.withText(stream.rawValue, { try get(dbs.heads, $0) }) else { return nil }
         return try Keys.decodeHead(raw)
@@ -73,6 +83,23 @@ extension Transaction {
     func record(at position: LogPosition) throws -> RecordedEvent? {
         guard let raw = try Keys.withPosition(position, { try get(dbs.events, $0) }) else { return nil }
         return try RecordCodec.decode(raw, expectedPosition: position)
+    }
+
+    /// Up to `count` index entries of `stream` from `version` on, read with one cursor walk.
+    func indexedPositions(of stream: StreamID, from version: StreamVersion, count: Int) throws -> [UInt64: LogPosition] {
+        var out: [UInt64: LogPosition] = [:]
+        out.reserveCapacity(count)
+        let prefix = stream.rawValue.utf8.count + 1
+        try Keys.withStreamIndex(stream, version) { start in
+            try scan(dbs.streams, from: start) { key, value in
+                guard key.count == prefix + 8, value.count == 8,
+                    memcmp(key.baseAddress!, start.baseAddress!, prefix) == 0
+                else { return false }
+                out[Keys.readUInt64BE(key, at: prefix)] = LogPosition(Keys.readUInt64BE(value))
+                return out.count < count
+            }
+        }
+        return out
     }
 
     func indexedPosition(of stream: StreamID, version: StreamVersion) throws -> LogPosition? {

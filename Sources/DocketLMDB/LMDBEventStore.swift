@@ -194,8 +194,13 @@ public final class LMDBEventStore: ImportableEventStore {
                 versions = Array((end...start).reversed())
             }
             out.reserveCapacity(versions.count)
+            // Forward reads walk the stream's run of index entries with one cursor.
+            var indexed: [UInt64: LogPosition] = [:]
+            if direction == .forward, let first = versions.first, tail?.position(of: StreamVersion(first)) == nil {
+                indexed = try txn.indexedPositions(of: stream, from: StreamVersion(first), count: versions.count)
+            }
             for v in versions {
-                guard let position = try tail?.position(of: StreamVersion(v)) ?? txn.indexedPosition(of: stream, version: StreamVersion(v)),
+                guard let position = try tail?.position(of: StreamVersion(v)) ?? indexed[v] ?? txn.indexedPosition(of: stream, version: StreamVersion(v)),
                     let event = try txn.record(at: position)
                 else {
                     throw DocketError(.corruptRecord, "stream \(stream) has head version \(head.version) but no record for version \(v)")
@@ -256,7 +261,7 @@ public final class LMDBEventStore: ImportableEventStore {
     }
 
     public func lastPosition() async throws -> LogPosition {
-        try read { txn in try txn.chainHead().position }
+        try read { txn in try txn.lastPosition() }
     }
 
     public func chainHead() async throws -> ChainHead {
@@ -271,7 +276,7 @@ public final class LMDBEventStore: ImportableEventStore {
     /// published tail when it matches the snapshot, otherwise read from the snapshot's log.
     private func streamView(_ stream: StreamID, in txn: Transaction) throws -> (head: StreamHead?, tail: TailStream?) {
         let indexed = try txn.indexedThrough()
-        let last = try txn.chainHead().position
+        let last = try txn.lastPosition()
         var tail: TailStream?
         if last > indexed {
             switch readerTail.lookup(stream, indexed: indexed, through: last) {

@@ -206,7 +206,7 @@ extension Transaction {
     /// The position through which the index databases are complete (`meta.indexed`); the chain head
     /// for a store that has never deferred indexing.
     func indexedThrough() throws -> LogPosition {
-        guard let raw = try Keys.metaIndexed.withUnsafeBytes({ try get(dbs.meta, $0) }) else { return try chainHead().position }
+        guard let raw = try Keys.metaIndexed.withUnsafeBytes({ try get(dbs.meta, $0) }) else { return try lastPosition() }
         guard raw.count == 8 else { throw DocketError(.corruptRecord, "meta.indexed is \(raw.count) bytes, not 8") }
         return LogPosition(Keys.readUInt64BE(raw))
     }

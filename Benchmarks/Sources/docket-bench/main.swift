@@ -41,6 +41,10 @@ if let i = CommandLine.arguments.firstIndex(of: "--build-log") {
     try await Workloads.buildLog(at: CommandLine.arguments[i + 1], events: Int(CommandLine.arguments[i + 2])!, streams: 10_000)
     exit(0)
 }
+if let i = CommandLine.arguments.firstIndex(of: "--reads-existing") {
+    for _ in 0..<3 { log("reads: \(Int(try await Workloads.storeRandomReads(at: CommandLine.arguments[i + 1], streams: 10_000, reads: 20_000, seed: 42))) streams/s") }
+    exit(0)
+}
 if let i = CommandLine.arguments.firstIndex(of: "--scan-existing") {
     for _ in 0..<3 { log("scan: \(Int(try Workloads.storeScan(at: CommandLine.arguments[i + 1]).eventsPerSecond)) events/s") }
     exit(0)
