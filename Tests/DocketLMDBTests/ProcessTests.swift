@@ -120,9 +120,17 @@ struct ProcessTests {
         #expect(acks.count >= 50)
         #expect(try await store.info().unindexedEvents > 0, "the child's events should still be in the tail")
         #expect(try await checkAcknowledged(acks, in: store).isEmpty)
-        let last = acks.filter { $0.stream == "w-0" }.map(\.lastVersion).max() ?? 0
-        let r = try await store.append(to: "w-0", expected: .exact(StreamVersion(last)), events: [Fixtures.event()], metadata: Fixtures.metadata)
-        #expect(r.streams[0].firstVersion == StreamVersion(last + 1))
+        // The child may have committed appends it was killed before acknowledging: the head covers
+        // every acknowledged version, and this process's writer must see it to append after it.
+        let acked = acks.filter { $0.stream == "w-0" }.map(\.lastVersion).max() ?? 0
+        let head = try await store.version(of: "w-0")
+        #expect(head.value >= acked)
+        let stale = await #expect(throws: VersionConflict.self) {
+            try await store.append(to: "w-0", expected: .exact(StreamVersion(head.value - 1)), events: [Fixtures.event()], metadata: Fixtures.metadata)
+        }
+        #expect(stale?.actual == head)
+        let r = try await store.append(to: "w-0", expected: .exact(head), events: [Fixtures.event()], metadata: Fixtures.metadata)
+        #expect(r.streams[0].firstVersion == head.next)
         #expect(try await store.verify().isIntact)
     }
 
