@@ -103,9 +103,10 @@ public struct IdempotencyEntry: Hashable, Sendable {
     }
 
     /// The fingerprint of a request: what a retry of the same command reproduces exactly.
+    /// SHA-256, in one pass, over the bytes laid out in `Specs/format.md` section 7.
     public static func fingerprint(of request: AppendRequest) -> EventHash {
-        var sha = SHA256()
         var buf = [UInt8]()
+        buf.reserveCapacity(request.streams.reduce(64) { $0 + 32 + $1.events.reduce(0) { $0 + 48 + $1.type.utf8.count + $1.payload.count } })
         RecordCodec.appendString(request.metadata.actor, to: &buf)
         for s in request.streams {
             RecordCodec.appendString(s.stream.rawValue, to: &buf)
@@ -115,13 +116,10 @@ public struct IdempotencyEntry: Hashable, Sendable {
                 RecordCodec.appendLE(e.schemaVersion, to: &buf)
                 RecordCodec.appendLE(e.occurredAt.millisecondsSinceEpoch, to: &buf)
                 RecordCodec.appendLE(UInt32(e.payload.count), to: &buf)
-                sha.update(data: buf)
-                buf.removeAll(keepingCapacity: true)
-                sha.update(data: e.payload)
+                buf.append(contentsOf: e.payload)
             }
         }
-        sha.update(data: buf)
-        return EventHash(sha.finalize())
+        return RecordCodec.digest(of: buf)
     }
 
     /// Rebuilds the entries of a log from its records (used by NDJSON import): the records of one
@@ -144,6 +142,30 @@ public struct IdempotencyEntry: Hashable, Sendable {
         return IdempotencyEntry(
             fingerprint: fingerprint(of: request),
             result: AppendResult(firstPosition: first.position, lastPosition: last.position, streams: streams, isReplay: false))
+    }
+}
+
+/// An append request checked and fingerprinted before it reaches the writer, so that this work runs
+/// on the caller's task rather than on the store's single writer thread.
+public struct PreparedAppend: Sendable {
+    /// The request.
+    public let request: AppendRequest
+    /// Why the request cannot be appended, if it is malformed.
+    public let invalid: DocketError?
+    /// The request's fingerprint, when it carries an idempotency key.
+    public let fingerprint: EventHash?
+
+    /// Validates `request` and computes its fingerprint.
+    public init(_ request: AppendRequest) {
+        self.request = request
+        do {
+            try LogAppender.validate(request)
+            self.invalid = nil
+            self.fingerprint = request.idempotencyKey.map { _ in IdempotencyEntry.fingerprint(of: request) }
+        } catch {
+            self.invalid = error
+            self.fingerprint = nil
+        }
     }
 }
 
@@ -190,18 +212,24 @@ public enum LogAppender {
     public static func append<T: LogWriteTransaction>(
         _ requests: [AppendRequest], recordedAt: Timestamp, in txn: T, buffer: inout [UInt8]
     ) throws -> [Result<AppendResult, any Error>] {
+        try append(requests.map(PreparedAppend.init), recordedAt: recordedAt, in: txn, buffer: &buffer)
+    }
+
+    /// Appends a batch of requests already validated and fingerprinted by ``PreparedAppend``.
+    public static func append<T: LogWriteTransaction>(
+        _ requests: [PreparedAppend], recordedAt: Timestamp, in txn: T, buffer: inout [UInt8]
+    ) throws -> [Result<AppendResult, any Error>] {
         var chain = try txn.chainHead()
         let startChain = chain
         var outcomes: [Result<AppendResult, any Error>] = []
         outcomes.reserveCapacity(requests.count)
-        for request in requests {
-            do {
-                try validate(request)
-            } catch {
-                outcomes.append(.failure(error))
+        for prepared in requests {
+            let request = prepared.request
+            if let invalid = prepared.invalid {
+                outcomes.append(.failure(invalid))
                 continue
             }
-            let fingerprint: EventHash? = request.idempotencyKey.map { _ in IdempotencyEntry.fingerprint(of: request) }
+            let fingerprint = prepared.fingerprint
             if let key = request.idempotencyKey, let existing = try txn.idempotencyEntry(for: key) {
                 if existing.fingerprint == fingerprint {
                     var replay = existing.result

@@ -166,7 +166,10 @@ public final class LMDBEventStore: ImportableEventStore {
 
     @discardableResult
     public func append(_ request: AppendRequest) async throws -> AppendResult {
-        try await withCheckedThrowingContinuation { c in writer.submit(.append(request, c)) }
+        // Validation and the fingerprint run here, on the caller's task; the writer only decides.
+        let prepared = PreparedAppend(request)
+        if let invalid = prepared.invalid { throw invalid }
+        return try await withCheckedThrowingContinuation { c in writer.submit(.append(prepared, c)) }
     }
 
     /// Runs reads in one snapshot, converting storage failures to ``DocketError``.

@@ -11,7 +11,7 @@ import Synchronization
 /// happen on this thread; callers wait on continuations, never on the thread.
 final class Writer: Sendable {
     enum Job: Sendable {
-        case append(AppendRequest, CheckedContinuation<AppendResult, any Error>)
+        case append(PreparedAppend, CheckedContinuation<AppendResult, any Error>)
         /// Write records verbatim (import), after flushing the tail into the index.
         case importRecords([RecordedEvent], CheckedContinuation<Void, any Error>)
         /// Write the tail into the index databases.
@@ -145,7 +145,7 @@ final class Writer: Sendable {
         var buffer = [UInt8]()
         buffer.reserveCapacity(4096)
         while let jobs = take() {
-            var appends: [(AppendRequest, CheckedContinuation<AppendResult, any Error>)] = []
+            var appends: [(PreparedAppend, CheckedContinuation<AppendResult, any Error>)] = []
             for job in jobs {
                 switch job {
                 case .append(let r, let c): appends.append((r, c))
@@ -189,7 +189,7 @@ final class Writer: Sendable {
         }
     }
 
-    private func commit(_ appends: [(AppendRequest, CheckedContinuation<AppendResult, any Error>)], _ buffer: inout [UInt8]) {
+    private func commit(_ appends: [(PreparedAppend, CheckedContinuation<AppendResult, any Error>)], _ buffer: inout [UInt8]) {
         let requests = appends.map(\.0)
         do {
             let started = ContinuousClock.now
@@ -209,11 +209,14 @@ final class Writer: Sendable {
                 tail.reset(to: tail.through)
                 readerTail.replace(with: tail)
             } else {
-                let touched = outcomes.lazy.compactMap { try? $0.get() }.filter { !$0.isReplay }.flatMap { $0.streams.map(\.stream) }
+                var touched: [StreamID] = []
+                for case .success(let r) in outcomes where !r.isReplay {
+                    for s in r.streams { touched.append(s.stream) }
+                }
                 readerTail.publish(tail, touched: touched)
             }
             let finished = ContinuousClock.now
-            let events = requests.reduce(0) { $0 + $1.streams.reduce(0) { $0 + $1.events.count } }
+            let events = requests.reduce(0) { $0 + $1.request.streams.reduce(0) { $0 + $1.events.count } }
             stats.withLock { s in
                 s.commits += 1
                 s.appends += UInt64(requests.count)
@@ -224,9 +227,9 @@ final class Writer: Sendable {
                 if flushed { s.indexFlushes += 1 }
             }
             // Durable now: publish, then answer each caller.
-            if let last = outcomes.compactMap({ try? $0.get() }).filter({ !$0.isReplay }).map(\.lastPosition).max() {
-                signal.publish(last)
-            }
+            var last = LogPosition.beforeFirst
+            for case .success(let r) in outcomes where !r.isReplay { last = Swift.max(last, r.lastPosition) }
+            if last > .beforeFirst { signal.publish(last) }
             for ((_, c), outcome) in zip(appends, outcomes) { c.resume(with: outcome) }
         } catch {
             let e = publicError(error)
