@@ -33,7 +33,33 @@ public struct StreamID: Hashable, Sendable, Comparable, CustomStringConvertible 
     }
 
     public var description: String { rawValue }
-    public static func < (lhs: StreamID, rhs: StreamID) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    /// Byte-wise, like the store's keys: two ids are equal only when their UTF-8 bytes are, even
+    /// where Swift's `String` would call them equal (canonically equivalent text such as "é" written
+    /// as one or as two scalars names two streams).
+    public static func == (lhs: StreamID, rhs: StreamID) -> Bool { lhs.rawValue.utf8.elementsEqual(rhs.rawValue.utf8) }
+
+    public func hash(into hasher: inout Hasher) {
+        var text = rawValue
+        text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Byte-wise UTF-8 order: the order of the store's index.
+    public static func < (lhs: StreamID, rhs: StreamID) -> Bool { lhs.rawValue.utf8.lexicographicallyPrecedes(rhs.rawValue.utf8) }
+}
+
+/// A string compared and hashed by its UTF-8 bytes, as LMDB compares keys; for dictionaries keyed
+/// by idempotency keys.
+public struct ByteString: Hashable, Sendable {
+    /// The text.
+    public let value: String
+    /// Wraps `value`.
+    public init(_ value: String) { self.value = value }
+    public static func == (lhs: ByteString, rhs: ByteString) -> Bool { lhs.value.utf8.elementsEqual(rhs.value.utf8) }
+    public func hash(into hasher: inout Hasher) {
+        var text = value
+        text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+    }
 }
 
 extension StreamID: ExpressibleByStringLiteral {

@@ -138,6 +138,9 @@ public struct IdempotencyEntry: Hashable, Sendable {
                 requestStreams.append(StreamAppend(stream: e.stream, expected: .any, events: [newEvent]))
             }
         }
+        // An entry stores at most UInt16.max streams; appends are validated against that, so only a
+        // log written otherwise could exceed it, and its command cannot be replayed.
+        guard streams.count <= Int(UInt16.max) else { return nil }
         let request = AppendRequest(streams: requestStreams, metadata: first.metadata, idempotencyKey: first.commandID)
         return IdempotencyEntry(
             fingerprint: fingerprint(of: request),
@@ -180,6 +183,9 @@ public enum LogAppender {
     /// within bounds.
     public static func validate(_ request: AppendRequest) throws(DocketError) {
         guard !request.streams.isEmpty else { throw DocketError(.invalidArgument, "an append must name at least one stream") }
+        guard request.streams.count <= Int(UInt16.max) else {
+            throw DocketError(.invalidArgument, "an append names \(request.streams.count) streams; at most \(UInt16.max) are allowed")
+        }
         try RecordCodec.validate(text: request.metadata.actor, "actor")
         if let c = request.metadata.correlationID { try RecordCodec.validate(text: c, "correlation id") }
         if let c = request.metadata.causationID { try RecordCodec.validate(text: c, "causation id") }

@@ -107,14 +107,18 @@ public final class LMDBEventStore: ImportableEventStore {
         let tail = TailIndex()
         let last: LogPosition
         do {
-            last = try env.read { txn in
-                try tail.prepare(txn)
-                return try txn.chainHead().position
-            }
+            last = try env.read { txn in try txn.lastPosition() }
         } catch {
             throw publicError(error)
         }
-        readerTail.replace(with: tail)
+        do {
+            _ = try env.read { txn in try tail.prepare(txn) }
+            readerTail.replace(with: tail)
+        } catch {
+            // A damaged record in the tail: the store still opens, so that `verify` can name it;
+            // readers read the tail from the log, and appends fail until it is repaired.
+            options.logger.error("cannot index the tail of the log", metadata: ["path": "\(path)", "error": "\(publicError(error))"])
+        }
         signal = CommitSignal(last: last)
         writer = Writer(
             env: env, clock: options.clock, signal: signal, logger: options.logger, maxBatch: options.maxBatch,
@@ -154,7 +158,12 @@ public final class LMDBEventStore: ImportableEventStore {
     /// writer. Appends after this throw ``DocketError/Code/storeClosed``. The environment closes
     /// when the last reference goes.
     public func close() async {
-        try? await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in writer.submit(.flushIndex(c)) }
+        do {
+            try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in writer.submit(.flushIndex(c)) }
+        } catch {
+            // Nothing is lost: the tail is rebuilt from the log when the store next opens.
+            options.logger.warning("could not write the index tail at close", metadata: ["error": "\(error)"])
+        }
         await writer.stop()
         if options.durability == .noFsyncMayLoseRecentCommitsOnPowerLoss { try? env.sync() }
     }
@@ -283,11 +292,14 @@ public final class LMDBEventStore: ImportableEventStore {
         var tail: TailStream?
         if last > indexed {
             switch readerTail.lookup(stream, indexed: indexed, through: last) {
-            case .found(let t): tail = t
-            case .unknown: tail = try txn.scanTail(of: stream, indexed: indexed)
+            case .complete(let t): tail = t
+            case .until(let known, let t):
+                let later = try txn.scanTail(of: stream, after: known)
+                tail = t.map { $0.followed(by: later) } ?? later
+            case .unknown: tail = try txn.scanTail(of: stream, after: indexed)
             }
         }
-        if let tail { return (StreamHead(version: tail.lastVersion, lastPosition: tail.positions[tail.positions.count - 1]), tail) }
+        if let tail { return (tail.head, tail) }
         return (try txn.head(of: stream), nil)
     }
 
@@ -350,13 +362,31 @@ public final class LMDBEventStore: ImportableEventStore {
         public var mapSize: Int
     }
 
-    /// Counts and sizes of the store.
+    /// Counts and sizes of the store, the unindexed tail included.
     public func info() async throws -> Info {
         try read { txn in
-            Info(
-                events: try txn.count(txn.dbs.events), streams: try txn.count(txn.dbs.heads),
-                idempotencyKeys: try txn.count(txn.dbs.idempotency), chainHead: try txn.chainHead(),
-                unindexedEvents: try txn.chainHead().position.value - txn.indexedThrough().value,
+            let indexed = try txn.indexedThrough()
+            let chain = try txn.chainHead()
+            guard indexed <= chain.position else {
+                throw DocketError(.corruptRecord, "meta.indexed (\(indexed)) is past the end of the log (\(chain.position))")
+            }
+            // Streams and keys first seen in the tail are not in the index databases yet.
+            var newStreams = Set<StreamID>()
+            var newKeys = Set<ByteString>()
+            if chain.position > indexed {
+                try Keys.withPosition(indexed.next) { start in
+                    try txn.scan(txn.dbs.events, from: start) { key, value in
+                        let e = try RecordCodec.decode(value, expectedPosition: LogPosition(Keys.readUInt64BE(key)))
+                        if try txn.head(of: e.stream) == nil { newStreams.insert(e.stream) }
+                        if let k = e.commandID, try LMDBLogWriter(txn: txn).idempotencyEntry(for: k) == nil { newKeys.insert(ByteString(k)) }
+                        return true
+                    }
+                }
+            }
+            return Info(
+                events: try txn.count(txn.dbs.events), streams: try txn.count(txn.dbs.heads) + UInt64(newStreams.count),
+                idempotencyKeys: try txn.count(txn.dbs.idempotency) + UInt64(newKeys.count), chainHead: chain,
+                unindexedEvents: chain.position.value - indexed.value,
                 formatVersion: Int(RecordCodec.formatVersion), usedBytes: env.usedBytes(), mapSize: env.mapSize)
         }
     }

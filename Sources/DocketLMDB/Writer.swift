@@ -197,18 +197,18 @@ final class Writer: Sendable {
             var flushed = false
             let outcomes = try withTail {
                 try env.write { txn in
-                    let rebuilt = try tail.prepare(txn)
+                    let foreign = try tail.prepare(txn)
                     let outcomes = try LogAppender.append(requests, recordedAt: clock.now(), in: TailWriter(txn: txn, tail: tail), buffer: &buffer)
+                    flushed = try (foreign || tail.count >= flushThreshold) && tail.flush(txn)
                     decided = ContinuousClock.now
-                    flushed = rebuilt || tail.count >= flushThreshold
-                    if flushed { try tail.flush(txn) }
                     return outcomes
                 }
             }
             if flushed {
-                tail.reset(to: tail.through)
+                tail.reset(to: tail.chain)
                 readerTail.replace(with: tail)
             } else {
+                tail.didCommit()
                 var touched: [StreamID] = []
                 for case .success(let r) in outcomes where !r.isReplay {
                     for s in r.streams { touched.append(s.stream) }
@@ -254,16 +254,16 @@ final class Writer: Sendable {
             let end = try withTail {
                 try env.write { txn in
                     try tail.prepare(txn)
-                    try tail.flush(txn)
+                    if try tail.flush(txn) { stats.withLock { $0.indexFlushes += 1 } }
                     try LogAppender.importRecords(records, in: LMDBLogWriter(txn: txn), buffer: &buffer)
-                    let end = try txn.chainHead().position
-                    try txn.putIndexed(end)
+                    let end = try txn.chainHead()
+                    try txn.putIndexed(end.position)
                     return end
                 }
             }
             tail.reset(to: end)
             readerTail.replace(with: tail)
-            signal.publish(end)
+            signal.publish(end.position)
             c.resume()
         } catch {
             c.resume(throwing: publicError(error))
@@ -275,8 +275,8 @@ final class Writer: Sendable {
             let end = try withTail {
                 try env.write { txn in
                     try tail.prepare(txn)
-                    try tail.flush(txn)
-                    return tail.through
+                    if try tail.flush(txn) { stats.withLock { $0.indexFlushes += 1 } }
+                    return tail.chain
                 }
             }
             tail.reset(to: end)

@@ -70,6 +70,7 @@ public enum EventStoreConformance {
         ConformanceCase(name: "idempotency key reused for another request is refused", body: idempotencyReuse),
         ConformanceCase(name: "multi-stream append is atomic", body: atomicMultiStream),
         ConformanceCase(name: "invalid requests are refused and append nothing", body: invalidRequests),
+        ConformanceCase(name: "stream ids and keys are compared byte for byte", body: byteWiseIdentity),
         ConformanceCase(name: "positions stay gap-free under concurrent appends", body: concurrentOrdering),
         ConformanceCase(name: "conflicting concurrent appends: exactly one wins each version", body: concurrentConflicts),
         ConformanceCase(name: "stream reads forwards and backwards with limits", body: streamReads),
@@ -188,6 +189,9 @@ public enum EventStoreConformance {
             AppendRequest(stream: "s", expected: .any, events: [Fixtures.event(String(repeating: "t", count: 201))], metadata: Fixtures.metadata),
             AppendRequest(stream: "s", expected: .any, events: [Fixtures.event()], metadata: CommandMetadata(actor: String(repeating: "a", count: 201))),
             AppendRequest(stream: "s", expected: .any, events: [Fixtures.event()], metadata: Fixtures.metadata, idempotencyKey: ""),
+            AppendRequest(
+                streams: (0...Int(UInt16.max)).map { StreamAppend(stream: StreamID(verbatim: "m-\($0)"), expected: .any, events: [Fixtures.event()]) },
+                metadata: Fixtures.metadata, idempotencyKey: "too-many"),
         ]
         for request in cases {
             let e = try await expectError(DocketError.self) { _ = try await store.append(request) }
@@ -200,6 +204,20 @@ public enum EventStoreConformance {
         } catch let e as DocketError {
             try check(e.code == .invalidArgument, "code \(e.code)")
         }
+    }
+
+    static func byteWiseIdentity(_ h: any EventStoreHarness) async throws {
+        let store = try await h.makeStore()
+        // "café" as one scalar and as "e" + combining accent: equal as Swift strings, two streams here.
+        let composed = StreamID(verbatim: "caf\u{E9}"), decomposed = StreamID(verbatim: "cafe\u{301}")
+        try check(composed != decomposed, "the two ids must differ byte for byte")
+        try await store.append(to: composed, expected: .noStream, events: [Fixtures.event("A")], metadata: Fixtures.metadata, idempotencyKey: "k\u{E9}")
+        try await store.append(to: decomposed, expected: .noStream, events: [Fixtures.event("B")], metadata: Fixtures.metadata, idempotencyKey: "ke\u{301}")
+        try check(try await store.readStream(composed).map(\.type) == ["A"], "the composed stream holds only its own event")
+        try check(try await store.readStream(decomposed).map(\.type) == ["B"], "the decomposed stream holds only its own event")
+        let replay = try await store.append(to: decomposed, expected: .noStream, events: [Fixtures.event("B")], metadata: Fixtures.metadata, idempotencyKey: "ke\u{301}")
+        try check(replay.isReplay && replay.firstPosition == LogPosition(2), "each key replays its own append: \(replay)")
+        try check(try await store.verify().isIntact, "verify")
     }
 
     static func concurrentOrdering(_ h: any EventStoreHarness) async throws {

@@ -9,7 +9,7 @@ public final class InMemoryEventStore: ImportableEventStore {
         var records: [[UInt8]] = []  // index i holds position i + 1
         var index: [StreamID: [LogPosition]] = [:]  // stream → positions by version - 1
         var heads: [StreamID: StreamHead] = [:]
-        var idempotency: [String: IdempotencyEntry] = [:]
+        var idempotency: [ByteString: IdempotencyEntry] = [:]
         var chain = ChainHead.empty
         var buffer: [UInt8] = []
     }
@@ -20,7 +20,7 @@ public final class InMemoryEventStore: ImportableEventStore {
         init(_ s: consuming State) { self.s = s }
 
         func head(of stream: StreamID) throws -> StreamHead? { s.heads[stream] }
-        func idempotencyEntry(for key: String) throws -> IdempotencyEntry? { s.idempotency[key] }
+        func idempotencyEntry(for key: String) throws -> IdempotencyEntry? { s.idempotency[ByteString(key)] }
         func chainHead() throws -> ChainHead { s.chain }
         func putRecord(_ record: [UInt8], at position: LogPosition) throws {
             precondition(position.value == UInt64(s.records.count) + 1, "positions must be appended in order")
@@ -30,7 +30,7 @@ public final class InMemoryEventStore: ImportableEventStore {
             s.index[stream, default: []].append(position)
         }
         func putHead(_ head: StreamHead, of stream: StreamID) throws { s.heads[stream] = head }
-        func putIdempotencyEntry(_ entry: IdempotencyEntry, for key: String) throws { s.idempotency[key] = entry }
+        func putIdempotencyEntry(_ entry: IdempotencyEntry, for key: String) throws { s.idempotency[ByteString(key)] = entry }
         func putChainHead(_ head: ChainHead) throws { s.chain = head }
 
         func forEachRecord(_ body: (LogPosition, UnsafeRawBufferPointer) throws -> Bool) throws {

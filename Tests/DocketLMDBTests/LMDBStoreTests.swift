@@ -121,6 +121,7 @@ struct LMDBStoreTests {
         }
         let info = try await store.info()
         #expect(info.unindexedEvents < 10 && info.unindexedEvents > 0, "\(info)")
+        #expect(info.streams == 4 && info.idempotencyKeys == 103 && info.events == 103, "counts include the tail: \(info)")
         #expect(store.writeStatistics.indexFlushes == 10)
         #expect(try await store.verify().isIntact)
         // An idempotency key in the tail and one already flushed both replay.
@@ -133,6 +134,51 @@ struct LMDBStoreTests {
         #expect(try await reopened.info().unindexedEvents == 0, "close writes the tail to the index")
         #expect(try await reopened.readStream("s-3").count == 25)
         #expect(try await reopened.verify().isIntact)
+    }
+
+    @Test("idempotency entries rebuilt from the tail equal the ones the appender kept")
+    func tailRebuildReproducesEntries() async throws {
+        let dir = TemporaryDirectory()
+        let store = try LMDBEventStore(path: dir.path)
+        var expected: [String: IdempotencyEntry] = [:]
+        for i in 0..<30 {
+            let request = AppendRequest(streams: [
+                StreamAppend(stream: StreamID(verbatim: "z-\(i % 3)"), expected: .any, events: [Fixtures.event("A", "\(i)"), Fixtures.event("B", "\(i)")]),
+                StreamAppend(stream: StreamID(verbatim: "a-\(i % 2)"), expected: .any, events: [NewEvent(type: "C", schemaVersion: 3, payload: [UInt8(i)], occurredAt: Timestamp(millisecondsSinceEpoch: Int64(i)))]),
+            ], metadata: CommandMetadata(actor: "x:\(i % 4)", correlationID: "c-\(i)"), idempotencyKey: i % 5 == 4 ? nil : "key-\(i)")
+            let r = try await store.append(request)
+            if let key = request.idempotencyKey {
+                expected[key] = IdempotencyEntry(fingerprint: IdempotencyEntry.fingerprint(of: request), result: r)
+            }
+        }
+        let tail = TailIndex()
+        _ = try store.env.read { txn in try tail.prepare(txn) }
+        #expect(tail.count == 90)
+        #expect(tail.idempotency.count == expected.count)
+        for (key, entry) in expected { #expect(tail.idempotency[ByteString(key)] == entry, "\(key)") }
+    }
+
+    @Test("the readers' copy of the tail answers only for snapshots it covers, trimmed to them")
+    func readerTailLookup() throws {
+        let dir = TemporaryDirectory()
+        let store = try LMDBEventStore(path: dir.path)
+        let tail = TailIndex()
+        try store.env.read { txn in
+            _ = try tail.prepare(txn)  // empty store: indexed 0
+        }
+        tail.record("s", version: StreamVersion(1), position: LogPosition(2))
+        tail.record("s", version: StreamVersion(2), position: LogPosition(5))
+        tail.record("t", version: StreamVersion(1), position: LogPosition(6))
+        tail.recordChain(ChainHead(position: LogPosition(6), hash: .genesis))
+        let copy = ReaderTail()
+        copy.replace(with: tail)
+        guard case .complete(let s4) = copy.lookup("s", indexed: .beforeFirst, through: LogPosition(4)) else { Issue.record("expected complete"); return }
+        #expect(s4?.count == 1 && s4?.lastPosition == LogPosition(2))
+        guard case .complete(let none) = copy.lookup("s", indexed: .beforeFirst, through: .first) else { Issue.record("expected complete"); return }
+        #expect(none == nil)
+        guard case .until(let known, let partial) = copy.lookup("t", indexed: .beforeFirst, through: LogPosition(9)) else { Issue.record("expected until"); return }
+        #expect(known == LogPosition(6) && partial?.count == 1)
+        guard case .unknown = copy.lookup("s", indexed: LogPosition(1), through: LogPosition(6)) else { Issue.record("expected unknown"); return }
     }
 
     @Test("verify finds an index entry for a record still in the unindexed tail")
@@ -278,6 +324,12 @@ struct DifferentialTests {
                 let request = Self.request(op, index: i)
                 let a = await Result { try await lmdb.append(request) }
                 let b = await Result { try await memory.append(request) }
+                for s in 0..<5 {
+                    let id = StreamID(verbatim: "s-\(s)")
+                    let (ha, hb) = (try await lmdb.head(of: id), try await memory.head(of: id))
+                    #expect(ha == hb, "op \(i): head of \(id)")
+                    if i % 10 == 9 { #expect(try await lmdb.readStream(id) == memory.readStream(id), "op \(i): stream \(id)") }
+                }
                 switch (a, b) {
                 case (.success(let x), .success(let y)): #expect(x == y, "op \(i) (\(op))")
                 case (.failure(let x as VersionConflict), .failure(let y as VersionConflict)): #expect(x == y)
