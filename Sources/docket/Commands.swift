@@ -237,6 +237,7 @@ struct AppendLoop: AsyncParsableCommand {
     @Option(help: "Initial map size in bytes.") var mapSize = 1 << 20
     @Option(help: "Stream name prefix (several processes may share a store).") var prefix = "w"
     @Flag(help: "On a version conflict, re-read the stream's version and try again.") var retryConflicts = false
+    @Flag(help: "Give every append the idempotency key PREFIX-WRITER-N.") var keys = false
 
     func run() async throws {
         try await reportingErrors {
@@ -250,6 +251,9 @@ struct AppendLoop: AsyncParsableCommand {
                     group.addTask {
                         let stream = try StreamID("\(prefix)-\(w)")
                         var version = try await store.version(of: stream)
+                        // Each append adds two events to the stream: with keys, number appends on
+                        // from what earlier runs left, so that a new run's keys are new.
+                        let base = keys ? Int(version.value / 2) : 0
                         var i = 0
                         while count == 0 || i < count {
                             i += 1
@@ -257,20 +261,20 @@ struct AppendLoop: AsyncParsableCommand {
                             do {
                                 r = try await store.append(AppendRequest(streams: [
                                 StreamAppend(stream: stream, expected: .exact(version), events: [
-                                    NewEvent(type: "Tick", payload: payload, occurredAt: Timestamp(millisecondsSinceEpoch: Int64(i))),
-                                    NewEvent(type: "Tock", payload: payload, occurredAt: Timestamp(millisecondsSinceEpoch: Int64(i))),
+                                    NewEvent(type: "Tick", payload: payload, occurredAt: Timestamp(millisecondsSinceEpoch: Int64(base + i))),
+                                    NewEvent(type: "Tock", payload: payload, occurredAt: Timestamp(millisecondsSinceEpoch: Int64(base + i))),
                                 ]),
                                 StreamAppend(stream: "shared", expected: .any, events: [
-                                    NewEvent(type: "Seen", payload: Array(stream.rawValue.utf8), occurredAt: Timestamp(millisecondsSinceEpoch: Int64(i))),
+                                    NewEvent(type: "Seen", payload: Array(stream.rawValue.utf8), occurredAt: Timestamp(millisecondsSinceEpoch: Int64(base + i))),
                                 ]),
-                            ], metadata: CommandMetadata(actor: "test:\(prefix)")))
+                            ], metadata: CommandMetadata(actor: "test:\(prefix)"), idempotencyKey: keys ? "\(stream)-\(base + i)" : nil))
                             } catch let conflict as VersionConflict where retryConflicts {
                                 version = conflict.actual
                                 i -= 1
                                 continue
                             }
                             version = r.streams[0].lastVersion
-                            out.ack("\(stream) \(r.streams[0].firstVersion) \(version) \(r.firstPosition) \(r.lastPosition)")
+                            out.ack("\(stream) \(r.streams[0].firstVersion) \(version) \(r.firstPosition) \(r.lastPosition) \(base + i)")
                         }
                     }
                 }

@@ -19,7 +19,7 @@ struct ProcessTests {
         var totalAcks = 0
         var allAcks: [Ack] = []
         for iteration in 0..<iterations {
-            let child = try Child.docket(["debug-append-loop", "--store", dir.path, "--writers", "8", "--map-size", "\(1 << 20)"])
+            let child = try Child.docket(["debug-append-loop", "--store", dir.path, "--writers", "8", "--map-size", "\(1 << 20)", "--keys"])
             // Let it start and acknowledge something, then kill it at a random moment.
             let deadline = ContinuousClock.now + .seconds(20)
             while child.stdout.count == 0, child.process.isRunning, ContinuousClock.now < deadline {
@@ -39,6 +39,18 @@ struct ProcessTests {
             #expect(problems.isEmpty, "iteration \(iteration): \(problems.prefix(5))")
             let report = try await store.verify()
             #expect(report.isIntact, "iteration \(iteration): \(report)")
+            // Retried commands replay their first result, whether their entry was flushed or is
+            // rebuilt from the tail the killed child left; a changed retry is refused.
+            for ack in acks.shuffled(using: &generator).prefix(10) {
+                let r = try await store.append(ack.retry())
+                #expect(r.isReplay && r.firstPosition.value == ack.firstPosition && r.lastPosition.value == ack.lastPosition, "iteration \(iteration): retry of \(ack) gave \(r)")
+            }
+            if let ack = acks.last {
+                var changed = ack.retry()
+                changed.streams[0].events[0].type = "Changed"
+                let error = await #expect(throws: DocketError.self) { try await store.append(changed) }
+                #expect(error?.code == .idempotencyKeyReused)
+            }
             await store.close()
         }
         let store = try LMDBEventStore(path: dir.path)
@@ -136,6 +148,34 @@ struct ProcessTests {
         #expect(r.streams[0].firstVersion == actual.next)
         #expect(try await store.version(of: "w-0") == actual.next)
         #expect(try await store.verify().isIntact)
+    }
+
+    @Test("a damaged record in the unindexed tail: the store still opens and verify names it")
+    func damagedTail() async throws {
+        let dir = TemporaryDirectory("docket-damaged")
+        let child = try Child.docket(["debug-append-loop", "--store", dir.path, "--writers", "2"])
+        let deadline = ContinuousClock.now + .seconds(20)
+        while completeLines(child.stdout.text).count < 20, child.process.isRunning, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        child.kill()  // leaves its tail unindexed
+        _ = child.wait()
+        do {  // damage record 5 directly, as a disk error or a hand edit would
+            let env = try Environment(path: dir.path, mapSize: 1 << 30, maxReaders: 16, flags: [.noTLS])
+            try env.openDatabases()
+            try env.write { txn in
+                try Keys.withPosition(LogPosition(5)) { key in
+                    try [UInt8](repeating: 0xAB, count: 64).withUnsafeBytes { try txn.put(txn.dbs.events, key, $0) }
+                }
+            }
+        }
+        let store = try LMDBEventStore(path: dir.path)
+        let report = try await store.verify()
+        #expect(report.problem?.kind == .undecodableRecord && report.problem?.position == LogPosition(5), "\(report)")
+        let error = await #expect(throws: DocketError.self) {
+            try await store.append(to: "w-0", expected: .any, events: [Fixtures.event()], metadata: Fixtures.metadata)
+        }
+        #expect(error?.code == .corruptRecord, "appends are refused while the tail cannot be indexed")
     }
 
     @Test("a reader slot left by a killed process is cleared when the store opens")

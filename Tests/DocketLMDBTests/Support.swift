@@ -129,12 +129,27 @@ struct Ack: Hashable {
     let firstPosition: UInt64
     let lastPosition: UInt64
 
+    /// The writer's append counter (the N of its idempotency key).
+    let number: Int
+
     init?(_ line: String) {
         let f = line.split(separator: " ")
-        guard f.count == 5, let s = try? StreamID(String(f[0])), let a = UInt64(f[1]), let b = UInt64(f[2]),
-            let c = UInt64(f[3]), let d = UInt64(f[4])
+        guard f.count == 6, let s = try? StreamID(String(f[0])), let a = UInt64(f[1]), let b = UInt64(f[2]),
+            let c = UInt64(f[3]), let d = UInt64(f[4]), let n = Int(f[5])
         else { return nil }
-        stream = s; firstVersion = a; lastVersion = b; firstPosition = c; lastPosition = d
+        stream = s; firstVersion = a; lastVersion = b; firstPosition = c; lastPosition = d; number = n
+    }
+
+    /// The request `debug-append-loop --keys` made for this acknowledgement, as a retry would send it.
+    func retry(prefix: String = "w", payloadBytes: Int = 200, expected: ExpectedVersion = .any) -> AppendRequest {
+        let payload = [UInt8](repeating: UInt8(ascii: "x"), count: payloadBytes)
+        let at = Timestamp(millisecondsSinceEpoch: Int64(number))
+        return AppendRequest(streams: [
+            StreamAppend(stream: stream, expected: expected, events: [
+                NewEvent(type: "Tick", payload: payload, occurredAt: at), NewEvent(type: "Tock", payload: payload, occurredAt: at),
+            ]),
+            StreamAppend(stream: "shared", expected: .any, events: [NewEvent(type: "Seen", payload: Array(stream.rawValue.utf8), occurredAt: at)]),
+        ], metadata: CommandMetadata(actor: "test:\(prefix)"), idempotencyKey: "\(stream)-\(number)")
     }
 }
 
