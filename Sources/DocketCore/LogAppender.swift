@@ -67,41 +67,6 @@ public struct IdempotencyEntry: Hashable, Sendable {
         self.result = result
     }
 
-    /// The entry's stored bytes (see `Specs/format.md`).
-    public var encoded: [UInt8] {
-        var out = [UInt8]()
-        RecordCodec.appendHash(fingerprint, to: &out)
-        RecordCodec.appendLE(result.firstPosition.value, to: &out)
-        RecordCodec.appendLE(result.lastPosition.value, to: &out)
-        RecordCodec.appendLE(UInt16(result.streams.count), to: &out)
-        for s in result.streams {
-            RecordCodec.appendString(s.stream.rawValue, to: &out)
-            RecordCodec.appendLE(s.firstVersion.value, to: &out)
-            RecordCodec.appendLE(s.lastVersion.value, to: &out)
-        }
-        return out
-    }
-
-    /// Decodes stored bytes.
-    public init(decoding raw: UnsafeRawBufferPointer) throws(DocketError) {
-        var r = ByteReader(bytes: raw, position: nil)
-        let fingerprint = try r.readHash()
-        let first = LogPosition(try r.readCheckedLE())
-        let last = LogPosition(try r.readCheckedLE())
-        let count = Int(try r.readCheckedLE() as UInt16)
-        var streams: [AppendResult.StreamRange] = []
-        for _ in 0..<count {
-            let text = try r.readString()
-            let firstV = StreamVersion(try r.readCheckedLE())
-            let lastV = StreamVersion(try r.readCheckedLE())
-            let id: StreamID
-            do { id = try StreamID(text) } catch { throw DocketError(.corruptRecord, "idempotency entry names an invalid stream: \(error.message)") }
-            streams.append(.init(stream: id, firstVersion: firstV, lastVersion: lastV))
-        }
-        guard r.offset == raw.count else { throw DocketError(.corruptRecord, "idempotency entry has trailing bytes") }
-        self.init(fingerprint: fingerprint, result: AppendResult(firstPosition: first, lastPosition: last, streams: streams, isReplay: false))
-    }
-
     /// The fingerprint of a request: what a retry of the same command reproduces exactly.
     /// SHA-256, in one pass, over the bytes laid out in `Specs/format.md` section 7.
     public static func fingerprint(of request: AppendRequest) -> EventHash {

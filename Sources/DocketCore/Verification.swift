@@ -46,6 +46,8 @@ public struct VerificationProblem: Sendable, Hashable, CustomStringConvertible {
         case headMismatch
         /// The stored end of the chain differs from the last record.
         case chainHeadMismatch
+        /// An idempotency entry does not point at the first record of its command.
+        case idempotencyIndexMismatch
     }
 
     /// What disagrees.

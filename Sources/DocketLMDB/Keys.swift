@@ -102,6 +102,24 @@ extension Transaction {
         return out
     }
 
+    /// The idempotency entry of the command whose records start at `position`: its run of records
+    /// sharing the command id `key`, rebuilt into the result and fingerprint the appender stored.
+    func commandEntry(key: String, at position: LogPosition) throws -> IdempotencyEntry {
+        var run: [RecordedEvent] = []
+        try Keys.withPosition(position) { start in
+            try scan(dbs.events, from: start) { k, value in
+                let e = try RecordCodec.decode(value, expectedPosition: LogPosition(Keys.readUInt64BE(k)))
+                guard let id = e.commandID, id.utf8.elementsEqual(key.utf8) else { return false }
+                run.append(e)
+                return true
+            }
+        }
+        guard run.first?.position == position, let entry = IdempotencyEntry.rebuild(from: run) else {
+            throw DocketError(.corruptRecord, "the idempotency index points command \(key.debugDescription) at position \(position), which holds none of its records")
+        }
+        return entry
+    }
+
     func indexedPosition(of stream: StreamID, version: StreamVersion) throws -> LogPosition? {
         guard let raw = try Keys.withStreamIndex(stream, version, { try get(dbs.streams, $0) }) else { return nil }
         guard raw.count == 8 else { throw DocketError(.corruptRecord, "stream index entry \(stream)@\(version) is \(raw.count) bytes, not 8") }
@@ -122,7 +140,8 @@ final class LMDBLogWriter: LogWriteTransaction {
 
     func idempotencyEntry(for key: String) throws -> IdempotencyEntry? {
         guard let raw = try Keys.withText(key, { try txn.get(txn.dbs.idempotency, $0) }) else { return nil }
-        return try IdempotencyEntry(decoding: raw)
+        guard raw.count == 8 else { throw DocketError(.corruptRecord, "the idempotency entry of \(key.debugDescription) is \(raw.count) bytes, not 8") }
+        return try txn.commandEntry(key: key, at: LogPosition(Keys.readUInt64BE(raw)))
     }
 
     func chainHead() throws -> ChainHead { try txn.chainHead() }
@@ -151,8 +170,8 @@ final class LMDBLogWriter: LogWriteTransaction {
     }
 
     func putIdempotencyEntry(_ entry: IdempotencyEntry, for key: String) throws {
-        let bytes = entry.encoded
-        try Keys.withText(key) { k in try bytes.withUnsafeBytes { try txn.put(txn.dbs.idempotency, k, $0) } }
+        // Only the command's first position: its result and fingerprint are rebuilt from its records.
+        try Keys.withText(key) { k in try Keys.withPosition(entry.result.firstPosition) { try txn.put(txn.dbs.idempotency, k, $0) } }
     }
 
     func putChainHead(_ head: ChainHead) throws {

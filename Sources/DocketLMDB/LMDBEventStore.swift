@@ -308,7 +308,38 @@ public final class LMDBEventStore: ImportableEventStore {
     }
 
     public func verify() async throws -> VerificationReport {
-        try read { txn in try LogVerifier.verify(LMDBLogReader(txn: txn)) }
+        try read { txn in
+            var report = try LogVerifier.verify(LMDBLogReader(txn: txn))
+            if report.problem == nil { report.problem = try Self.verifyIdempotencyIndex(txn) }
+            return report
+        }
+    }
+
+    /// Every entry of the idempotency index must point, within the indexed log, at the first record
+    /// of the command with that key.
+    private static func verifyIdempotencyIndex(_ txn: Transaction) throws -> VerificationProblem? {
+        let indexed = try txn.indexedThrough()
+        var problem: VerificationProblem?
+        try txn.scan(txn.dbs.idempotency, from: nil) { key, value in
+            let id = String(decoding: key, as: UTF8.self)
+            guard value.count == 8 else {
+                problem = VerificationProblem(kind: .idempotencyIndexMismatch, position: nil, detail: "the entry of \(id.debugDescription) is \(value.count) bytes, not 8")
+                return false
+            }
+            let p = LogPosition(Keys.readUInt64BE(value))
+            let here = p <= indexed ? try txn.record(at: p) : nil
+            let before = p > .first ? try txn.record(at: LogPosition(p.value - 1)) : nil
+            guard let here, here.commandID.map({ $0.utf8.elementsEqual(id.utf8) }) == true,
+                before?.commandID.map({ $0.utf8.elementsEqual(id.utf8) }) != true
+            else {
+                problem = VerificationProblem(
+                    kind: .idempotencyIndexMismatch, position: p,
+                    detail: "the idempotency index points command \(id.debugDescription) at \(p), which is not the first record of that command in the indexed log")
+                return false
+            }
+            return true
+        }
+        return problem
     }
 
     public func importRecords(_ records: [RecordedEvent]) async throws {

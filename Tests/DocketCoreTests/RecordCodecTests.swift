@@ -33,22 +33,6 @@ struct RecordCodecTests {
         #expect(e.payload.isEmpty && e.occurredAt.millisecondsSinceEpoch == -1 && e.previousHash == .genesis)
     }
 
-    @Test("an idempotency entry matches its golden bytes")
-    func goldenIdempotency() throws {
-        let entry = IdempotencyEntry(
-            fingerprint: EventHash(hex: String(repeating: "0f", count: 32))!,
-            result: AppendResult(
-                firstPosition: LogPosition(10), lastPosition: LogPosition(12),
-                streams: [
-                    .init(stream: "case-1", firstVersion: StreamVersion(3), lastVersion: StreamVersion(4)),
-                    .init(stream: "roster", firstVersion: StreamVersion(1), lastVersion: StreamVersion(1)),
-                ], isReplay: false))
-        let pinned = try golden("idempotency-v1.bin", fresh: entry.encoded)
-        #expect(entry.encoded == pinned)
-        let decoded = try pinned.withUnsafeBytes { try IdempotencyEntry(decoding: $0) }
-        #expect(decoded == entry)
-    }
-
     @Test("every truncation of a record is refused as corrupt, never a crash")
     func truncations() throws {
         var buffer: [UInt8] = []

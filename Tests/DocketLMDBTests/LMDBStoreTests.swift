@@ -181,6 +181,23 @@ struct LMDBStoreTests {
         guard case .unknown = copy.lookup("s", indexed: LogPosition(1), through: LogPosition(6)) else { Issue.record("expected unknown"); return }
     }
 
+    @Test("verify finds an idempotency entry that points at another command's record")
+    func tamperIdempotencyIndex() async throws {
+        let dir = TemporaryDirectory()
+        let store = try LMDBEventStore(path: dir.path)
+        for i in 0..<6 {
+            try await store.append(to: "s", expected: .any, events: [Fixtures.event("E", "\(i)")], metadata: Fixtures.metadata, idempotencyKey: "k-\(i)")
+        }
+        await store.close()  // the index, idempotency entries included, is now on disk
+        let reopened = try LMDBEventStore(path: dir.path)
+        #expect(try await reopened.verify().isIntact)
+        try reopened.env.write { txn in
+            try Keys.withText("k-2") { k in try Keys.withPosition(LogPosition(5)) { try txn.put(txn.dbs.idempotency, k, $0) } }
+        }
+        let report = try await reopened.verify()
+        #expect(report.problem?.kind == .idempotencyIndexMismatch && report.problem?.position == LogPosition(5), "\(report)")
+    }
+
     @Test("verify finds an index entry for a record still in the unindexed tail")
     func tailWithIndexEntry() async throws {
         let dir = TemporaryDirectory()
