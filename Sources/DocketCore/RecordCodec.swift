@@ -1,4 +1,7 @@
 internal import Crypto
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The binary record format of the event log, version 1. `Specs/format.md` documents the byte
 /// layout; golden files in the tests pin it.
@@ -56,6 +59,21 @@ public enum RecordCodec {
     /// - Throws: ``DocketError`` with code ``DocketError/Code/corruptRecord`` or
     ///   ``DocketError/Code/unsupportedFormat``, naming the position.
     public static func decode(_ bytes: UnsafeRawBufferPointer, expectedPosition: LogPosition? = nil) throws(DocketError) -> RecordedEvent {
+        var cache = DecodeCache()
+        return try decode(bytes, expectedPosition: expectedPosition, cache: &cache)
+    }
+
+    /// Strings of the previous record, reused when the next record holds the same bytes: in a scan,
+    /// event types and actors repeat from record to record, and reusing them skips UTF-8 validation.
+    public struct DecodeCache {
+        var type = ""
+        var actor = ""
+        /// An empty cache.
+        public init() {}
+    }
+
+    /// Decodes a record, reusing `cache`'s strings where the bytes match.
+    public static func decode(_ bytes: UnsafeRawBufferPointer, expectedPosition: LogPosition?, cache: inout DecodeCache) throws(DocketError) -> RecordedEvent {
         var reader = ByteReader(bytes: bytes, position: expectedPosition)
         guard bytes.count >= fixedHeaderSize + 2 * 6 + 4 + 64 else {
             throw reader.corrupt("record is \(bytes.count) bytes, shorter than any valid record")
@@ -81,8 +99,8 @@ public enum RecordCodec {
         let occurredAt = Timestamp(millisecondsSinceEpoch: reader.readLE())
         let recordedAt = Timestamp(millisecondsSinceEpoch: reader.readLE())
         let streamBytes = try reader.readRaw()
-        let type = try reader.readString()
-        let actor = try reader.readString()
+        let type = reuse(try reader.readRaw(), &cache.type)
+        let actor = reuse(try reader.readRaw(), &cache.actor)
         let correlation = try reader.readString()
         let causation = try reader.readString()
         let commandID = try reader.readString()
@@ -126,6 +144,13 @@ public enum RecordCodec {
     public static func computedHash(of record: UnsafeRawBufferPointer) -> EventHash? {
         guard record.count > 32 else { return nil }
         return digest(UnsafeRawBufferPointer(rebasing: record[..<(record.count - 32)]))
+    }
+
+    @inline(__always)
+    static func reuse(_ raw: UnsafeRawBufferPointer, _ cached: inout String) -> String {
+        let same = cached.withUTF8 { c in c.count == raw.count && (raw.isEmpty || memcmp(c.baseAddress!, raw.baseAddress!, raw.count) == 0) }
+        if !same { cached = raw.isEmpty ? "" : String(decoding: raw, as: UTF8.self) }
+        return cached
     }
 
     static func digest(of buffer: [UInt8]) -> EventHash {

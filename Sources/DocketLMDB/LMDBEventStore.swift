@@ -228,10 +228,11 @@ public final class LMDBEventStore: ImportableEventStore {
         return try read { txn in
             var out: [RecordedEvent] = []
             out.reserveCapacity(Swift.min(limit, 4096))
+            var cache = RecordCodec.DecodeCache()
             try Keys.withPosition(position.next) { start in
                 try txn.scan(txn.dbs.events, from: start) { key, value in
                     let p = LogPosition(Keys.readUInt64BE(key))
-                    out.append(try RecordCodec.decode(value, expectedPosition: p))
+                    out.append(try RecordCodec.decode(value, expectedPosition: p, cache: &cache))
                     return out.count < limit
                 }
             }
@@ -252,12 +253,13 @@ public final class LMDBEventStore: ImportableEventStore {
         while true {
             let before = last
             var low = UInt.max, high = UInt.min
+            var cache = RecordCodec.DecodeCache()
             try read { txn in
                 var n = 0
                 try Keys.withPosition(last.next) { start in
                     try txn.scan(txn.dbs.events, from: start) { key, value in
                         let p = LogPosition(Keys.readUInt64BE(key))
-                        try body(try RecordCodec.decode(value, expectedPosition: p))
+                        try body(try RecordCodec.decode(value, expectedPosition: p, cache: &cache))
                         let address = UInt(bitPattern: value.baseAddress)
                         low = Swift.min(low, address)
                         high = Swift.max(high, address + UInt(value.count))
