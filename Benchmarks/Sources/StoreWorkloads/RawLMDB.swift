@@ -60,7 +60,7 @@ public final class RawLMDB {
             n += 1
             rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)
         }
-        blackHole(sum)
+        sink(sum)
         return n
     }
 
@@ -85,4 +85,4 @@ public final class RawLMDB {
 }
 
 @inline(never)
-public func blackHole<T>(_ value: T) { _ = value }
+public func sink<T>(_ value: T) { _ = value }

@@ -155,7 +155,7 @@ public enum Workloads {
         }
         let elapsed = seconds(ContinuousClock.now - start)
         let memory = probe.growth()
-        blackHole(bytes)
+        sink(bytes)
         return (Double(n) / elapsed, n, memory)
     }
 
@@ -179,7 +179,7 @@ public enum Workloads {
             total += try await store.readStream(StreamID(verbatim: "bench-\(s)"), from: .first, direction: .forward, limit: 1_000).count
         }
         let elapsed = seconds(ContinuousClock.now - start)
-        blackHole(total)
+        sink(total)
         return Double(reads) / elapsed
     }
 
@@ -195,7 +195,7 @@ public enum Workloads {
             total += raw.get(keys)
         }
         let elapsed = seconds(ContinuousClock.now - start)
-        blackHole(total)
+        sink(total)
         return Double(reads) / elapsed
     }
 }
