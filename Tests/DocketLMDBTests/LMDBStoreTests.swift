@@ -3,6 +3,7 @@ import DocketCore
 import DocketTesting
 import Foundation
 import PropertyBased
+import Synchronization
 import Testing
 
 @Suite("LMDB store conformance")
@@ -179,6 +180,84 @@ struct LMDBStoreTests {
         guard case .until(let known, let partial) = copy.lookup("t", indexed: .beforeFirst, through: LogPosition(9)) else { Issue.record("expected until"); return }
         #expect(known == LogPosition(6) && partial?.count == 1)
         guard case .unknown = copy.lookup("s", indexed: LogPosition(1), through: LogPosition(6)) else { Issue.record("expected unknown"); return }
+    }
+
+    @Test("reads racing appends and index flushes always see whole, ordered streams")
+    func readsAcrossFlushes() async throws {
+        let dir = TemporaryDirectory()
+        var options = LMDBEventStore.Options()
+        options.indexFlushThreshold = 5
+        let store = try LMDBEventStore(path: dir.path, options: options)
+        let streams: [StreamID] = ["r-0", "r-1", "r-2"]
+        let writerDone = Flag()
+        let writer = Task {
+            defer { writerDone.set() }
+            for i in 0..<150 {
+                let s = streams[i % 3]
+                try await store.append(to: s, expected: .exact(StreamVersion(UInt64(i / 3))), events: [Fixtures.event("E", "\(i)")], metadata: Fixtures.metadata, idempotencyKey: "c-\(i)")
+            }
+        }
+        let readers = (0..<2).map { _ in
+            Task { () -> Int in
+                var checks = 0
+                var seen: [StreamID: UInt64] = [:]
+                var passesAfterWriter = 0
+                while passesAfterWriter < 2 {
+                    if writerDone.isSet { passesAfterWriter += 1 }
+                    for s in streams {
+                        let head = try await store.head(of: s)?.version.value ?? 0
+                        let events = try await store.readStream(s)
+                        // Whole and in order: versions 1...n, positions increasing, never shrinking.
+                        #expect(events.map(\.version.value) == Array(0..<UInt64(events.count)).map { $0 + 1 })
+                        #expect(zip(events, events.dropFirst()).allSatisfy { $0.position < $1.position })
+                        #expect(UInt64(events.count) >= head, "a stream read after its head must hold at least that many events")
+                        #expect(UInt64(events.count) >= seen[s, default: 0], "a stream never shrinks")
+                        seen[s] = UInt64(events.count)
+                        checks += 1
+                    }
+                    // Reads run on the calling task without suspending: let the writer's task run.
+                    await Task.yield()
+                }
+                #expect(seen.values.reduce(0, +) == 150, "after the writer finished, readers see all 150 events: \(seen)")
+                return checks
+            }
+        }
+        try await writer.value
+        for r in readers { #expect(try await r.value > 0) }
+        #expect(store.writeStatistics.indexFlushes >= 25)
+        #expect(try await store.verify().isIntact)
+    }
+
+    @Test("an import after unflushed appends continues their streams and chain")
+    func importAfterTail() async throws {
+        let dir = TemporaryDirectory()
+        let store = try LMDBEventStore(path: dir.path)
+        try await store.append(to: "s", expected: .noStream, events: [Fixtures.event("A"), Fixtures.event("B")], metadata: Fixtures.metadata, idempotencyKey: "k-1")
+        #expect(try await store.info().unindexedEvents == 2)
+        // Records continuing the chain and stream s, as an export of a longer log would hold them.
+        var chain = try await store.chainHead()
+        var records: [RecordedEvent] = []
+        var buffer: [UInt8] = []
+        for (i, stream) in ["s", "t", "s"].enumerated() {
+            let version = StreamVersion(stream == "s" ? UInt64(3 + i / 2) : 1)
+            let fields = RecordedEventFields(
+                position: chain.position.next, stream: StreamID(verbatim: stream), version: version, type: "Imported",
+                schemaVersion: 1, payload: Array("\(i)".utf8), occurredAt: Timestamp(millisecondsSinceEpoch: Int64(i)),
+                recordedAt: Timestamp(millisecondsSinceEpoch: 99), metadata: Fixtures.metadata, commandID: "imp-\(i)",
+                previousHash: chain.hash)
+            let hash = RecordCodec.encode(fields, into: &buffer)
+            records.append(try RecordCodec.decode(buffer))
+            chain = ChainHead(position: fields.position, hash: hash)
+        }
+        try await store.importRecords(records)
+        #expect(try await store.readStream("s").map(\.type) == ["A", "B", "Imported", "Imported"])
+        #expect(try await store.version(of: "t") == .first)
+        #expect(try await store.info().unindexedEvents == 0)
+        #expect(try await store.verify().isIntact)
+        let replay = try await store.append(to: "s", expected: .noStream, events: [Fixtures.event("A"), Fixtures.event("B")], metadata: Fixtures.metadata, idempotencyKey: "k-1")
+        #expect(replay.isReplay && replay.firstPosition == .first)
+        let next = try await store.append(to: "s", expected: .exact(StreamVersion(4)), events: [Fixtures.event()], metadata: Fixtures.metadata)
+        #expect(next.firstPosition == LogPosition(6))
     }
 
     @Test("verify finds an idempotency entry that points at another command's record")
@@ -388,4 +467,11 @@ extension Result where Failure == any Error {
     init(catching body: () async throws -> Success) async {
         do { self = .success(try await body()) } catch { self = .failure(error) }
     }
+}
+
+/// A flag one task sets and others read.
+final class Flag: Sendable {
+    private let value = Mutex(false)
+    func set() { value.withLock { $0 = true } }
+    var isSet: Bool { value.withLock { $0 } }
 }
