@@ -120,6 +120,10 @@ public struct EventSubscription: AsyncSequence, Sendable {
                 index = 0
                 if buffer.isEmpty {
                     do { try await store.waitForEvents(after: last) } catch is CancellationError { return nil }
+                } else {
+                    // Reads do not suspend: while catching up on a backlog, let other tasks run
+                    // between pages.
+                    await Task.yield()
                 }
             }
             let event = buffer[index]
