@@ -296,17 +296,4 @@ struct Transaction {
         }
         if rc != MDB_NOTFOUND { try lmdbCheck(rc, "mdb_cursor_get") }
     }
-
-    /// The last key of a database, or `nil` when it is empty.
-    func lastKey(_ db: MDB_dbi) throws(LMDBError) -> [UInt8]? {
-        var cursor: OpaquePointer?
-        try lmdbCheck(mdb_cursor_open(handle, db, &cursor), "mdb_cursor_open")
-        defer { mdb_cursor_close(cursor) }
-        var k = MDB_val()
-        var v = MDB_val()
-        let rc = mdb_cursor_get(cursor, &k, &v, MDB_LAST)
-        if rc == MDB_NOTFOUND { return nil }
-        try lmdbCheck(rc, "mdb_cursor_get(last)")
-        return [UInt8](UnsafeRawBufferPointer(start: k.mv_data, count: k.mv_size))
-    }
 }
