@@ -160,7 +160,8 @@ public enum LogAppender {
         }
         var seen = Set<StreamID>()
         for s in request.streams {
-            guard seen.insert(s.stream).inserted else {
+            // One stream (the common case) cannot be named twice: skip the set.
+            guard request.streams.count == 1 || seen.insert(s.stream).inserted else {
                 throw DocketError(.invalidArgument, "stream \(s.stream) is named twice in one append; give all its events in one entry")
             }
             guard !s.events.isEmpty else { throw DocketError(.invalidArgument, "the append to stream \(s.stream) has no events") }
