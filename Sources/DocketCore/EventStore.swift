@@ -47,7 +47,8 @@ public protocol EventStore: Sendable {
     func waitForEvents(after position: LogPosition) async throws
 
     /// Walks the whole log and its indexes and reports the first place where the hash chain, a
-    /// record's hash, the positions or the stream index disagree.
+    /// record's hash, the positions, the stream versions, the stream index, the stream heads, the
+    /// chain head or (LMDB) the idempotency index disagree.
     func verify() async throws -> VerificationReport
 }
 

@@ -55,6 +55,15 @@ public struct ByteString: Hashable, Sendable {
     public let value: String
     /// Wraps `value`.
     public init(_ value: String) { self.value = value }
+
+    /// Whether two optional strings (command ids) are the same byte for byte.
+    public static func same(_ a: String?, _ b: String?) -> Bool {
+        switch (a, b) {
+        case (nil, nil): true
+        case (let x?, let y?): x.utf8.elementsEqual(y.utf8)
+        default: false
+        }
+    }
     public static func == (lhs: ByteString, rhs: ByteString) -> Bool { lhs.value.utf8.elementsEqual(rhs.value.utf8) }
     public func hash(into hasher: inout Hasher) {
         var text = value

@@ -51,8 +51,9 @@ public protocol LogWriteTransaction {
     func putChainHead(_ head: ChainHead) throws
 }
 
-/// What the store remembers of an append made with an idempotency key: a fingerprint of the
-/// request (to detect a key reused for another request) and the result returned.
+/// An append made with an idempotency key: the request's fingerprint (to detect a key reused for
+/// another request) and its first result. The LMDB store persists only the first position and
+/// rebuilds the rest from the command's records (`Specs/format.md`, section 7).
 public struct IdempotencyEntry: Hashable, Sendable {
     /// SHA-256 over the request's actor, streams, event types, schema versions, occurred-at times and
     /// payloads. Not covered: expected versions (a retry may carry stale ones), correlation and
@@ -87,8 +88,9 @@ public struct IdempotencyEntry: Hashable, Sendable {
         return RecordCodec.digest(of: buf)
     }
 
-    /// Rebuilds the entries of a log from its records (used by NDJSON import): the records of one
-    /// append are contiguous and share its command id.
+    /// Rebuilds one command's entry from its contiguous run of records, which share its command id
+    /// (used by imports, tail rebuilds and LMDB lookups); `nil` for an empty run or one naming more
+    /// than 65,535 streams.
     public static func rebuild(from events: [RecordedEvent]) -> IdempotencyEntry? {
         guard let first = events.first, let last = events.last else { return nil }
         var streams: [AppendResult.StreamRange] = []
@@ -103,8 +105,8 @@ public struct IdempotencyEntry: Hashable, Sendable {
                 requestStreams.append(StreamAppend(stream: e.stream, expected: .any, events: [newEvent]))
             }
         }
-        // An entry stores at most UInt16.max streams; appends are validated against that, so only a
-        // log written otherwise could exceed it, and its command cannot be replayed.
+        // Appends name at most UInt16.max streams; only a log written otherwise could exceed it, and
+        // such a command cannot be replayed.
         guard streams.count <= Int(UInt16.max) else { return nil }
         let request = AppendRequest(streams: requestStreams, metadata: first.metadata, idempotencyKey: first.commandID)
         return IdempotencyEntry(
@@ -144,8 +146,8 @@ public struct PreparedAppend: Sendable {
 /// nothing; a failure of the transaction itself (thrown) fails the whole batch, and the store
 /// aborts the transaction.
 public enum LogAppender {
-    /// Checks a request's shape: at least one event, each stream named once, strings and payloads
-    /// within bounds.
+    /// Checks a request's shape: 1 to 65,535 streams, each named once with at least one event, event
+    /// types non-empty, a non-empty idempotency key if any, strings and payloads within bounds.
     public static func validate(_ request: AppendRequest) throws(DocketError) {
         guard !request.streams.isEmpty else { throw DocketError(.invalidArgument, "an append must name at least one stream") }
         guard request.streams.count <= Int(UInt16.max) else {
@@ -300,7 +302,7 @@ extension LogAppender {
         while start < records.count {
             var end = start + 1
             if let key = records[start].commandID {
-                while end < records.count, records[end].commandID == key { end += 1 }
+                while end < records.count, ByteString.same(records[end].commandID, key) { end += 1 }
                 if let entry = IdempotencyEntry.rebuild(from: Array(records[start..<end])) {
                     try txn.putIdempotencyEntry(entry, for: key)
                 }

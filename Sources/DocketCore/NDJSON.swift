@@ -129,7 +129,7 @@ extension ImportableEventStore {
             }
             versions[event.stream] = event.version
             // Flush only between commands, so that one command's records stay together.
-            if batch.count >= batchSize, let last = batch.last, last.commandID == nil || last.commandID != event.commandID {
+            if batch.count >= batchSize, let last = batch.last, last.commandID == nil || !ByteString.same(last.commandID, event.commandID) {
                 try await importRecords(batch)
                 count += UInt64(batch.count)
                 batch.removeAll(keepingCapacity: true)

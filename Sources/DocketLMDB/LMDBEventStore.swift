@@ -6,7 +6,10 @@ import Foundation
 ///
 /// - Appends go to one writer thread that commits every queued append in one transaction with one
 ///   fsync (group commit); each caller returns once its events are durable.
-/// - Reads run on the caller's thread in a read-only snapshot and never block the writer.
+/// - Reads run on the caller's thread, without suspending, in a read-only snapshot; they never block
+///   commits (only growing the map waits for reads in flight).
+/// - The stream index, heads and idempotency entries of the newest events are kept in memory and
+///   written behind the log (``Options/indexFlushThreshold``); they are rebuilt from the log when needed.
 /// - Expected versions and idempotency keys are checked inside the write transaction, so several
 ///   processes can share a store safely.
 /// - The map grows by itself when full; a full disk is a thrown ``DocketError`` with code
@@ -51,9 +54,12 @@ public final class LMDBEventStore: ImportableEventStore {
         /// LMDB reader slots (concurrent read transactions across processes). Default 256.
         public var maxReaders: UInt32 = 256
         /// How many of the newest events may wait, indexed in memory, before their stream index,
-        /// heads and idempotency entries are written to disk in one sorted pass. Larger values make
-        /// durable appends cheaper; the tail is rebuilt from the log after a crash or by another
-        /// process, so it costs at most this many record reads then. Default 16,384.
+        /// heads and idempotency entries are written to disk in one sorted pass (the flush happens in
+        /// the commit that reaches the threshold, so the tail can exceed it by one batch). Larger
+        /// values make durable appends cheaper; the tail is rebuilt from the log when the store opens
+        /// and after another process's appends (about this many record reads), and readers in a
+        /// process that does not write re-read the headers of the tail's newer records on each read.
+        /// Default 16,384.
         public var indexFlushThreshold = 16_384
 
         /// The default options.
@@ -69,7 +75,9 @@ public final class LMDBEventStore: ImportableEventStore {
     private let readerTail = ReaderTail()
 
     /// Opens the store in `path`, creating it when missing (unless
-    /// ``Options/createIfMissing`` is `false`), and clears reader slots left by dead processes.
+    /// ``Options/createIfMissing`` is `false`), and clears reader slots left by dead processes. A
+    /// damaged record in the unindexed tail does not stop the store from opening (so that `verify`
+    /// can name it); it is logged, and appends fail until it is repaired.
     /// - Throws: ``DocketError`` with code ``DocketError/Code/storeUnavailable`` (missing, not a
     ///   directory, no permission) or ``DocketError/Code/unsupportedFormat``.
     public init(path: String, options: Options = Options()) throws {
@@ -168,7 +176,8 @@ public final class LMDBEventStore: ImportableEventStore {
         if options.durability == .noFsyncMayLoseRecentCommitsOnPowerLoss { try? env.sync() }
     }
 
-    /// Forces everything committed so far to disk (for stores opened without per-commit fsync).
+    /// Forces everything committed so far to disk (for stores opened without per-commit fsync). It
+    /// does not write the in-memory index tail to the index databases; `close()` does.
     public func flush() async throws {
         do { try env.sync() } catch { throw publicError(error) }
     }
@@ -244,8 +253,8 @@ public final class LMDBEventStore: ImportableEventStore {
     /// snapshots of up to `pageSize` events. The fastest way to scan the log: no arrays are built.
     ///
     /// After each snapshot the scan releases its mapping of the pages it read (they stay in the
-    /// operating system's page cache), so scanning a log of any length does not grow the process's
-    /// resident memory.
+    /// operating system's page cache), so a scan does not grow the process's resident memory in
+    /// proportion to the log's length.
     /// - Returns: the position of the last event seen.
     @discardableResult
     public func scan(after position: LogPosition, pageSize: Int = 16_384, _ body: (RecordedEvent) throws -> Void) throws -> LogPosition {
@@ -356,7 +365,8 @@ public final class LMDBEventStore: ImportableEventStore {
     public struct WriteStatistics: Sendable, Hashable {
         /// Write transactions committed for appends.
         public var commits: UInt64 = 0
-        /// Append requests handled (accepted, replayed or refused).
+        /// Append requests in committed transactions (accepted, replayed, or refused for a version
+        /// conflict or a reused key; malformed requests are refused before they reach the writer).
         public var appends: UInt64 = 0
         /// Events in those requests.
         public var events: UInt64 = 0
@@ -364,7 +374,7 @@ public final class LMDBEventStore: ImportableEventStore {
         public var largestBatch = 0
         /// Time spent checking and writing records inside transactions.
         public var buildTime: Duration = .zero
-        /// Time spent in LMDB's commit: writing pages and fsync.
+        /// Time spent in LMDB's commit (writing pages and fsync) and the tail's bookkeeping after it.
         public var commitTime: Duration = .zero
         /// Times the in-memory tail of the index was written to disk.
         public var indexFlushes: UInt64 = 0

@@ -120,7 +120,7 @@ final class TailIndex: @unchecked Sendable {
                     guard p <= y.position else { return false }
                     let e = try RecordCodec.decode(value, expectedPosition: p)
                     record(e.stream, version: e.version, position: p)
-                    if let last = run.last, last.commandID != e.commandID { closeRun() }
+                    if let last = run.last, !ByteString.same(last.commandID, e.commandID) { closeRun() }
                     if e.commandID != nil { run.append(e) }
                     return p < y.position
                 }

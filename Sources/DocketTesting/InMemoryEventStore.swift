@@ -2,7 +2,8 @@ public import DocketCore
 import Synchronization
 
 /// An event store in memory, with the same semantics as the LMDB store: the same record encoding,
-/// hash chain, expected versions, idempotency and verification (it shares their code). For tests
+/// hash chain, expected versions, idempotency and verification walk (it shares their code; the LMDB
+/// store additionally checks its idempotency index). For tests
 /// and for trying Docket without a disk. Not durable.
 public final class InMemoryEventStore: ImportableEventStore {
     struct State {

@@ -92,7 +92,7 @@ struct Read: AsyncParsableCommand {
 
 struct Verify: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Check the hash chain, every record's hash, the positions and the stream index.",
+        abstract: "Check the hash chain, record hashes, positions, stream versions and heads, and the indexes.",
         discussion: """
             Exits 0 when the log is intact, 1 when a problem is found (the first one is named).
 

@@ -159,6 +159,23 @@ struct LMDBStoreTests {
         for (key, entry) in expected { #expect(tail.idempotency[ByteString(key)] == entry, "\(key)") }
     }
 
+    @Test("adjacent commands whose keys differ only in Unicode normalisation stay two commands when rebuilt")
+    func equivalentKeysRebuilt() async throws {
+        let dir = TemporaryDirectory()
+        let store = try LMDBEventStore(path: dir.path)
+        let first = try await store.append(to: "s", expected: .any, events: [Fixtures.event("A")], metadata: Fixtures.metadata, idempotencyKey: "k\u{E9}")
+        let second = try await store.append(to: "s", expected: .any, events: [Fixtures.event("B")], metadata: Fixtures.metadata, idempotencyKey: "ke\u{301}")
+        let tail = TailIndex()
+        _ = try store.env.read { txn in try tail.prepare(txn) }
+        #expect(tail.idempotency[ByteString("k\u{E9}")]?.result.lastPosition == first.lastPosition)
+        #expect(tail.idempotency[ByteString("ke\u{301}")]?.result.firstPosition == second.firstPosition)
+        await store.close()
+        let reopened = try LMDBEventStore(path: dir.path)
+        let replay = try await reopened.append(to: "s", expected: .any, events: [Fixtures.event("B")], metadata: Fixtures.metadata, idempotencyKey: "ke\u{301}")
+        #expect(replay.isReplay && replay.firstPosition == second.firstPosition)
+        #expect(try await reopened.verify().isIntact)
+    }
+
     @Test("the readers' copy of the tail answers only for snapshots it covers, trimmed to them")
     func readerTailLookup() throws {
         let dir = TemporaryDirectory()
