@@ -11,6 +11,26 @@ extension StreamVersion {
     public static let end = StreamVersion(UInt64.max)
 }
 
+extension ReadDirection {
+    /// The versions a stream read returns, in order: up to `limit` of them, starting at `version`
+    /// (inclusive), within a stream whose last version is `last`.
+    public func versions(from version: StreamVersion, limit: Int, last: StreamVersion) -> [StreamVersion] {
+        guard limit > 0 else { return [] }
+        switch self {
+        case .forward:
+            let start = Swift.max(version.value, 1)
+            guard start <= last.value else { return [] }
+            let end = Swift.min(last.value, start &+ UInt64(limit) - 1)
+            return (start...end).map(StreamVersion.init)
+        case .backward:
+            let start = Swift.min(version.value, last.value)
+            guard start >= 1 else { return [] }
+            let end = start > UInt64(limit) ? start - UInt64(limit) + 1 : 1
+            return (end...start).reversed().map(StreamVersion.init)
+        }
+    }
+}
+
 /// An append-only event log: streams of events, a global gap-free order, atomic appends checked
 /// against expected versions, idempotent by command id, with a tamper-evident hash chain.
 ///

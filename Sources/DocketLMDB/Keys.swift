@@ -85,17 +85,19 @@ extension Transaction {
         return try RecordCodec.decode(raw, expectedPosition: position)
     }
 
-    /// Up to `count` index entries of `stream` from `version` on, read with one cursor walk.
-    func indexedPositions(of stream: StreamID, from version: StreamVersion, count: Int) throws -> [UInt64: LogPosition] {
-        var out: [UInt64: LogPosition] = [:]
+    /// The positions of up to `count` consecutive versions of `stream` from `version` on, read with
+    /// one cursor walk; shorter when the index holds fewer (the rest is in the unindexed tail).
+    func indexedPositions(of stream: StreamID, from version: StreamVersion, count: Int) throws -> [LogPosition] {
+        var out: [LogPosition] = []
         out.reserveCapacity(count)
         let prefix = stream.rawValue.utf8.count + 1
         try Keys.withStreamIndex(stream, version) { start in
             try scan(dbs.streams, from: start) { key, value in
                 guard key.count == prefix + 8, value.count == 8,
-                    memcmp(key.baseAddress!, start.baseAddress!, prefix) == 0
+                    memcmp(key.baseAddress!, start.baseAddress!, prefix) == 0,
+                    Keys.readUInt64BE(key, at: prefix) == version.value + UInt64(out.count)
                 else { return false }
-                out[Keys.readUInt64BE(key, at: prefix)] = LogPosition(Keys.readUInt64BE(value))
+                out.append(LogPosition(Keys.readUInt64BE(value)))
                 return out.count < count
             }
         }

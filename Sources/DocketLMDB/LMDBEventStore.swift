@@ -200,28 +200,19 @@ public final class LMDBEventStore: ImportableEventStore {
         return try read { txn in
             let (head, tail) = try streamView(stream, in: txn)
             guard let head else { return [] }
+            let versions = direction.versions(from: version, limit: limit, last: head.version)
             var out: [RecordedEvent] = []
-            var versions: [UInt64]
-            switch direction {
-            case .forward:
-                let start = Swift.max(version.value, 1)
-                guard start <= head.version.value else { return [] }
-                let end = Swift.min(head.version.value, start &+ UInt64(limit) - 1)
-                versions = Array(start...end)
-            case .backward:
-                let start = Swift.min(version.value, head.version.value)
-                guard start >= 1 else { return [] }
-                let end = start > UInt64(limit) ? start - UInt64(limit) + 1 : 1
-                versions = Array((end...start).reversed())
-            }
             out.reserveCapacity(versions.count)
             // Forward reads walk the stream's run of index entries with one cursor.
-            var indexed: [UInt64: LogPosition] = [:]
-            if direction == .forward, let first = versions.first, tail?.position(of: StreamVersion(first)) == nil {
-                indexed = try txn.indexedPositions(of: stream, from: StreamVersion(first), count: versions.count)
+            var indexed: [LogPosition] = []
+            let firstIndexed = versions.first ?? .none
+            if direction == .forward, tail?.position(of: firstIndexed) == nil {
+                indexed = try txn.indexedPositions(of: stream, from: firstIndexed, count: versions.count)
             }
             for v in versions {
-                guard let position = try tail?.position(of: StreamVersion(v)) ?? indexed[v] ?? txn.indexedPosition(of: stream, version: StreamVersion(v)),
+                let offset = v.value &- firstIndexed.value  // wraps past the count for versions before the first
+                let walked = offset < UInt64(indexed.count) ? indexed[Int(offset)] : nil
+                guard let position = try tail?.position(of: v) ?? walked ?? txn.indexedPosition(of: stream, version: v),
                     let event = try txn.record(at: position)
                 else {
                     throw DocketError(.corruptRecord, "stream \(stream) has head version \(head.version) but no record for version \(v)")

@@ -111,15 +111,17 @@ final class Writer: Sendable {
         while previous > 1, jobs.count < previous, waits < 10 {
             usleep(20)
             waits += 1
-            jobs += queue.withLock { q in
-                let n = Swift.min(q.jobs.count, maxBatch - jobs.count)
-                let more = Array(q.jobs[..<n])
-                q.jobs.removeFirst(n)
-                return more
-            }
+            jobs += queue.withLock { q in Self.dequeue(&q, upTo: maxBatch - jobs.count) }
         }
         lastBatch.withLock { $0 = jobs.count }
         return jobs
+    }
+
+    private static func dequeue(_ q: inout Queue, upTo n: Int) -> [Job] {
+        let n = Swift.min(q.jobs.count, n)
+        let taken = Array(q.jobs[..<n])
+        q.jobs.removeFirst(n)
+        return taken
     }
 
     private func takeWaiting() -> [Job]? {
@@ -130,10 +132,7 @@ final class Writer: Sendable {
                     q.sleeping = true
                     return []
                 }
-                let n = Swift.min(q.jobs.count, maxBatch)
-                let taken = Array(q.jobs[..<n])
-                q.jobs.removeFirst(n)
-                return taken
+                return Self.dequeue(&q, upTo: maxBatch)
             }
             guard let jobs else { return nil }
             if !jobs.isEmpty { return jobs }

@@ -91,20 +91,9 @@ public final class InMemoryEventStore: ImportableEventStore {
     public func readStream(_ stream: StreamID, from version: StreamVersion, direction: ReadDirection, limit: Int) async throws -> [RecordedEvent] {
         guard limit > 0 else { return [] }
         return try transact { txn in
-            guard let positions = txn.s.index[stream], !positions.isEmpty else { return [] }
-            let count = UInt64(positions.count)
-            switch direction {
-            case .forward:
-                let start = Swift.max(version.value, 1)
-                guard start <= count else { return [] }
-                let end = Swift.min(count, start &+ UInt64(limit) - 1)
-                return try (start...end).map { try decode(txn, positions[Int($0 - 1)]) }
-            case .backward:
-                let start = Swift.min(version.value, count)
-                guard start >= 1 else { return [] }
-                let end = start > UInt64(limit) ? start - UInt64(limit) + 1 : 1
-                return try (end...start).reversed().map { try decode(txn, positions[Int($0 - 1)]) }
-            }
+            guard let positions = txn.s.index[stream] else { return [] }
+            return try direction.versions(from: version, limit: limit, last: StreamVersion(UInt64(positions.count)))
+                .map { try decode(txn, positions[Int($0.value - 1)]) }
         }
     }
 
