@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .library(name: "DocketCore", targets: ["DocketCore"]),
         .library(name: "DocketLMDB", targets: ["DocketLMDB"]),
+        .library(name: "DocketEngine", targets: ["DocketEngine"]),
         .library(name: "DocketTesting", targets: ["DocketTesting"]),
         .executable(name: "docket", targets: ["docket"]),
     ],
@@ -19,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
     targets: [
@@ -41,8 +44,19 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "DocketEngine",
+            dependencies: [
+                "DocketCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("Calendars")],
+            swiftSettings: strict
+        ),
+        .target(
             name: "DocketTesting",
-            dependencies: ["DocketCore"],
+            dependencies: ["DocketCore", "DocketEngine"],
             swiftSettings: strict
         ),
         .executableTarget(
@@ -64,6 +78,15 @@ let package = Package(
             dependencies: [
                 "DocketCore", "DocketLMDB", "DocketTesting", "docket",
                 .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "DocketEngineTests",
+            dependencies: [
+                "DocketCore", "DocketEngine", "DocketLMDB", "DocketTesting",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
             swiftSettings: strict
         ),

@@ -29,6 +29,12 @@ public struct DocketError: Error, Sendable, CustomStringConvertible {
         public static let importRejected = Code("importRejected")
         /// Any other failure of the storage engine; `message` says which.
         public static let storageFailure = Code("storageFailure")
+        /// A projection's checkpoint moved under a runner (another runner of the same projection, or
+        /// a rebuild swapped in): nothing was written; reload the status and go on.
+        public static let checkpointConflict = Code("checkpointConflict")
+        /// An event or command could not be encoded or decoded (unknown type, unsupported schema
+        /// version, malformed payload).
+        public static let codecFailure = Code("codecFailure")
     }
 
     /// The kind of failure.

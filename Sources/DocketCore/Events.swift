@@ -141,22 +141,26 @@ public struct AppendRequest: Hashable, Sendable {
     /// The command's unique id. A request whose key was already appended returns the first result
     /// and appends nothing. At most 200 UTF-8 bytes.
     public var idempotencyKey: String?
+    /// Timer changes applied in the same transaction as the events, and only if they are appended
+    /// (not when the request is refused or replayed). Not part of the idempotency fingerprint.
+    public var timers: [TimerOperation]
 
     /// Creates an atomic append over several streams.
-    public init(streams: [StreamAppend], metadata: CommandMetadata, idempotencyKey: String? = nil) {
+    public init(streams: [StreamAppend], metadata: CommandMetadata, idempotencyKey: String? = nil, timers: [TimerOperation] = []) {
         self.streams = streams
         self.metadata = metadata
         self.idempotencyKey = idempotencyKey
+        self.timers = timers
     }
 
     /// Creates an append to one stream.
     public init(
         stream: StreamID, expected: ExpectedVersion, events: [NewEvent],
-        metadata: CommandMetadata, idempotencyKey: String? = nil
+        metadata: CommandMetadata, idempotencyKey: String? = nil, timers: [TimerOperation] = []
     ) {
         self.init(
             streams: [StreamAppend(stream: stream, expected: expected, events: events)],
-            metadata: metadata, idempotencyKey: idempotencyKey)
+            metadata: metadata, idempotencyKey: idempotencyKey, timers: timers)
     }
 }
 

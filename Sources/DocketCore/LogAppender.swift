@@ -175,6 +175,7 @@ public enum LogAppender {
                 }
             }
         }
+        for operation in request.timers { try operation.validate() }
     }
 
     /// Appends a batch of requests within one write transaction and returns each request's outcome.
@@ -183,14 +184,14 @@ public enum LogAppender {
     ///   or ``DocketError`` with ``DocketError/Code/invalidArgument`` or
     ///   ``DocketError/Code/idempotencyKeyReused``). A refused request wrote nothing.
     /// - Throws: a storage failure; the caller must abort the transaction and fail or retry the batch.
-    public static func append<T: LogWriteTransaction>(
+    public static func append<T: LogWriteTransaction & TimerWriteTransaction>(
         _ requests: [AppendRequest], recordedAt: Timestamp, in txn: T, buffer: inout [UInt8]
     ) throws -> [Result<AppendResult, any Error>] {
         try append(requests.map(PreparedAppend.init), recordedAt: recordedAt, in: txn, buffer: &buffer)
     }
 
     /// Appends a batch of requests already validated and fingerprinted by ``PreparedAppend``.
-    public static func append<T: LogWriteTransaction>(
+    public static func append<T: LogWriteTransaction & TimerWriteTransaction>(
         _ requests: [PreparedAppend], recordedAt: Timestamp, in txn: T, buffer: inout [UInt8]
     ) throws -> [Result<AppendResult, any Error>] {
         var chain = try txn.chainHead()
@@ -259,6 +260,7 @@ public enum LogAppender {
             if let key = request.idempotencyKey, let fingerprint {
                 try txn.putIdempotencyEntry(IdempotencyEntry(fingerprint: fingerprint, result: result), for: key)
             }
+            for operation in request.timers { try txn.apply(operation) }
             outcomes.append(.success(result))
         }
         if chain != startChain { try txn.putChainHead(chain) }

@@ -19,6 +19,9 @@ struct Databases {
     var heads: MDB_dbi = 0
     var idempotency: MDB_dbi = 0
     var meta: MDB_dbi = 0
+    var timers: MDB_dbi = 0
+    var timerIDs: MDB_dbi = 0
+    var projections: MDB_dbi = 0
 }
 
 /// An LMDB environment: one directory holding `data.mdb` and `lock.mdb`.
@@ -47,7 +50,7 @@ final class Environment: @unchecked Sendable {
         pthread_rwlock_init(gate, &attr)
         pthread_rwlockattr_destroy(&attr)
         do {
-            try lmdbCheck(mdb_env_set_maxdbs(env, 16), "mdb_env_set_maxdbs")
+            try lmdbCheck(mdb_env_set_maxdbs(env, Self.maxDatabases), "mdb_env_set_maxdbs")
             try lmdbCheck(mdb_env_set_maxreaders(env, maxReaders), "mdb_env_set_maxreaders")
             try lmdbCheck(mdb_env_set_mapsize(env, mapSize), "mdb_env_set_mapsize")
             try lmdbCheck(mdb_env_open(env, path, flags.rawValue, 0o644), "mdb_env_open(\(path))")
@@ -61,6 +64,9 @@ final class Environment: @unchecked Sendable {
             throw error
         }
     }
+
+    /// Named databases an environment can hold: the log's eight and two per projection.
+    static let maxDatabases: UInt32 = 520
 
     /// Reader slots of dead processes cleared when the environment opened.
     private(set) var staleReadersCleared = 0
@@ -80,6 +86,9 @@ final class Environment: @unchecked Sendable {
             d.heads = try txn.openDatabase("heads")
             d.idempotency = try txn.openDatabase("idempotency")
             d.meta = try txn.openDatabase("meta")
+            d.timers = try txn.openDatabase("timers")
+            d.timerIDs = try txn.openDatabase("timer-ids")
+            d.projections = try txn.openDatabase("projections")
             return d
         }
     }
@@ -236,6 +245,11 @@ struct Transaction {
         var k = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
         var v = MDB_val(mv_size: value.count, mv_data: UnsafeMutableRawPointer(mutating: value.baseAddress))
         try lmdbCheck(mdb_put(handle, db, &k, &v, append ? UInt32(MDB_APPEND) : 0), "mdb_put")
+    }
+
+    /// Removes every entry of a database, keeping the database.
+    func empty(_ db: MDB_dbi) throws(LMDBError) {
+        try lmdbCheck(mdb_drop(handle, db, 0), "mdb_drop")
     }
 
     /// Deletes `key`; returns whether it existed.

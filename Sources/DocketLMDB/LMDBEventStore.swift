@@ -1,6 +1,7 @@
 public import DocketCore
 public import Logging
 import Foundation
+import Synchronization
 
 /// The durable event store: an LMDB environment in a directory (`data.mdb`, `lock.mdb`).
 ///
@@ -69,10 +70,12 @@ public final class LMDBEventStore: ImportableEventStore {
     /// The store's directory.
     public let path: String
     let env: Environment
-    private let writer: Writer
+    let writer: Writer
     private let signal: CommitSignal
     private let options: Options
     private let readerTail = ReaderTail()
+    /// Row databases of projections opened in this process, by projection name.
+    let projectionHandles = Mutex<[String: ProjectionDatabases]>([:])
 
     /// Opens the store in `path`, creating it when missing (unless
     /// ``Options/createIfMissing`` is `false`), and clears reader slots left by dead processes. A

@@ -193,7 +193,7 @@ final class TailIndex: @unchecked Sendable {
 
 /// The appender's view of a write transaction with a write-behind index: records go to the log,
 /// index entries to the tail.
-final class TailWriter: LogWriteTransaction {
+final class TailWriter: LogWriteTransaction, TimerWriteTransaction {
     let txn: Transaction
     let tail: TailIndex
     private let log: LMDBLogWriter
@@ -221,6 +221,9 @@ final class TailWriter: LogWriteTransaction {
     }
     func putHead(_ head: StreamHead, of stream: StreamID) throws {}  // derived from the tail's positions
     func putIdempotencyEntry(_ entry: IdempotencyEntry, for key: String) throws { tail.recordIdempotency(entry, for: key) }
+    func timer(_ id: TimerID) throws -> ScheduledTimer? { try txn.timer(id) }
+    func insertTimer(_ timer: ScheduledTimer) throws { try txn.insertTimer(timer) }
+    func removeTimer(_ timer: ScheduledTimer) throws { try txn.removeTimer(timer) }
     func putChainHead(_ head: ChainHead) throws {
         try log.putChainHead(head)
         tail.recordChain(head)

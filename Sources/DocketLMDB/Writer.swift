@@ -16,6 +16,9 @@ final class Writer: Sendable {
         case importRecords([RecordedEvent], CheckedContinuation<Void, any Error>)
         /// Write the tail into the index databases.
         case flushIndex(CheckedContinuation<Void, any Error>)
+        /// Run a write transaction that touches neither the log nor its indexes (timers,
+        /// projections, opening databases); `then` runs after the commit, before the caller resumes.
+        case transaction(@Sendable (borrowing Transaction) throws -> Void, then: @Sendable () -> Void, CheckedContinuation<Void, any Error>)
     }
 
     private struct Queue: ~Copyable {
@@ -160,6 +163,18 @@ final class Writer: Sendable {
                         appends.removeAll()
                     }
                     flushIndex(c)
+                case .transaction(let body, let then, let c):
+                    if !appends.isEmpty {
+                        commit(appends, &buffer)
+                        appends.removeAll()
+                    }
+                    do {
+                        try withGrowingMap { try env.write(body) }
+                        then()
+                        c.resume()
+                    } catch {
+                        c.resume(throwing: publicError(error))
+                    }
                 }
             }
             if !appends.isEmpty { commit(appends, &buffer) }
@@ -291,6 +306,7 @@ final class Writer: Sendable {
         case .append(_, let c): c.resume(throwing: error)
         case .importRecords(_, let c): c.resume(throwing: error)
         case .flushIndex(let c): c.resume(throwing: error)
+        case .transaction(_, _, let c): c.resume(throwing: error)
         }
     }
 }

@@ -5,7 +5,7 @@ import Synchronization
 /// hash chain, expected versions, idempotency and verification walk (it shares their code; the LMDB
 /// store additionally checks its idempotency index). For tests
 /// and for trying Docket without a disk. Not durable.
-public final class InMemoryEventStore: ImportableEventStore {
+public final class InMemoryEventStore: ImportableEventStore, TimerStore, ProjectionStore {
     struct State {
         var records: [[UInt8]] = []  // index i holds position i + 1
         var index: [StreamID: [LogPosition]] = [:]  // stream → positions by version - 1
@@ -13,10 +13,29 @@ public final class InMemoryEventStore: ImportableEventStore {
         var idempotency: [ByteString: IdempotencyEntry] = [:]
         var chain = ChainHead.empty
         var buffer: [UInt8] = []
+        var timers: [TimerID: ScheduledTimer] = [:]
+        var projections: [String: MemoryProjection] = [:]
+    }
+
+    struct MemoryProjection {
+        var status = ProjectionStatus.new
+        var live = 0
+        var slots: [[[UInt8]: [UInt8]]] = [[:], [:]]
+    }
+
+    struct RowReader: ProjectionRowReader {
+        let rows: [[UInt8]: [UInt8]]
+        func value(for key: [UInt8]) throws -> [UInt8]? { rows[key] }
+        func forEach(from start: [UInt8]?, _ body: ([UInt8], [UInt8]) throws -> Bool) throws {
+            for key in rows.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+                if let start, key.lexicographicallyPrecedes(start) { continue }
+                guard try body(key, rows[key]!) else { return }
+            }
+        }
     }
 
     /// The state moved into a transaction for its duration (swapped, not copied).
-    final class Txn: LogWriteTransaction, LogReadTransaction {
+    final class Txn: LogWriteTransaction, LogReadTransaction, TimerWriteTransaction {
         var s: State
         init(_ s: consuming State) { self.s = s }
 
@@ -33,6 +52,9 @@ public final class InMemoryEventStore: ImportableEventStore {
         func putHead(_ head: StreamHead, of stream: StreamID) throws { s.heads[stream] = head }
         func putIdempotencyEntry(_ entry: IdempotencyEntry, for key: String) throws { s.idempotency[ByteString(key)] = entry }
         func putChainHead(_ head: ChainHead) throws { s.chain = head }
+        func timer(_ id: TimerID) throws -> ScheduledTimer? { s.timers[id] }
+        func insertTimer(_ timer: ScheduledTimer) throws { s.timers[timer.id] = timer }
+        func removeTimer(_ timer: ScheduledTimer) throws { s.timers[timer.id] = nil }
 
         func forEachRecord(_ body: (LogPosition, UnsafeRawBufferPointer) throws -> Bool) throws {
             for (i, r) in s.records.enumerated() {
@@ -131,5 +153,81 @@ public final class InMemoryEventStore: ImportableEventStore {
     /// Replaces the stored bytes of the record at `position`: for tests of tamper detection.
     public func tamper(at position: LogPosition, _ change: (inout [UInt8]) -> Void) {
         transact { txn in change(&txn.s.records[Int(position.value - 1)]) }
+    }
+
+    // MARK: Timers
+
+    public func updateTimers(_ operations: [TimerOperation]) async throws {
+        for o in operations { try o.validate() }
+        try transact { txn in for o in operations { try txn.apply(o) } }
+    }
+
+    public func dueTimers(until instant: Timestamp, limit: Int) async throws -> [ScheduledTimer] {
+        guard limit > 0 else { return [] }
+        return transact { txn in
+            Array(txn.s.timers.values.filter { $0.due <= instant }.sorted { ($0.due, $0.id) < ($1.due, $1.id) }.prefix(limit))
+        }
+    }
+
+    public func timer(_ id: TimerID) async throws -> ScheduledTimer? { transact { $0.s.timers[id] } }
+    public func timerCount() async throws -> Int { transact { $0.s.timers.count } }
+
+    // MARK: Projections
+
+    public func projectionStatus(_ name: String) async throws -> ProjectionStatus {
+        try validateProjectionName(name)
+        return transact { $0.s.projections[name]?.status ?? .new }
+    }
+
+    public func commitProjection(_ commit: ProjectionCommit) async throws {
+        try validateProjectionName(commit.name)
+        try validateProjectionWrites(commit.writes)
+        try transact { txn in
+            var p = txn.s.projections[commit.name] ?? MemoryProjection()
+            let stored = commit.slot == .live ? p.status.checkpoint : p.status.rebuildCheckpoint
+            guard stored == commit.expected else {
+                throw DocketError(.checkpointConflict, "projection \(commit.name) (\(commit.slot)) is at \(stored.map { "\($0)" } ?? "no rebuild"), not \(commit.expected)")
+            }
+            let slot = commit.slot == .live ? p.live : 1 - p.live
+            for w in commit.writes { p.slots[slot][w.key] = w.value }
+            if commit.slot == .live { p.status.checkpoint = commit.checkpoint } else { p.status.rebuildCheckpoint = commit.checkpoint }
+            txn.s.projections[commit.name] = p
+        }
+    }
+
+    public func readProjection<R>(_ name: String, slot: ProjectionSlot, _ body: (any ProjectionRowReader) throws -> R) async throws -> R {
+        try validateProjectionName(name)
+        let rows: [[UInt8]: [UInt8]] = transact { txn in
+            guard let p = txn.s.projections[name] else { return [:] }
+            return p.slots[slot == .live ? p.live : 1 - p.live]
+        }
+        return try body(RowReader(rows: rows))
+    }
+
+    public func startProjectionRebuild(_ name: String) async throws {
+        try validateProjectionName(name)
+        transact { txn in
+            var p = txn.s.projections[name] ?? MemoryProjection()
+            p.slots[1 - p.live] = [:]
+            p.status.rebuildCheckpoint = .beforeFirst
+            txn.s.projections[name] = p
+        }
+    }
+
+    public func finishProjectionRebuild(_ name: String, expected: LogPosition) async throws {
+        try validateProjectionName(name)
+        try transact { txn in
+            guard var p = txn.s.projections[name], let rebuilt = p.status.rebuildCheckpoint, rebuilt == expected else {
+                throw DocketError(.checkpointConflict, "projection \(name) has no rebuild in progress at \(expected)")
+            }
+            p.slots[p.live] = [:]
+            p.live = 1 - p.live
+            p.status = ProjectionStatus(checkpoint: rebuilt, rebuildCheckpoint: nil, generation: p.status.generation + 1)
+            txn.s.projections[name] = p
+        }
+    }
+
+    public func projectionNames() async throws -> [String] {
+        transact { $0.s.projections.keys.sorted() }
     }
 }

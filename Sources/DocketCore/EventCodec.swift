@@ -1,0 +1,154 @@
+import Foundation
+
+/// An event as stored: its type name, schema version and payload bytes.
+public struct EncodedEvent: Hashable, Sendable {
+    /// The event's type name (for example `counter.incremented`).
+    public var type: String
+    /// The version of the payload's schema.
+    public var schemaVersion: UInt16
+    /// The payload.
+    public var payload: [UInt8]
+
+    /// Creates an encoded event.
+    public init(type: String, schemaVersion: UInt16, payload: [UInt8]) {
+        self.type = type
+        self.schemaVersion = schemaVersion
+        self.payload = payload
+    }
+
+    /// Encodes `value` as canonical JSON (keys sorted, so the same value always gives the same bytes).
+    public static func json<T: Encodable>(_ type: String, version: UInt16 = 1, _ value: T) throws(DocketError) -> EncodedEvent {
+        EncodedEvent(type: type, schemaVersion: version, payload: try JSONPayload.encode(value))
+    }
+}
+
+/// Canonical JSON for payloads: sorted keys, no escaped slashes, dates as milliseconds.
+public enum JSONPayload {
+    /// Encodes `value`.
+    public static func encode<T: Encodable>(_ value: T) throws(DocketError) -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        do { return Array(try encoder.encode(value)) } catch {
+            throw DocketError(.codecFailure, "cannot encode \(T.self) as JSON: \(error)")
+        }
+    }
+
+    /// Decodes a `T` from `bytes`; `what` names the payload in the error.
+    public static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8], what: @autoclosure () -> String) throws(DocketError) -> T {
+        do { return try JSONDecoder().decode(T.self, from: Data(bytes)) } catch {
+            throw DocketError(.codecFailure, "cannot decode \(what()) as \(T.self): \(error)")
+        }
+    }
+}
+
+/// Maps events to stored bytes and back: an encoder for the event enum, a registry of decoders by
+/// (type name, schema version), and upcasters that turn a payload of an old schema version into the
+/// next one, so that events written years ago are read as today's events.
+///
+/// ```swift
+/// let codec = EventCodec<CounterEvent> { event in
+///     switch event {
+///     case .incremented(let e): try .json("counter.incremented", version: 2, e)
+///     case .reset: try .json("counter.reset", Empty())
+///     }
+/// }
+/// .decoding("counter.incremented", version: 2, as: Incremented.self) { .incremented($0) }
+/// .decoding("counter.reset", version: 1, as: Empty.self) { _ in .reset }
+/// .upcasting("counter.incremented", from: 1, as: IncrementedV1.self, to: Incremented.self) { Incremented(by: $0.amount) }
+/// ```
+public struct EventCodec<Event: Sendable>: Sendable {
+    struct Key: Hashable, Sendable {
+        var type: String
+        var version: UInt16
+    }
+
+    private let encoder: @Sendable (Event) throws -> EncodedEvent
+    private var decoders: [Key: @Sendable ([UInt8]) throws -> Event] = [:]
+    private var upcasters: [Key: @Sendable (EncodedEvent) throws -> EncodedEvent] = [:]
+
+    /// Creates a codec with the function that encodes each event (an exhaustive `switch`).
+    public init(encode: @escaping @Sendable (Event) throws -> EncodedEvent) {
+        self.encoder = encode
+    }
+
+    /// Registers the decoder of `type` at `version`.
+    public func decoding(_ type: String, version: UInt16 = 1, _ decode: @escaping @Sendable ([UInt8]) throws -> Event) -> Self {
+        var copy = self
+        copy.decoders[Key(type: type, version: version)] = decode
+        return copy
+    }
+
+    /// Registers a JSON decoder of `type` at `version`: the payload decodes as `Payload`, which `make`
+    /// turns into the event.
+    public func decoding<Payload: Decodable & SendableMetatype>(
+        _ type: String, version: UInt16 = 1, as payload: Payload.Type, _ make: @escaping @Sendable (Payload) -> Event
+    ) -> Self {
+        decoding(type, version: version) { bytes in
+            make(try JSONPayload.decode(Payload.self, from: bytes, what: "event \(type) v\(version)"))
+        }
+    }
+
+    /// Registers an upcaster: a stored `type` at schema version `from` becomes the event it returns
+    /// (usually the same type at `from + 1`), and decoding goes on from there.
+    public func upcasting(_ type: String, from version: UInt16, _ upcast: @escaping @Sendable (EncodedEvent) throws -> EncodedEvent) -> Self {
+        var copy = self
+        copy.upcasters[Key(type: type, version: version)] = upcast
+        return copy
+    }
+
+    /// Registers a JSON upcaster from `Old` at version `from` to `New` at `from + 1`.
+    public func upcasting<Old: Decodable & SendableMetatype, New: Encodable & SendableMetatype>(
+        _ type: String, from version: UInt16, as old: Old.Type, to new: New.Type, _ convert: @escaping @Sendable (Old) throws -> New
+    ) -> Self {
+        upcasting(type, from: version) { stored in
+            let value = try JSONPayload.decode(Old.self, from: stored.payload, what: "event \(type) v\(version)")
+            return try EncodedEvent.json(type, version: version + 1, try convert(value))
+        }
+    }
+
+    /// Encodes an event.
+    /// - Throws: ``DocketError`` with ``DocketError/Code/codecFailure``.
+    public func encode(_ event: Event) throws(DocketError) -> EncodedEvent {
+        do { return try encoder(event) } catch let e as DocketError { throw e } catch {
+            throw DocketError(.codecFailure, "cannot encode event \(event): \(error)")
+        }
+    }
+
+    /// Decodes a stored event, applying upcasters from old schema versions.
+    /// - Throws: ``DocketError`` with ``DocketError/Code/codecFailure`` for an unknown type, a schema
+    ///   version with neither a decoder nor an upcaster, or a malformed payload.
+    public func decode(type: String, schemaVersion: UInt16, payload: [UInt8]) throws(DocketError) -> Event {
+        var current = EncodedEvent(type: type, schemaVersion: schemaVersion, payload: payload)
+        var steps = 0
+        while true {
+            let key = Key(type: current.type, version: current.schemaVersion)
+            if let decode = decoders[key] {
+                do { return try decode(current.payload) } catch let e as DocketError { throw e } catch {
+                    throw DocketError(.codecFailure, "cannot decode event \(current.type) v\(current.schemaVersion): \(error)")
+                }
+            }
+            guard let upcast = upcasters[key], steps < 1000 else {
+                let known = decoders.keys.filter { $0.type == current.type }.map { "v\($0.version)" }.sorted()
+                throw DocketError(
+                    .codecFailure,
+                    known.isEmpty
+                        ? "unknown event type \(current.type.debugDescription) (schema version \(current.schemaVersion))"
+                        : "event type \(current.type) has no decoder or upcaster for schema version \(current.schemaVersion) (decoders: \(known.joined(separator: ", ")))")
+            }
+            do { current = try upcast(current) } catch let e as DocketError { throw e } catch {
+                throw DocketError(.codecFailure, "upcasting event \(current.type) v\(current.schemaVersion) failed: \(error)")
+            }
+            steps += 1
+        }
+    }
+
+    /// Decodes a recorded event.
+    public func decode(_ event: RecordedEvent) throws(DocketError) -> Event {
+        try decode(type: event.type, schemaVersion: event.schemaVersion, payload: event.payload)
+    }
+
+    /// The (type, version) pairs with a decoder, sorted.
+    public var registeredTypes: [(type: String, version: UInt16)] {
+        decoders.keys.map { ($0.type, $0.version) }.sorted { ($0.type, $0.version) < ($1.type, $1.version) }
+    }
+}

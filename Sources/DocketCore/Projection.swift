@@ -1,0 +1,66 @@
+/// A read model built from the log: it names the event types it handles and turns each into row
+/// changes. Rows and the checkpoint are committed together, so each event is applied once in effect.
+public protocol Projection: Sendable {
+    /// The projection's name (1 to 100 ASCII letters, digits, `.`, `_`, `-`); its rows and checkpoint
+    /// are stored under it.
+    var name: String { get }
+    /// The event types it handles, or `nil` for every event. Other events only move its checkpoint.
+    var eventTypes: Set<String>? { get }
+    /// Applies one event to the rows.
+    func apply(_ event: RecordedEvent, to rows: inout ProjectionRows) throws
+}
+
+/// The rows of a projection while a batch of events is applied: reads see the batch's own changes
+/// first, then the stored rows; the changes are committed with the batch's checkpoint.
+public struct ProjectionRows {
+    let reader: any ProjectionRowReader
+    private(set) var changes: [[UInt8]: [UInt8]?] = [:]
+
+    /// Creates a batch over stored rows.
+    public init(reader: any ProjectionRowReader) {
+        self.reader = reader
+    }
+
+    /// The current value of a row.
+    public func value(for key: [UInt8]) throws -> [UInt8]? {
+        if let change = changes[key] { return change }
+        return try reader.value(for: key)
+    }
+
+    /// Sets a row.
+    public mutating func set(_ key: [UInt8], _ value: [UInt8]) { changes[key] = .some(value) }
+
+    /// Deletes a row.
+    public mutating func delete(_ key: [UInt8]) { changes[key] = .some(nil) }
+
+    /// The changes made so far, sorted by key (the order LMDB writes fastest).
+    public var writes: [ProjectionWrite] {
+        changes.map { ProjectionWrite(key: $0.key, value: $0.value) }.sorted { $0.key.lexicographicallyPrecedes($1.key) }
+    }
+
+    /// The number of changed rows.
+    public var changeCount: Int { changes.count }
+
+    /// A row holding a signed 64-bit counter (8 bytes big-endian); 0 when missing.
+    public func counter(_ key: [UInt8]) throws -> Int64 {
+        guard let raw = try value(for: key) else { return 0 }
+        guard raw.count == 8 else { throw DocketError(.corruptRecord, "projection row \(String(decoding: key, as: UTF8.self)) is not a counter") }
+        return raw.reduce(0) { $0 << 8 | Int64($1) }
+    }
+
+    /// Adds `delta` to a counter row.
+    public mutating func add(_ delta: Int64, to key: [UInt8]) throws {
+        let value = try counter(key) &+ delta
+        set(key, ProjectionRows.counterBytes(value))
+    }
+
+    /// The bytes of a counter row.
+    public static func counterBytes(_ value: Int64) -> [UInt8] {
+        (0..<8).map { UInt8(truncatingIfNeeded: value >> (56 - 8 * $0)) }
+    }
+
+    /// Decodes a counter row's bytes.
+    public static func counterValue(_ bytes: [UInt8]) -> Int64? {
+        bytes.count == 8 ? bytes.reduce(0) { $0 << 8 | Int64($1) } : nil
+    }
+}

@@ -1,0 +1,128 @@
+/// Where a projection's rows are written: its live rows, or the spare set a rebuild fills before it
+/// is swapped in.
+public enum ProjectionSlot: Hashable, Sendable {
+    /// The rows readers see.
+    case live
+    /// The rows of a rebuild in progress.
+    case rebuild
+}
+
+/// A projection's stored progress.
+public struct ProjectionStatus: Hashable, Sendable {
+    /// The last log position applied to the live rows (``LogPosition/beforeFirst`` when none).
+    public var checkpoint: LogPosition
+    /// The last position applied by a rebuild in progress, or `nil` when none is.
+    public var rebuildCheckpoint: LogPosition?
+    /// How many rebuilds have been swapped in.
+    public var generation: UInt64
+
+    /// Creates a status.
+    public init(checkpoint: LogPosition, rebuildCheckpoint: LogPosition?, generation: UInt64) {
+        self.checkpoint = checkpoint
+        self.rebuildCheckpoint = rebuildCheckpoint
+        self.generation = generation
+    }
+
+    /// A projection that has never run.
+    public static let new = ProjectionStatus(checkpoint: .beforeFirst, rebuildCheckpoint: nil, generation: 0)
+}
+
+/// One row change of a projection: `value == nil` deletes the row.
+public struct ProjectionWrite: Hashable, Sendable {
+    /// The row's key (1 to 480 bytes).
+    public var key: [UInt8]
+    /// The new value, or `nil` to delete.
+    public var value: [UInt8]?
+    /// Creates a row change.
+    public init(key: [UInt8], value: [UInt8]?) {
+        self.key = key
+        self.value = value
+    }
+}
+
+/// A batch of row changes and the checkpoint they bring the projection to, written in one
+/// transaction: either all of it is stored or none.
+public struct ProjectionCommit: Hashable, Sendable {
+    /// The projection's name.
+    public var name: String
+    /// Which rows the changes go to.
+    public var slot: ProjectionSlot
+    /// The checkpoint the runner started from; the commit is refused with
+    /// ``DocketError/Code/checkpointConflict`` when the stored one differs.
+    public var expected: LogPosition
+    /// The new checkpoint.
+    public var checkpoint: LogPosition
+    /// The row changes, applied in order.
+    public var writes: [ProjectionWrite]
+
+    /// Creates a commit.
+    public init(name: String, slot: ProjectionSlot, expected: LogPosition, checkpoint: LogPosition, writes: [ProjectionWrite]) {
+        self.name = name
+        self.slot = slot
+        self.expected = expected
+        self.checkpoint = checkpoint
+        self.writes = writes
+    }
+}
+
+/// A read-only view of one projection's rows in one consistent snapshot. Valid only inside the
+/// closure that receives it.
+public protocol ProjectionRowReader {
+    /// The row stored under `key`, or `nil`.
+    func value(for key: [UInt8]) throws -> [UInt8]?
+    /// Walks rows in key order (byte-wise) from the first key `>= start` (from the first row when
+    /// `start` is `nil`) until `body` returns `false`.
+    func forEach(from start: [UInt8]?, _ body: (_ key: [UInt8], _ value: [UInt8]) throws -> Bool) throws
+}
+
+/// Storage for projections: rows (keys and values as bytes) and a checkpoint per projection, kept
+/// in the same store as the log so that a batch of rows and its checkpoint commit together.
+///
+/// Each projection has two sets of rows: the live one and a spare one that a rebuild fills from zero;
+/// finishing the rebuild swaps them in one transaction, so readers never see a half-built projection.
+public protocol ProjectionStore: Sendable {
+    /// The stored progress of a projection (``ProjectionStatus/new`` if it never ran).
+    func projectionStatus(_ name: String) async throws -> ProjectionStatus
+
+    /// Writes a batch of rows and the new checkpoint atomically.
+    /// - Throws: ``DocketError/Code/checkpointConflict`` when the stored checkpoint of `slot` is not
+    ///   `commit.expected` (or, for ``ProjectionSlot/rebuild``, when no rebuild is in progress).
+    func commitProjection(_ commit: ProjectionCommit) async throws
+
+    /// Runs `body` with the rows of `slot` as of one snapshot.
+    func readProjection<R>(_ name: String, slot: ProjectionSlot, _ body: (any ProjectionRowReader) throws -> R) async throws -> R
+
+    /// Starts (or restarts) a rebuild: empties the spare rows and sets the rebuild's checkpoint to
+    /// ``LogPosition/beforeFirst``. The live rows are untouched.
+    func startProjectionRebuild(_ name: String) async throws
+
+    /// Swaps the rebuilt rows in: they become live with the rebuild's checkpoint, and the old live
+    /// rows are emptied. Refused with ``DocketError/Code/checkpointConflict`` unless a rebuild is in
+    /// progress at `expected`.
+    func finishProjectionRebuild(_ name: String, expected: LogPosition) async throws
+
+    /// The names of the projections with stored progress.
+    func projectionNames() async throws -> [String]
+}
+
+/// Checks a projection name: 1 to 100 bytes of ASCII letters, digits, `.`, `_` and `-`.
+public func validateProjectionName(_ name: String) throws(DocketError) {
+    let utf8 = name.utf8
+    guard !utf8.isEmpty, utf8.count <= 100, utf8.allSatisfy({ c in
+        (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x2E || c == 0x5F || c == 0x2D
+    }) else {
+        throw DocketError(.invalidArgument, "projection name \(name.debugDescription) must be 1 to 100 ASCII letters, digits, '.', '_' or '-'")
+    }
+}
+
+/// Checks a projection commit's keys and values.
+public func validateProjectionWrites(_ writes: [ProjectionWrite]) throws(DocketError) {
+    for w in writes {
+        guard !w.key.isEmpty, w.key.count <= 480 else {
+            throw DocketError(.invalidArgument, "a projection row key is \(w.key.count) bytes; keys must be 1 to 480 bytes")
+        }
+        if let v = w.value, v.count > RecordCodec.maximumPayloadSize {
+            throw DocketError(.invalidArgument, "a projection row of \(v.count) bytes exceeds the limit of \(RecordCodec.maximumPayloadSize)")
+        }
+    }
+}

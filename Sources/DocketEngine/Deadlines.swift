@@ -1,0 +1,168 @@
+public import DocketCore
+import Foundation
+public import Logging
+public import ServiceLifecycle
+
+/// What a deadline's timer carries: the stream and the command to send when it fires.
+struct DeadlinePayload<Command: Codable & Sendable>: Codable, Sendable {
+    var workflow: String
+    var stream: String
+    var deadline: String
+    var command: Command
+}
+
+/// The result of firing one deadline.
+public enum DeadlineFiring: Hashable, Sendable {
+    /// The fired command was accepted (or had been, before a crash: a replay).
+    case accepted
+    /// The workflow refused the fired command (the stage had moved on); the timer is removed.
+    case rejected(String)
+}
+
+/// Something that fires the deadlines of one workflow: a ``WorkflowEngine``.
+public protocol DeadlineHandler: Sendable {
+    /// The workflow whose timers it fires (the first part of their ids).
+    var workflowName: String { get }
+    /// Sends a due timer's command, and completes the timer in the same transaction.
+    func fire(_ timer: ScheduledTimer) async throws -> DeadlineFiring
+}
+
+extension WorkflowEngine: DeadlineHandler {
+    public var workflowName: String { workflow.name }
+
+    /// The id of a stream's deadline timer: `workflow|stream|deadline`.
+    public func timerID(stream: StreamID, deadline: String) throws(DocketError) -> TimerID {
+        guard !deadline.isEmpty, !deadline.contains("|") else {
+            throw DocketError(.invalidArgument, "deadline name \(deadline.debugDescription) must be non-empty and must not contain '|'")
+        }
+        return try TimerID("\(workflow.name)|\(stream.rawValue)|\(deadline)")
+    }
+
+    func timerOperation(_ effect: DeadlineEffect<W.Command>, stream: StreamID) throws(DocketError) -> TimerOperation {
+        switch effect {
+        case .schedule(let name, let due, let command):
+            let payload = try JSONPayload.encode(DeadlinePayload(workflow: workflow.name, stream: stream.rawValue, deadline: name, command: command))
+            return .schedule(ScheduledTimer(id: try timerID(stream: stream, deadline: name), due: due, payload: payload))
+        case .cancel(let name):
+            return .cancel(try timerID(stream: stream, deadline: name))
+        }
+    }
+
+    /// Fires a due timer of this workflow: sends its command to its stream with the command id
+    /// `deadline|<timer id>|<due ms>`, and removes the timer in the same transaction as the
+    /// command's events (or on its own when the command is refused or changes nothing). A timer
+    /// fires once in effect: after a crash it either is still there (nothing was written) or is gone
+    /// with the events; a duplicate fire is answered from the idempotency index.
+    public func fire(_ timer: ScheduledTimer) async throws -> DeadlineFiring {
+        let payload = try JSONPayload.decode(DeadlinePayload<W.Command>.self, from: timer.payload, what: "timer \(timer.id)")
+        guard payload.workflow == workflow.name else {
+            throw DocketError(.invalidArgument, "timer \(timer.id) belongs to workflow \(payload.workflow), not \(workflow.name)")
+        }
+        let stream = try StreamID(payload.stream)
+        let outcome = try await decideAndAppend(
+            payload.command, for: stream,
+            metadata: CommandMetadata(actor: "docket.deadline", causationID: timer.id.rawValue),
+            commandID: "deadline|\(timer.id.rawValue)|\(timer.due.millisecondsSinceEpoch)",
+            completing: .complete(timer.id, due: timer.due))
+        switch outcome {
+        case .accepted:
+            metrics.deadlinesAccepted.increment()
+            return .accepted
+        case .rejected(let r):
+            metrics.deadlinesRejected.increment()
+            logger.info("a deadline's command was refused", metadata: ["timer": "\(timer.id)", "rejection": "\(r)"])
+            return .rejected("\(r)")
+        }
+    }
+}
+
+/// Fires due deadlines: `tick(until:)` for batch use and tests, `run()` as a long-running
+/// swift-service-lifecycle `Service` that an embedding service adds to its `ServiceGroup`.
+public final class DeadlineScheduler: Service, Sendable {
+    /// What one tick did.
+    public struct TickReport: Hashable, Sendable {
+        /// Timers whose command was accepted.
+        public var accepted = 0
+        /// Timers whose command was refused (removed all the same).
+        public var rejected = 0
+        /// Timers no handler was registered for (left in place).
+        public var unhandled = 0
+        /// Timers that failed (left in place, retried on the next tick).
+        public var failed = 0
+        /// The total fired (accepted + rejected).
+        public var fired: Int { accepted + rejected }
+    }
+
+    let store: any TimerStore
+    let handlers: [String: any DeadlineHandler]
+    let clock: any DocketClock
+    let interval: Duration
+    let logger: Logger
+
+    /// Creates a scheduler over `store` for the given handlers (one per workflow).
+    /// - Parameter interval: how often `run()` looks for due timers (default 1 s).
+    public init(
+        store: any TimerStore, handlers: [any DeadlineHandler], clock: any DocketClock = SystemClock(),
+        interval: Duration = .seconds(1), logger: Logger = Logger(label: "docket.deadlines")
+    ) {
+        self.store = store
+        self.handlers = Dictionary(handlers.map { ($0.workflowName, $0) }, uniquingKeysWith: { a, _ in a })
+        self.clock = clock
+        self.interval = interval
+        self.logger = logger
+    }
+
+    /// Fires every timer due at or before `instant`, earliest first, until none is left (or only ones
+    /// that cannot be fired now).
+    @discardableResult
+    public func tick(until instant: Timestamp) async throws -> TickReport {
+        var report = TickReport()
+        var skipped = Set<TimerID>()
+        let page = 256
+        while true {
+            try Task.checkCancellation()
+            let due = try await store.dueTimers(until: instant, limit: page + skipped.count)
+            var progressed = false
+            for timer in due where !skipped.contains(timer.id) {
+                let workflow = timer.id.rawValue.prefix { $0 != "|" }
+                guard let handler = handlers[String(workflow)] else {
+                    report.unhandled += 1
+                    skipped.insert(timer.id)
+                    logger.warning("no handler for a due timer", metadata: ["timer": "\(timer.id)"])
+                    continue
+                }
+                do {
+                    switch try await handler.fire(timer) {
+                    case .accepted: report.accepted += 1
+                    case .rejected: report.rejected += 1
+                    }
+                    progressed = true
+                } catch is CancellationError {
+                    throw CancellationError()
+                } catch {
+                    report.failed += 1
+                    skipped.insert(timer.id)
+                    logger.error("a deadline failed to fire", metadata: ["timer": "\(timer.id)", "error": "\(error)"])
+                }
+            }
+            if !progressed || due.count < page + skipped.count { return report }
+        }
+    }
+
+    /// Fires due timers every ``interval`` until the task is cancelled or the service group shuts
+    /// down gracefully.
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    try await self.tick(until: self.clock.now())
+                } catch is CancellationError {
+                    return
+                } catch {
+                    self.logger.error("deadline tick failed", metadata: ["error": "\(error)"])
+                }
+                do { try await Task.sleep(for: self.interval) } catch { return }
+            }
+        }
+    }
+}
