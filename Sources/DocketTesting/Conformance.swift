@@ -79,7 +79,126 @@ public enum EventStoreConformance {
         ConformanceCase(name: "reopen keeps events, heads, chain and idempotency", body: reopen),
         ConformanceCase(name: "verify reports an intact log", body: verifyIntact),
         ConformanceCase(name: "NDJSON export then import reproduces the log", body: ndjsonRoundTrip),
+        ConformanceCase(name: "timers are written with their append, never with a refused or replayed one", body: timersWithAppends),
+        ConformanceCase(name: "timers: replace, cancel, complete at the same due instant, due order, reopen", body: timerOperations),
+        ConformanceCase(name: "projection rows and checkpoint commit together; a stale checkpoint is refused", body: projectionCommits),
+        ConformanceCase(name: "projection rebuild fills spare rows, then swaps them in", body: projectionRebuild),
     ]
+
+    typealias FullStore = any EventStore & TimerStore & ProjectionStore
+
+    static func full(_ store: any EventStore) throws -> FullStore {
+        guard let s = store as? FullStore else {
+            throw ConformanceFailure(message: "the store does not offer timers and projections", location: #fileID)
+        }
+        return s
+    }
+
+    static func timer(_ id: String, _ due: Int64, _ text: String = "fire") throws -> ScheduledTimer {
+        ScheduledTimer(id: try TimerID(id), due: Timestamp(millisecondsSinceEpoch: due), payload: Array(text.utf8))
+    }
+
+    static func timersWithAppends(_ h: any EventStoreHarness) async throws {
+        let store = try full(try await h.makeStore())
+        let t1 = try timer("t1", 1_000)
+        try await store.append(AppendRequest(stream: "s", expected: .noStream, events: [Fixtures.event()], metadata: Fixtures.metadata, idempotencyKey: "k", timers: [.schedule(t1)]))
+        try check(try await store.timer(t1.id) == t1, "the timer is stored with its append")
+        // Refused: nothing of it is written, timers included.
+        _ = try? await store.append(AppendRequest(stream: "s", expected: .noStream, events: [Fixtures.event()], metadata: Fixtures.metadata, timers: [.cancel(t1.id), .schedule(try timer("t2", 5))]))
+        let count = try await store.timerCount()
+        let kept = try await store.timer(t1.id)
+        try check(count == 1 && kept == t1, "a refused append changes no timer")
+        // Replayed: the first result, and no timer change.
+        try await store.updateTimers([.cancel(t1.id)])
+        let replay = try await store.append(AppendRequest(stream: "s", expected: .noStream, events: [Fixtures.event()], metadata: Fixtures.metadata, idempotencyKey: "k", timers: [.schedule(t1)]))
+        let afterReplay = try await store.timerCount()
+        try check(replay.isReplay && afterReplay == 0, "a replayed append changes no timer")
+        let big = ScheduledTimer(id: try TimerID("big"), due: Timestamp(millisecondsSinceEpoch: 0), payload: Array(repeating: 1, count: ScheduledTimer.maximumPayloadSize + 1))
+        let e = try await expectError(DocketError.self) { try await store.updateTimers([.schedule(big)]) }
+        try check(e.code == .invalidArgument, "an oversized timer is invalid: \(e)")
+    }
+
+    static func timerOperations(_ h: any EventStoreHarness) async throws {
+        var store = try full(try await h.makeStore())
+        try await store.updateTimers([
+            .schedule(try timer("b", 300)), .schedule(try timer("a", 300)), .schedule(try timer("c", -5)),
+            .schedule(try timer("d", 200, "first")), .schedule(try timer("d", 100, "moved")),
+        ])
+        let due = try await store.dueTimers(until: Timestamp(millisecondsSinceEpoch: 300), limit: 10)
+        try check(due.map(\.id.rawValue) == ["c", "d", "a", "b"], "due order by instant then id: \(due.map(\.id))")
+        try check(due[1].payload == Array("moved".utf8) && due[1].due.millisecondsSinceEpoch == 100, "scheduling again replaces")
+        try check(try await store.dueTimers(until: Timestamp(millisecondsSinceEpoch: 99), limit: 10).map(\.id.rawValue) == ["c"], "only due timers")
+        try check(try await store.dueTimers(until: Timestamp(millisecondsSinceEpoch: 1_000), limit: 2).count == 2, "limit")
+        try await store.updateTimers([.complete(try TimerID("d"), due: Timestamp(millisecondsSinceEpoch: 200)), .cancel(try TimerID("a")), .cancel(try TimerID("none"))])
+        try check(try await store.timerCount() == 3, "complete at another instant keeps the timer; cancel removes")
+        try await store.updateTimers([.complete(try TimerID("d"), due: Timestamp(millisecondsSinceEpoch: 100))])
+        try check(try await store.timer(try TimerID("d")) == nil, "complete at its instant removes it")
+        store = try full(try await h.reopen(store))
+        try check(try await store.dueTimers(until: Timestamp(millisecondsSinceEpoch: 1_000), limit: 10).map(\.id.rawValue) == ["c", "b"], "timers survive reopening")
+    }
+
+    static func rows(_ store: FullStore, _ name: String, _ slot: ProjectionSlot = .live) async throws -> [String: String] {
+        try await store.readProjection(name, slot: slot) { reader in
+            var out: [String: String] = [:]
+            try reader.forEach(from: nil) { k, v in
+                out[String(decoding: k, as: UTF8.self)] = String(decoding: v, as: UTF8.self)
+                return true
+            }
+            return out
+        }
+    }
+
+    static func write(_ k: String, _ v: String?) -> ProjectionWrite { ProjectionWrite(key: Array(k.utf8), value: v.map { Array($0.utf8) }) }
+
+    static func projectionCommits(_ h: any EventStoreHarness) async throws {
+        var store = try full(try await h.makeStore())
+        try check(try await store.projectionStatus("p") == .new, "a new projection")
+        try await store.commitProjection(ProjectionCommit(name: "p", slot: .live, expected: .beforeFirst, checkpoint: LogPosition(5), writes: [write("a", "1"), write("b", "2")]))
+        try await store.commitProjection(ProjectionCommit(name: "p", slot: .live, expected: LogPosition(5), checkpoint: LogPosition(9), writes: [write("a", nil), write("c", "3")]))
+        try check(try await rows(store, "p") == ["b": "2", "c": "3"], "rows after two commits")
+        let conflict = try await expectError(DocketError.self) {
+            try await store.commitProjection(ProjectionCommit(name: "p", slot: .live, expected: LogPosition(5), checkpoint: LogPosition(12), writes: [write("z", "9")]))
+        }
+        try check(conflict.code == .checkpointConflict, "stale checkpoint: \(conflict)")
+        let unchanged = try await rows(store, "p")
+        let stillAt = try await store.projectionStatus("p").checkpoint
+        try check(unchanged["z"] == nil && stillAt == LogPosition(9), "a refused commit writes nothing")
+        let value = try await store.readProjection("p", slot: .live) { try $0.value(for: Array("b".utf8)) }
+        try check(value == Array("2".utf8), "point read")
+        let from = try await store.readProjection("p", slot: .live) { reader in
+            var keys: [String] = []
+            try reader.forEach(from: Array("bb".utf8)) { k, _ in keys.append(String(decoding: k, as: UTF8.self)); return true }
+            return keys
+        }
+        try check(from == ["c"], "scan from a key: \(from)")
+        let bad = try await expectError(DocketError.self) { _ = try await store.projectionStatus("no spaces") }
+        try check(bad.code == .invalidArgument, "invalid projection name")
+        store = try full(try await h.reopen(store))
+        let reopened = try await rows(store, "p")
+        let names = try await store.projectionNames()
+        try check(reopened == ["b": "2", "c": "3"] && names == ["p"], "rows survive reopening")
+    }
+
+    static func projectionRebuild(_ h: any EventStoreHarness) async throws {
+        let store = try full(try await h.makeStore())
+        try await store.commitProjection(ProjectionCommit(name: "p", slot: .live, expected: .beforeFirst, checkpoint: LogPosition(3), writes: [write("old", "1")]))
+        let none = try await expectError(DocketError.self) {
+            try await store.commitProjection(ProjectionCommit(name: "p", slot: .rebuild, expected: .beforeFirst, checkpoint: LogPosition(1), writes: []))
+        }
+        try check(none.code == .checkpointConflict, "no rebuild in progress")
+        try await store.startProjectionRebuild("p")
+        try await store.commitProjection(ProjectionCommit(name: "p", slot: .rebuild, expected: .beforeFirst, checkpoint: LogPosition(4), writes: [write("new", "2")]))
+        try check(try await rows(store, "p") == ["old": "1"], "readers see the live rows during a rebuild")
+        try check(try await rows(store, "p", .rebuild) == ["new": "2"], "the rebuild's rows")
+        let status = try await store.projectionStatus("p")
+        try check(status.checkpoint == LogPosition(3) && status.rebuildCheckpoint == LogPosition(4), "both checkpoints: \(status)")
+        try await store.finishProjectionRebuild("p", expected: LogPosition(4))
+        try check(try await rows(store, "p") == ["new": "2"], "swapped in")
+        try check(try await store.projectionStatus("p") == ProjectionStatus(checkpoint: LogPosition(4), rebuildCheckpoint: nil, generation: 1), "status after the swap")
+        // A second rebuild starts from empty spare rows (the old live rows were cleared).
+        try await store.startProjectionRebuild("p")
+        try check(try await rows(store, "p", .rebuild).isEmpty, "spare rows start empty")
+    }
 
     static func appendAndReadBack(_ h: any EventStoreHarness) async throws {
         let store = try await h.makeStore()
