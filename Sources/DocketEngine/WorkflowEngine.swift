@@ -135,6 +135,13 @@ public final class WorkflowEngine<W: Workflow>: Sendable {
             do {
                 events = try workflow.decide(command, state: current.state, context: context)
             } catch {
+                // A refusal decided on a cached state is checked against the stream's head: another
+                // process may have moved the stream on, and the newer state may allow the command.
+                if current.version != (try await store.head(of: stream)?.version ?? .none) {
+                    current = try await catchUp(stream, from: current)
+                    cache.put(current, for: stream)
+                    continue
+                }
                 if let completing { try await store.updateTimers([completing]) }
                 return .rejected(error)
             }

@@ -187,3 +187,43 @@ struct EngineTests {
         #expect(try await e.verifyLog().isIntact == false)
     }
 }
+
+/// A door: `enter` is refused until it is opened.
+struct Door: Workflow {
+    enum Command: Codable, Sendable { case install, open, enter }
+    enum Event: Sendable, Equatable { case installed, opened, entered }
+    enum Rejection: Error, Sendable, Equatable { case closed }
+    var name = "door"
+    var definitionVersion: UInt32 = 1
+    var initialState: Bool { false }
+    func decide(_ command: Command, state: Bool, context: DecisionContext) throws(Rejection) -> [Event] {
+        switch command {
+        case .install: [.installed]
+        case .open: [.opened]
+        case .enter: if state { [.entered] } else { throw .closed }
+        }
+    }
+    func evolve(_ state: Bool, _ event: Event) -> Bool { event == .opened ? true : state }
+    struct Empty: Codable {}
+    var codec: EventCodec<Event> {
+        EventCodec<Event> { e in try .json("door.\(e)", Empty()) }
+            .decoding("door.installed", as: Empty.self) { _ in .installed }
+            .decoding("door.opened", as: Empty.self) { _ in .opened }
+            .decoding("door.entered", as: Empty.self) { _ in .entered }
+    }
+}
+
+@Suite("Workflow engine across processes")
+struct StaleCacheTests {
+    @Test("a refusal is never decided on a stale cached state")
+    func staleRefusal() async throws {
+        let store = InMemoryEventStore()
+        let a = try WorkflowEngine(workflow: Door(), store: store)
+        let b = try WorkflowEngine(workflow: Door(), store: store)  // another process
+        let s = StreamID.test("door")
+        _ = try await a.handle(.install, for: s, commandID: "1", actor: "x")  // a caches "closed"
+        _ = try await b.handle(.open, for: s, commandID: "2", actor: "x")
+        #expect(try await a.handle(.enter, for: s, commandID: "3", actor: "x").isAccepted)
+        #expect(try await Door().replay(a.history(of: s).compactMap(\.event)) == true)
+    }
+}

@@ -1,0 +1,144 @@
+import DocketCore
+@testable import DocketEngine
+import DocketLMDB
+import DocketTesting
+import Foundation
+import PropertyBased
+import Synchronization
+import Testing
+
+@Suite("Deadlines")
+struct DeadlineTests {
+    @Test("an event schedules a deadline with its append; the stage's end cancels it")
+    func scheduleAndCancel() async throws {
+        let clock = ManualClock(instant(1_000 * day))
+        let store = InMemoryEventStore(clock: clock)
+        let engine = try WorkflowEngine(workflow: Approval(), store: store, clock: clock)
+        let s = StreamID.test("a-1")
+        _ = try await engine.handle(.request(days: 5), for: s, commandID: "1", actor: "clerk")
+        let id = try engine.timerID(stream: s, deadline: "answer")
+        #expect(id.rawValue == "approval|a-1|answer")
+        #expect(try await store.timer(id)?.due == instant(1_005 * day))
+        _ = try await engine.handle(.answer, for: s, commandID: "2", actor: "clerk")
+        #expect(try await store.timerCount() == 0)
+    }
+
+    @Test("a due deadline fires its command once; ticks before it fire nothing")
+    func fires() async throws {
+        let clock = ManualClock(instant(1_000 * day))
+        let store = InMemoryEventStore(clock: clock)
+        let engine = try WorkflowEngine(workflow: Approval(), store: store, clock: clock)
+        let scheduler = DeadlineScheduler(store: store, handlers: [engine], clock: clock)
+        let s = StreamID.test("a-1")
+        _ = try await engine.handle(.request(days: 5), for: s, commandID: "1", actor: "clerk")
+        #expect(try await scheduler.tick(until: instant(1_005 * day - 1)).fired == 0)
+        clock.set(instant(1_005 * day))
+        let report = try await scheduler.tick(until: clock.now())
+        #expect(report.accepted == 1)
+        #expect(try await engine.state(of: s).state == .expired)
+        let last = try await store.readStream(s).last
+        #expect(last?.type == "approval.expired" && last?.metadata.actor == "docket.deadline")
+        #expect(last?.metadata.causationID == "approval|a-1|answer")
+        #expect(try await store.timerCount() == 0)
+        #expect(try await scheduler.tick(until: instant(2_000 * day)).fired == 0)
+    }
+
+    @Test("a deadline whose command is refused is removed all the same")
+    func refused() async throws {
+        let clock = ManualClock(instant(1_000 * day))
+        let store = InMemoryEventStore(clock: clock)
+        let engine = try WorkflowEngine(workflow: Approval(), store: store, clock: clock)
+        let s = StreamID.test("a-1")
+        _ = try await engine.handle(.request(days: 1), for: s, commandID: "1", actor: "clerk")
+        _ = try await engine.handle(.answer, for: s, commandID: "2", actor: "clerk")
+        // A stale timer (say, written by an older definition that did not cancel it).
+        try await store.updateTimers([try engine.timerOperation(.schedule(name: "stale", due: instant(1_001 * day), fire: .expire), stream: s)])
+        let report = try await DeadlineScheduler(store: store, handlers: [engine], clock: clock).tick(until: instant(1_002 * day))
+        #expect(report.rejected == 1 && report.accepted == 0)
+        #expect(try await store.timerCount() == 0)
+        #expect(try await engine.state(of: s).state == .answered)
+    }
+
+    @Test("a timer of a workflow nobody handles is left in place and reported")
+    func unhandled() async throws {
+        let store = InMemoryEventStore()
+        try await store.updateTimers([.schedule(ScheduledTimer(id: try TimerID("other|s|d"), due: instant(0), payload: []))])
+        let report = try await DeadlineScheduler(store: store, handlers: []).tick(until: instant(1))
+        #expect(report.unhandled == 1 && report.fired == 0)
+        #expect(try await store.timerCount() == 1)
+    }
+
+    @Test("the scheduler runs as a service until cancelled")
+    func service() async throws {
+        let clock = ManualClock(instant(1_000 * day))
+        let store = InMemoryEventStore(clock: clock)
+        let engine = try WorkflowEngine(workflow: Approval(), store: store, clock: clock)
+        let scheduler = DeadlineScheduler(store: store, handlers: [engine], clock: clock, interval: .milliseconds(10))
+        _ = try await engine.handle(.request(days: 1), for: .test("a"), commandID: "1", actor: "clerk")
+        let task = Task { try await scheduler.run() }
+        clock.set(instant(1_002 * day))
+        var waited = 0
+        while try await engine.state(of: .test("a")).state != .expired, waited < 500 {
+            try await Task.sleep(for: .milliseconds(10))
+            waited += 1
+        }
+        task.cancel()
+        try await task.value
+        #expect(try await engine.state(of: .test("a")).state == .expired)
+    }
+
+    /// Random requests, answers, clock moves, ticks and restarts of an LMDB store, with appends and
+    /// timer updates failing at random before or after their commit: every unanswered request
+    /// expires exactly once, and no answered one expires.
+    @Test("deadlines fire exactly once across restarts and crashes")
+    func exactlyOnce() async {
+        let totals = Mutex((expired: 0, failedTicks: 0))
+        await propertyCheck(count: 12, input: Gen.int(in: 0...9_999).array(of: 10...60), Gen.uint64(in: 1...UInt64.max)) { ops, seed in
+            let dir = TemporaryDirectory()
+            let clock = ManualClock(instant(1_000 * day))
+            var options = LMDBEventStore.Options()
+            options.clock = clock
+            options.initialMapSize = 1 << 20
+            options.indexFlushThreshold = 5
+            var lmdb = try LMDBEventStore(path: dir.path, options: options)
+            var store = FaultyStore(lmdb, seed: seed, percent: 20)
+            var engine = try WorkflowEngine(workflow: Approval(), store: store, clock: clock)
+            var scheduler = DeadlineScheduler(store: store, handlers: [engine], clock: clock)
+            for (i, op) in ops.enumerated() {
+                let s = StreamID.test("a-\(op % 6)")
+                switch (op / 6) % 6 {
+                case 0, 1: _ = try? await engine.handle(.request(days: 1 + op % 3), for: s, commandID: "req-\(i)", actor: "clerk")
+                case 2: _ = try? await engine.handle(.answer, for: s, commandID: "ans-\(i)", actor: "clerk")
+                case 3: clock.advance(milliseconds: Int64(op % 48) * 3_600_000)
+                case 4:
+                    let report = try await scheduler.tick(until: clock.now())
+                    totals.withLock { $0.failedTicks += report.failed }
+                default:
+                    await lmdb.close()
+                    lmdb = try LMDBEventStore(path: dir.path, options: options)
+                    store = FaultyStore(lmdb, seed: seed &+ UInt64(i), percent: 20)
+                    engine = try WorkflowEngine(workflow: Approval(), store: store, clock: clock)
+                    scheduler = DeadlineScheduler(store: store, handlers: [engine], clock: clock)
+                }
+            }
+            store.setFaults(percent: 0)
+            clock.advance(milliseconds: 10 * day)
+            _ = try await scheduler.tick(until: clock.now())
+            #expect(try await lmdb.timerCount() == 0)
+            for n in 0..<6 {
+                let types = try await lmdb.readStream(.test("a-\(n)")).map(\.type)
+                let requested = types.contains("approval.requested")
+                let answered = types.contains("approval.answered")
+                let expired = types.filter { $0 == "approval.expired" }.count
+                totals.withLock { $0.expired += expired }
+                #expect(expired <= 1, "stream a-\(n) expired \(expired) times: \(types)")
+                #expect(!(answered && expired > 0), "stream a-\(n) both answered and expired: \(types)")
+                if requested && !answered { #expect(expired == 1, "stream a-\(n) never expired: \(types)") }
+            }
+            #expect(try await lmdb.verify().isIntact)
+            await lmdb.close()
+        }
+        let seen = totals.withLock { $0 }
+        #expect(seen.expired > 10 && seen.failedTicks > 0, "the histories exercise fires and failed fires: \(seen)")
+    }
+}

@@ -1,0 +1,191 @@
+import DocketCore
+@testable import DocketEngine
+import DocketLMDB
+import DocketTesting
+import Foundation
+import PropertyBased
+import Testing
+
+func lmdbStore(_ dir: TemporaryDirectory, clock: ManualClock = ManualClock()) throws -> LMDBEventStore {
+    var options = LMDBEventStore.Options()
+    options.clock = clock
+    options.initialMapSize = 1 << 20
+    options.indexFlushThreshold = 9
+    return try LMDBEventStore(path: dir.path, options: options)
+}
+
+/// Counts events by type straight from the log.
+func countByType(_ store: any EventStore) async throws -> [String: Int64] {
+    var out: [String: Int64] = [:]
+    for e in try await store.readLog(after: .beforeFirst, limit: 1_000_000) { out[e.type, default: 0] += 1 }
+    return out
+}
+
+/// A projection that handles only some types: the number of increments per stream.
+struct IncrementsPerStream: Projection {
+    var name = "increments"
+    var eventTypes: Set<String>? { ["counter.incremented"] }
+    func apply(_ event: RecordedEvent, to rows: inout ProjectionRows) throws {
+        try rows.add(1, to: Array(event.stream.rawValue.utf8))
+    }
+}
+
+@Suite("Projection runner")
+struct ProjectionRunnerTests {
+    @Test("catches up, follows increments, reports lag, rebuilds and swaps")
+    func lifecycle() async throws {
+        let dir = TemporaryDirectory()
+        let store = try lmdbStore(dir)
+        let engine = try WorkflowEngine(workflow: Counter(), store: store)
+        for i in 0..<50 { _ = try await engine.handle(i % 7 == 6 ? .close : .increment(by: 1), for: .test("c-\(i % 5)"), commandID: "\(i)", actor: "a") }
+        var options = ProjectionRunner.Options()
+        options.batchSize = 16
+        let runner = try ProjectionRunner(store: store, projections: [EventTypeCounter(), IncrementsPerStream()], options: options)
+        #expect(try await runner.lag().allSatisfy { $0.events > 0 })
+        try await runner.catchUp()
+        #expect(try await runner.lag().allSatisfy { $0.events == 0 })
+        #expect(try await EventTypeCounter.counts(in: store) == countByType(store))
+        for i in 50..<80 { _ = try await engine.handle(.increment(by: 1), for: .test("d-\(i % 3)"), commandID: "\(i)", actor: "a") }
+        try await runner.catchUp()
+        let live = try await EventTypeCounter.counts(in: store)
+        #expect(live == (try await countByType(store)))
+        try await runner.rebuild("event-types")
+        #expect(try await EventTypeCounter.counts(in: store) == live)
+        #expect(try await store.projectionStatus("event-types").generation == 1)
+        let perStream = try await store.readProjection("increments", slot: .live) { try $0.value(for: Array("d-0".utf8)) }
+        #expect(perStream.flatMap(ProjectionRows.counterValue) == 10)
+        await #expect(performing: { try await runner.rebuild("nope") }, throws: { ($0 as? DocketError)?.code == .invalidArgument })
+        await store.close()
+    }
+
+    @Test("follows new events live as a service")
+    func live() async throws {
+        let store = InMemoryEventStore(pollInterval: .milliseconds(20))
+        let runner = try ProjectionRunner(store: store, projections: [EventTypeCounter()])
+        let task = Task { try await runner.run() }
+        for i in 0..<20 { try await store.append(to: .test("s"), expected: .any, events: [Fixtures.event("T\(i % 3)")], metadata: Fixtures.metadata) }
+        var waited = 0
+        while try await runner.lag().first?.events != 0, waited < 500 {
+            try await Task.sleep(for: .milliseconds(10))
+            waited += 1
+        }
+        task.cancel()
+        try await task.value
+        #expect(try await EventTypeCounter.counts(in: store) == ["T0": 7, "T1": 7, "T2": 6])
+    }
+
+    /// Random histories, catch-ups interleaved with appends and commits failing before or after
+    /// they reach the store: the live projection equals one rebuilt from zero and a count of the log.
+    @Test("a projection rebuilt from zero equals the live one, through failed commits")
+    func rebuildEqualsLive() async {
+        await propertyCheck(count: 15, input: Gen.int(in: 0...999).array(of: 1...80), Gen.uint64(in: 1...UInt64.max)) { ops, seed in
+            let dir = TemporaryDirectory()
+            let lmdb = try lmdbStore(dir)
+            let store = FaultyStore(lmdb, seed: seed, percent: 25)
+            var options = ProjectionRunner.Options()
+            options.batchSize = 1 + Int(seed % 11)
+            let runner = try ProjectionRunner(store: store, projections: [EventTypeCounter(), IncrementsPerStream(name: "per-stream")], options: options)
+            for (i, op) in ops.enumerated() {
+                if op % 5 == 0 {
+                    _ = try? await runner.catchUp()
+                } else {
+                    let type = op % 3 == 0 ? "counter.incremented" : "other.\(op % 4)"
+                    try await lmdb.append(to: .test("s-\(op % 4)"), expected: .any, events: [Fixtures.event(type, "\(i)")], metadata: Fixtures.metadata)
+                }
+            }
+            store.setFaults(percent: 0)
+            try await runner.catchUp()
+            let live = try await EventTypeCounter.counts(in: lmdb)
+            #expect(live == (try await countByType(lmdb)))
+            let perStreamLive = try await ConformanceRows.all(lmdb, "per-stream")
+            try await runner.rebuild("event-types")
+            try await runner.rebuild("per-stream")
+            #expect(try await EventTypeCounter.counts(in: lmdb) == live)
+            #expect(try await ConformanceRows.all(lmdb, "per-stream") == perStreamLive)
+            await lmdb.close()
+        }
+    }
+}
+
+enum ConformanceRows {
+    static func all(_ store: any ProjectionStore, _ name: String) async throws -> [[UInt8]: [UInt8]] {
+        try await store.readProjection(name, slot: .live) { reader in
+            var out: [[UInt8]: [UInt8]] = [:]
+            try reader.forEach(from: nil) { k, v in
+                out[k] = v
+                return true
+            }
+            return out
+        }
+    }
+}
+
+/// A process across streams: each closed counter adds one to the `closed` counter stream.
+struct CountClosed: Reaction {
+    let engine: WorkflowEngine<Counter>
+    var name: String { "count-closed" }
+    var eventTypes: Set<String>? { ["counter.closed"] }
+    func react(to event: RecordedEvent) throws -> [Dispatch] {
+        [.command(.increment(by: 1), to: .test("closed"), via: engine)]
+    }
+}
+
+@Suite("Reactions")
+struct ReactionTests {
+    @Test("commands to other streams are sent at least once and applied once, across failures and restarts")
+    func atLeastOnce() async throws {
+        let lmdb = InMemoryEventStore()
+        let engine = try WorkflowEngine(workflow: Counter(), store: lmdb)
+        for i in 0..<30 { _ = try await engine.handle(.close, for: .test("c-\(i)"), commandID: "close-\(i)", actor: "a") }
+        let faulty = FaultyStore(lmdb, seed: 42, percent: 30)
+        let faultyEngine = try WorkflowEngine(workflow: Counter(), store: faulty)
+        var failures = 0
+        for _ in 0..<200 {
+            // A new runner each time: a restart, resuming from the stored checkpoint.
+            let runner = try ReactionRunner(store: faulty, reactions: [CountClosed(engine: faultyEngine)], batchSize: 4)
+            do {
+                try await runner.catchUp()
+                break
+            } catch {
+                failures += 1
+            }
+        }
+        #expect(failures > 0, "the faults were exercised")
+        faulty.setFaults(percent: 0)
+        let runner = try ReactionRunner(store: faulty, reactions: [CountClosed(engine: faultyEngine)])
+        try await runner.catchUp()
+        try await runner.catchUp()  // past the increments the first pass appended
+        let checkpoint = try await runner.checkpoint(of: "count-closed")
+        #expect(checkpoint == (try await lmdb.lastPosition()))
+        engine.clearCache()
+        #expect(try await engine.state(of: .test("closed")).state.total == 30)
+    }
+}
+
+@Suite("Replay")
+struct ReplayTests {
+    /// Any history the engine accepted, replayed from the log, gives the state the engine kept, and
+    /// replaying twice gives the same state.
+    @Test("replay of any accepted history is deterministic and equals the live state")
+    func deterministic() async {
+        await propertyCheck(count: 40, input: Gen.int(in: 0...999).array(of: 1...60)) { ops in
+            let store = InMemoryEventStore()
+            let engine = try WorkflowEngine(workflow: Counter(), store: store)
+            for (i, op) in ops.enumerated() {
+                let command: Counter.Command = op % 13 == 0 ? .close : .increment(by: op % 120)
+                _ = try await engine.handle(command, for: .test("s-\(op % 3)"), commandID: "\(i)", actor: "a")
+            }
+            for n in 0..<3 {
+                let s = StreamID.test("s-\(n)")
+                let live = try await engine.state(of: s)
+                let events = try await engine.history(of: s).compactMap(\.event)
+                let once = Counter().replay(events)
+                #expect(once == Counter().replay(events))
+                #expect(once == live.state)
+                engine.clearCache()
+                let replayed = try await engine.state(of: s)
+                #expect(replayed.state == live.state && replayed.version == live.version && replayed.lastPosition == live.lastPosition)
+            }
+        }
+    }
+}
