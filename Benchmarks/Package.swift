@@ -19,6 +19,7 @@ let package = Package(
                 "CBenchLMDB",
                 .product(name: "DocketCore", package: "Docket"),
                 .product(name: "DocketLMDB", package: "Docket"),
+                .product(name: "DocketEngine", package: "Docket"),
             ]
         ),
         .executableTarget(name: "docket-bench", dependencies: ["StoreWorkloads"]),

@@ -24,10 +24,16 @@ public struct EncodedEvent: Hashable, Sendable {
 
 /// Canonical JSON for payloads: sorted keys, no escaped slashes, dates as milliseconds.
 public enum JSONPayload {
+    // Shared: JSONEncoder and JSONDecoder are Sendable, and their options are not changed after this.
+    private static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return e
+    }()
+    private static let decoder = JSONDecoder()
+
     /// Encodes `value`.
     public static func encode<T: Encodable>(_ value: T) throws(DocketError) -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         do { return Array(try encoder.encode(value)) } catch {
             throw DocketError(.codecFailure, "cannot encode \(T.self) as JSON: \(error)")
         }
@@ -35,7 +41,7 @@ public enum JSONPayload {
 
     /// Decodes a `T` from `bytes`; `what` names the payload in the error.
     public static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8], what: @autoclosure () -> String) throws(DocketError) -> T {
-        do { return try JSONDecoder().decode(T.self, from: Data(bytes)) } catch {
+        do { return try decoder.decode(T.self, from: Data(bytes)) } catch {
             throw DocketError(.codecFailure, "cannot decode \(what()) as \(T.self): \(error)")
         }
     }

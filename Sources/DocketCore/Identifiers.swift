@@ -1,3 +1,4 @@
+import Foundation
 /// The name of one event stream, for example one dispute case (`case-2026-000123`).
 ///
 /// A stream id is 1 to ``StreamID/maximumUTF8Length`` bytes of UTF-8 without NUL characters.
@@ -37,7 +38,7 @@ public struct StreamID: Hashable, Sendable, Comparable, CustomStringConvertible 
     /// Byte-wise, like the store's keys: two ids are equal only when their UTF-8 bytes are, even
     /// where Swift's `String` would call them equal (canonically equivalent text such as "é" written
     /// as one or as two scalars names two streams).
-    public static func == (lhs: StreamID, rhs: StreamID) -> Bool { lhs.rawValue.utf8.elementsEqual(rhs.rawValue.utf8) }
+    public static func == (lhs: StreamID, rhs: StreamID) -> Bool { UTF8Bytes.equal(lhs.rawValue, rhs.rawValue) }
 
     public func hash(into hasher: inout Hasher) {
         var text = rawValue
@@ -45,7 +46,7 @@ public struct StreamID: Hashable, Sendable, Comparable, CustomStringConvertible 
     }
 
     /// Byte-wise UTF-8 order: the order of the store's index.
-    public static func < (lhs: StreamID, rhs: StreamID) -> Bool { lhs.rawValue.utf8.lexicographicallyPrecedes(rhs.rawValue.utf8) }
+    public static func < (lhs: StreamID, rhs: StreamID) -> Bool { UTF8Bytes.less(lhs.rawValue, rhs.rawValue) }
 }
 
 /// A string compared and hashed by its UTF-8 bytes, as LMDB compares keys; for dictionaries keyed
@@ -60,14 +61,42 @@ public struct ByteString: Hashable, Sendable {
     public static func same(_ a: String?, _ b: String?) -> Bool {
         switch (a, b) {
         case (nil, nil): true
-        case (let x?, let y?): x.utf8.elementsEqual(y.utf8)
+        case (let x?, let y?): UTF8Bytes.equal(x, y)
         default: false
         }
     }
-    public static func == (lhs: ByteString, rhs: ByteString) -> Bool { lhs.value.utf8.elementsEqual(rhs.value.utf8) }
+    public static func == (lhs: ByteString, rhs: ByteString) -> Bool { UTF8Bytes.equal(lhs.value, rhs.value) }
     public func hash(into hasher: inout Hasher) {
         var text = value
         text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+    }
+}
+
+/// Byte-wise comparisons of strings' UTF-8, done on the contiguous bytes (for native strings,
+/// without copying) rather than through the generic `UTF8View` iterators.
+public enum UTF8Bytes {
+    /// Whether `a` and `b` have the same UTF-8 bytes.
+    @inline(__always)
+    public static func equal(_ a: String, _ b: String) -> Bool {
+        guard a.utf8.count == b.utf8.count else { return false }
+        var x = a, y = b
+        return x.withUTF8 { bx in y.withUTF8 { by in bx.count == 0 || memcmp(bx.baseAddress!, by.baseAddress!, bx.count) == 0 } }
+    }
+
+    /// Whether `a`'s UTF-8 sorts before `b`'s, byte by byte (a prefix sorts first).
+    @inline(__always)
+    public static func less(_ a: String, _ b: String) -> Bool {
+        var x = a, y = b
+        return x.withUTF8 { bx in
+            y.withUTF8 { by in
+                let n = Swift.min(bx.count, by.count)
+                if n > 0 {
+                    let c = memcmp(bx.baseAddress!, by.baseAddress!, n)
+                    if c != 0 { return c < 0 }
+                }
+                return bx.count < by.count
+            }
+        }
     }
 }
 

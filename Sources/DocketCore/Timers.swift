@@ -22,12 +22,12 @@ public struct TimerID: Hashable, Sendable, Comparable, CustomStringConvertible {
     }
 
     public var description: String { rawValue }
-    public static func == (a: TimerID, b: TimerID) -> Bool { a.rawValue.utf8.elementsEqual(b.rawValue.utf8) }
+    public static func == (a: TimerID, b: TimerID) -> Bool { UTF8Bytes.equal(a.rawValue, b.rawValue) }
     public func hash(into hasher: inout Hasher) {
-        for b in rawValue.utf8 { hasher.combine(b) }
-        hasher.combine(0xFF as UInt8)
+        var text = rawValue
+        text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
     }
-    public static func < (a: TimerID, b: TimerID) -> Bool { a.rawValue.utf8.lexicographicallyPrecedes(b.rawValue.utf8) }
+    public static func < (a: TimerID, b: TimerID) -> Bool { UTF8Bytes.less(a.rawValue, b.rawValue) }
 }
 
 /// A timer waiting in the store's `timers` database: when it is due and what it carries (for the

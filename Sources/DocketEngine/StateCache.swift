@@ -1,7 +1,8 @@
 import DocketCore
 import Synchronization
 
-/// A bounded cache of stream states, shared by concurrent callers.
+/// A bounded cache of stream states, shared by concurrent callers, in shards (by the stream id's
+/// hash) so that callers on different streams rarely wait for each other.
 ///
 /// Two generations approximate least-recently-used eviction in O(1): entries go to the young
 /// generation; when it holds half the capacity it becomes the old one (and the previous old one is
@@ -12,15 +13,24 @@ final class StateCache<State: Sendable>: Sendable {
         var old: [StreamID: StreamState<State>] = [:]
     }
 
-    private let generations = Mutex(Generations())
+    private final class Shard: Sendable {
+        let generations = Mutex(Generations())
+    }
+
+    private let shards: [Shard]
     private let half: Int
 
-    init(capacity: Int) {
-        half = Swift.max(1, capacity / 2)
+    init(capacity: Int, shards: Int = 16) {
+        self.shards = (0..<shards).map { _ in Shard() }
+        half = Swift.max(1, capacity / 2 / shards)
+    }
+
+    private func shard(_ stream: StreamID) -> Shard {
+        shards[Int(UInt(bitPattern: stream.hashValue) % UInt(shards.count))]
     }
 
     func get(_ stream: StreamID) -> StreamState<State>? {
-        generations.withLock { g in
+        shard(stream).generations.withLock { g in
             if let s = g.young[stream] { return s }
             guard let s = g.old.removeValue(forKey: stream) else { return nil }
             Self.insert(s, for: stream, into: &g, half: half)
@@ -30,28 +40,37 @@ final class StateCache<State: Sendable>: Sendable {
 
     /// Stores a state unless the cache already holds a newer version of the stream.
     func put(_ state: StreamState<State>, for stream: StreamID) {
-        generations.withLock { g in
-            if let known = g.young[stream] ?? g.old[stream], known.version > state.version { return }
-            g.old[stream] = nil
+        shard(stream).generations.withLock { g in
+            if let known = g.young[stream] {
+                if known.version > state.version { return }
+                g.young[stream] = state
+                return
+            }
+            if !g.old.isEmpty, let known = g.old.removeValue(forKey: stream), known.version > state.version {
+                Self.insert(known, for: stream, into: &g, half: half)
+                return
+            }
             Self.insert(state, for: stream, into: &g, half: half)
         }
     }
 
     func remove(_ stream: StreamID) {
-        generations.withLock { g in
+        shard(stream).generations.withLock { g in
             g.young[stream] = nil
             g.old[stream] = nil
         }
     }
 
     func removeAll() {
-        generations.withLock { g in
-            g.young = [:]
-            g.old = [:]
+        for shard in shards {
+            shard.generations.withLock { g in
+                g.young = [:]
+                g.old = [:]
+            }
         }
     }
 
-    var count: Int { generations.withLock { $0.young.count + $0.old.count } }
+    var count: Int { shards.reduce(0) { n, s in n + s.generations.withLock { $0.young.count + $0.old.count } } }
 
     private static func insert(_ s: StreamState<State>, for stream: StreamID, into g: inout Generations, half: Int) {
         g.young[stream] = s

@@ -111,7 +111,7 @@ extension Transaction {
         try Keys.withPosition(position) { start in
             try scan(dbs.events, from: start) { k, value in
                 let e = try RecordCodec.decode(value, expectedPosition: LogPosition(Keys.readUInt64BE(k)))
-                guard let id = e.commandID, id.utf8.elementsEqual(key.utf8) else { return false }
+                guard let id = e.commandID, UTF8Bytes.equal(id, key) else { return false }
                 run.append(e)
                 return true
             }

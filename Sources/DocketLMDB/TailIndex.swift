@@ -183,7 +183,7 @@ final class TailIndex: @unchecked Sendable {
             }
             try writer.putHead(s.head, of: id)
         }
-        for key in idempotency.keys.sorted(by: { $0.value.utf8.lexicographicallyPrecedes($1.value.utf8) }) {
+        for key in idempotency.keys.sorted(by: { UTF8Bytes.less($0.value, $1.value) }) {
             try writer.putIdempotencyEntry(idempotency[key]!, for: key.value)
         }
         try txn.putIndexed(chain.position)

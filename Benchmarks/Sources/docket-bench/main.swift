@@ -100,6 +100,25 @@ try await pair("randomStreamReads", unit: "streams/s (10 events each)", target: 
                raw: { Workloads.rawRandomReads(at: readDir, streams: readStreams, events: readEvents, reads: 20_000, seed: 42) })
 Workloads.remove(readDir)
 
+// The engine: warm cache from 256 callers, against raw LMDB's one-fsync-per-commit rate.
+try await pair("engineWarm256Callers", unit: "commands/s", target: "engine >= 100,000 durable commands/s", meets: { _, store in store >= 100_000 },
+               store: { try await Workloads.engineWarm(callers: 256, perCaller: 200) },
+               raw: { Workloads.rawDurable(commits: 1_000) })
+var coldReplayed: [Double] = []
+try await pair("engineCold", unit: "commands/s (each replays a 20-event stream)", target: "reported", meets: { _, _ in true },
+               store: { let r = try await Workloads.engineCold(streams: 5_000, history: 20, callers: 256); coldReplayed.append(r.eventsReplayed); return r.commands },
+               raw: { Workloads.rawDurable(commits: 1_000) })
+
+let projectionDir = Workloads.directory("projection")
+if selected("projectionCatchUp") {
+    log("building a log of \(scanEvents) events for the projection...")
+    try await Workloads.buildLog(at: projectionDir, events: scanEvents, streams: 10_000)
+}
+try await pair("projectionCatchUp", unit: "events/s", target: "projection counting by type >= 1,000,000 events/s", meets: { _, store in store >= 1_000_000 },
+               store: { try await Workloads.projectionCatchUp(at: projectionDir) },
+               raw: { Workloads.rawScan(at: projectionDir) })
+Workloads.remove(projectionDir)
+
 struct Report: Codable {
     var runs: Int
     var scanEvents: Int
@@ -109,12 +128,14 @@ struct Report: Codable {
     var scanMemory: [MemoryGrowth]
     var scanPeakResidentGrowthMiBMedian: Double
     var scanAnonymousGrowthMiBMedian: Double
+    var engineColdEventsReplayedPerSecondMedian: Double
 }
 let report = Report(
     runs: runs, scanEvents: scanEvents, recordBytes: Workloads.recordSize, payloadBytes: Workloads.payloadBytes,
     figures: figures, scanMemory: memory,
     scanPeakResidentGrowthMiBMedian: memory.isEmpty ? 0 : median(memory.map(\.peakResidentGrowthMiB)),
-    scanAnonymousGrowthMiBMedian: memory.isEmpty ? 0 : median(memory.map(\.anonymousGrowthMiB)))
+    scanAnonymousGrowthMiBMedian: memory.isEmpty ? 0 : median(memory.map(\.anonymousGrowthMiB)),
+    engineColdEventsReplayedPerSecondMedian: coldReplayed.isEmpty ? 0 : median(coldReplayed))
 let encoder = JSONEncoder()
 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
 print(String(decoding: try encoder.encode(report), as: UTF8.self))

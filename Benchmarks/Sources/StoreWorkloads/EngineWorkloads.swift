@@ -1,0 +1,138 @@
+import DocketCore
+import DocketEngine
+import DocketLMDB
+import Foundation
+
+/// A small workflow for the engine benchmarks: a tally that adds amounts, closed at a limit.
+public struct Tally: Workflow {
+    public enum Command: Codable, Sendable { case add(Int) }
+    public enum Event: Sendable { case added(Int) }
+    public enum Rejection: Error, Sendable { case negative }
+    struct Added: Codable { var amount: Int }
+
+    public var name: String { "tally" }
+    public var definitionVersion: UInt32 { 1 }
+    public var initialState: Int { 0 }
+    public init() {}
+
+    public func decide(_ command: Command, state: Int, context: DecisionContext) throws(Rejection) -> [Event] {
+        switch command {
+        case .add(let n):
+            guard n >= 0 else { throw .negative }
+            return [.added(n)]
+        }
+    }
+
+    public func evolve(_ state: Int, _ event: Event) -> Int {
+        switch event {
+        case .added(let n): state + n
+        }
+    }
+
+    public var codec: EventCodec<Event> { Tally.sharedCodec }
+    static let sharedCodec = EventCodec<Event> { e in
+        switch e {
+        case .added(let n): try .json("tally.added", Added(amount: n))
+        }
+    }
+    .decoding("tally.added", as: Added.self) { .added($0.amount) }
+}
+
+extension Workloads {
+    /// Durable commands per second through the engine (load from a warm cache, decide, encode,
+    /// append with the expected version and an idempotency key), from `callers` concurrent callers
+    /// each on its own stream.
+    public static func engineWarm(callers: Int, perCaller: Int) async throws -> Double {
+        let dir = directory("engine-warm")
+        defer { remove(dir) }
+        let store = try openStore(dir)
+        let engine = try WorkflowEngine(workflow: Tally(), store: store)
+        // Warm the file and the cache: every stream started and cached.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for c in 0..<callers {
+                group.addTask { _ = try await engine.handle(.add(1), for: StreamID(verbatim: "tally-\(c)"), commandID: "warm-\(c)", actor: "bench") }
+            }
+            try await group.waitForAll()
+        }
+        let start = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for c in 0..<callers {
+                group.addTask {
+                    let stream = StreamID(verbatim: "tally-\(c)")
+                    for i in 0..<perCaller {
+                        _ = try await engine.handle(.add(i), for: stream, commandID: "c\(c)-\(i)", actor: "bench")
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let elapsed = seconds(ContinuousClock.now - start)
+        if ProcessInfo.processInfo.environment["DOCKET_BENCH_VERBOSE"] != nil {
+            let st = store.writeStatistics
+            FileHandle.standardError.write(Data("  engine callers=\(callers) elapsed=\(elapsed) commits=\(st.commits) avgBatch=\(String(format: "%.1f", st.averageBatch)) largest=\(st.largestBatch) build=\(st.buildTime) commit=\(st.commitTime) per-commit=\(st.commitTime / Int(max(1, st.commits)))\n".utf8))
+        }
+        await store.close()
+        return Double(callers * perCaller) / elapsed
+    }
+
+    /// Durable commands per second when every stream must be replayed first (an empty cache):
+    /// `streams` streams of `history` events each, one command per stream from `callers` callers.
+    /// Returns commands/s and events replayed/s.
+    public static func engineCold(streams: Int, history: Int, callers: Int) async throws -> (commands: Double, eventsReplayed: Double) {
+        let dir = directory("engine-cold")
+        defer { remove(dir) }
+        do {
+            let store = try openStore(dir, durability: .noFsyncMayLoseRecentCommitsOnPowerLoss)
+            let engine = try WorkflowEngine(workflow: Tally(), store: store)
+            for round in 0..<history {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for c in 0..<callers {
+                        group.addTask {
+                            var s = c
+                            while s < streams {
+                                _ = try await engine.handle(.add(round), for: StreamID(verbatim: "tally-\(s)"), commandID: "h\(s)-\(round)", actor: "bench")
+                                s += callers
+                            }
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+            }
+            await store.close()
+        }
+        let store = try openStore(dir)
+        let engine = try WorkflowEngine(workflow: Tally(), store: store)  // empty cache
+        let start = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for c in 0..<callers {
+                group.addTask {
+                    var s = c
+                    while s < streams {
+                        _ = try await engine.handle(.add(1), for: StreamID(verbatim: "tally-\(s)"), commandID: "cold-\(s)", actor: "bench")
+                        s += callers
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let elapsed = seconds(ContinuousClock.now - start)
+        await store.close()
+        // Each stream holds its start event and `history` events.
+        return (Double(streams) / elapsed, Double(streams * (history + 1)) / elapsed)
+    }
+
+    /// Events per second for a projection that counts events by type, caught up from zero over the
+    /// log at `dir` (rows and checkpoint committed with fsync every batch).
+    public static func projectionCatchUp(at dir: String) async throws -> Double {
+        let store = try openStore(dir)
+        let name = "bench-\(UUID().uuidString.prefix(8))"
+        let runner = try ProjectionRunner(store: store, projections: [EventTypeCounter(name: name)])
+        let start = ContinuousClock.now
+        let n = try await runner.catchUp()
+        let elapsed = seconds(ContinuousClock.now - start)
+        let counts = try await EventTypeCounter.counts(in: store, name: name)
+        precondition(counts.values.reduce(0, +) == Int64(n), "the projection counted every event")
+        await store.close()
+        return Double(n) / elapsed
+    }
+}
