@@ -14,7 +14,7 @@ public protocol Projection: Sendable {
 /// first, then the stored rows; the changes are committed with the batch's checkpoint.
 public struct ProjectionRows {
     let reader: any ProjectionRowReader
-    private(set) var changes: [[UInt8]: [UInt8]?] = [:]
+    private(set) var changes: [RowKey: [UInt8]?] = [:]
 
     /// Creates a batch over stored rows.
     public init(reader: any ProjectionRowReader) {
@@ -23,19 +23,19 @@ public struct ProjectionRows {
 
     /// The current value of a row.
     public func value(for key: [UInt8]) throws -> [UInt8]? {
-        if let change = changes[key] { return change }
+        if let change = changes[RowKey(key)] { return change }
         return try reader.value(for: key)
     }
 
     /// Sets a row.
-    public mutating func set(_ key: [UInt8], _ value: [UInt8]) { changes[key] = .some(value) }
+    public mutating func set(_ key: [UInt8], _ value: [UInt8]) { changes[RowKey(key)] = .some(value) }
 
     /// Deletes a row.
-    public mutating func delete(_ key: [UInt8]) { changes[key] = .some(nil) }
+    public mutating func delete(_ key: [UInt8]) { changes[RowKey(key)] = .some(nil) }
 
     /// The changes made so far, sorted by key (the order LMDB writes fastest).
     public var writes: [ProjectionWrite] {
-        changes.map { ProjectionWrite(key: $0.key, value: $0.value) }.sorted { $0.key.lexicographicallyPrecedes($1.key) }
+        changes.map { ProjectionWrite(key: $0.key.bytes, value: $0.value) }.sorted { RowKey($0.key) < RowKey($1.key) }
     }
 
     /// The number of changed rows.
@@ -56,11 +56,22 @@ public struct ProjectionRows {
 
     /// The bytes of a counter row.
     public static func counterBytes(_ value: Int64) -> [UInt8] {
-        (0..<8).map { UInt8(truncatingIfNeeded: value >> (56 - 8 * $0)) }
+        withUnsafeBytes(of: value.bigEndian) { Array($0) }
     }
 
     /// Decodes a counter row's bytes.
     public static func counterValue(_ bytes: [UInt8]) -> Int64? {
         bytes.count == 8 ? bytes.reduce(0) { $0 << 8 | Int64($1) } : nil
     }
+}
+
+/// A row key hashed and compared as one block of bytes (an array's own hashing goes byte by byte).
+struct RowKey: Hashable, Comparable {
+    let bytes: [UInt8]
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+    static func == (a: RowKey, b: RowKey) -> Bool {
+        a.bytes.count == b.bytes.count && a.bytes.withUnsafeBytes { x in b.bytes.withUnsafeBytes { y in x.elementsEqual(y) } }
+    }
+    func hash(into hasher: inout Hasher) { bytes.withUnsafeBytes { hasher.combine(bytes: $0) } }
+    static func < (a: RowKey, b: RowKey) -> Bool { a.bytes.lexicographicallyPrecedes(b.bytes) }
 }

@@ -25,8 +25,9 @@ public struct ProjectionLag: Hashable, Sendable {
 public final class ProjectionRunner: Service, Sendable {
     /// Tuning.
     public struct Options: Sendable {
-        /// Events read and applied per transaction (default 8,192).
-        public var batchSize = 8_192
+        /// Events read and applied per transaction (default 16,384). The next batch is read while
+        /// one is applied.
+        public var batchSize = 16_384
         /// The defaults.
         public init() {}
     }
@@ -80,25 +81,37 @@ public final class ProjectionRunner: Service, Sendable {
             throw DocketError(.checkpointConflict, "projection \(p.name) has no rebuild in progress")
         }
         var total = 0
-        while checkpoint < head {
+        guard checkpoint < head else { return 0 }
+        let store = self.store
+        let batch = options.batchSize
+        var events = try await store.readLog(after: checkpoint, limit: batch)
+        while let last = events.last {
             try Task.checkCancellation()
-            let events = try await store.readLog(after: checkpoint, limit: options.batchSize)
-            guard let last = events.last else { break }
-            let types = p.eventTypes
-            let writes = try await store.readProjection(p.name, slot: slot) { reader in
-                var rows = ProjectionRows(reader: reader)
-                for e in events where types?.contains(e.type) ?? true {
-                    try p.apply(e, to: &rows)
+            // Read the next batch on another thread while this one is applied and committed.
+            let next: Task<[RecordedEvent], any Error>? =
+                last.position < head ? Task { try await store.readLog(after: last.position, limit: batch) } : nil
+            do {
+                let types = p.eventTypes
+                let current = events
+                let writes = try await store.readProjection(p.name, slot: slot) { reader in
+                    var rows = ProjectionRows(reader: reader)
+                    for i in current.indices {
+                        // Indexing, not `for e in events`: the event is passed borrowed, not copied.
+                        if let types, !types.contains(current[i].type) { continue }
+                        try p.apply(current[i], to: &rows)
+                    }
+                    return rows.writes
                 }
-                return rows.writes
+                try await store.commitProjection(ProjectionCommit(name: p.name, slot: slot, expected: checkpoint, checkpoint: last.position, writes: writes))
+            } catch {
+                next?.cancel()
+                throw error
             }
-            try await store.commitProjection(ProjectionCommit(name: p.name, slot: slot, expected: checkpoint, checkpoint: last.position, writes: writes))
             checkpoint = last.position
             total += events.count
             applied[p.name]?.increment(by: Int64(events.count))
             if slot == .live { lagGauges[p.name]?.record(Double(head.value > checkpoint.value ? head.value - checkpoint.value : 0)) }
-            // Reads do not suspend: let other tasks run between batches.
-            await Task.yield()
+            events = try await next?.value ?? []
         }
         return total
     }

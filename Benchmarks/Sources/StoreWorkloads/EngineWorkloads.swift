@@ -125,6 +125,21 @@ extension Workloads {
     /// log at `dir` (rows and checkpoint committed with fsync every batch).
     public static func projectionCatchUp(at dir: String) async throws -> Double {
         let store = try openStore(dir)
+        if ProcessInfo.processInfo.environment["DOCKET_BENCH_VERBOSE"] != nil {
+            var p = LogPosition.beforeFirst
+            var n = 0
+            let t0 = ContinuousClock.now
+            while true {
+                let page = try await store.readLog(after: p, limit: 8_192)
+                guard let last = page.last else { break }
+                n += page.count
+                p = last.position
+            }
+            let t1 = ContinuousClock.now
+            _ = try store.scan(after: .beforeFirst) { _ in n += 0 }
+            let t2 = ContinuousClock.now
+            FileHandle.standardError.write(Data("  readLog pages: \(Int(Double(n) / seconds(t1 - t0))) events/s; scan: \(Int(Double(n) / seconds(t2 - t1))) events/s\n".utf8))
+        }
         let name = "bench-\(UUID().uuidString.prefix(8))"
         let runner = try ProjectionRunner(store: store, projections: [EventTypeCounter(name: name)])
         let start = ContinuousClock.now
