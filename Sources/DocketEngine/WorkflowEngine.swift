@@ -165,6 +165,11 @@ public final class WorkflowEngine<W: Workflow>: Sendable {
                 newEvents.append(NewEvent(type: encoded.type, schemaVersion: encoded.schemaVersion, payload: encoded.payload, occurredAt: now))
                 state = workflow.evolve(state, event)
                 for effect in workflow.deadlines(after: event, state: state, context: context) {
+                    if case .schedule(let name, let due, _) = effect, due < now {
+                        throw DocketError(
+                            .invalidArgument,
+                            "workflow \(workflow.name) scheduled deadline \(name) of stream \(stream) at \(due), before the decision's instant \(now); a deadline must not be in the past")
+                    }
                     timers.append(try timerOperation(effect, stream: stream))
                 }
             }

@@ -59,6 +59,16 @@ struct DeadlineTests {
         #expect(try await engine.state(of: s).state == .answered)
     }
 
+    @Test("a deadline in the past is a typed error, and nothing is appended")
+    func pastDeadline() async throws {
+        let store = InMemoryEventStore()
+        let engine = try WorkflowEngine(workflow: Approval(), store: store)
+        await #expect(performing: { try await engine.handle(.request(days: -1), for: .test("p"), commandID: "1", actor: "clerk") },
+                      throws: { ($0 as? DocketError)?.code == .invalidArgument && "\($0)".contains("in the past") })
+        #expect(try await store.lastPosition() == .beforeFirst)
+        #expect(try await store.timerCount() == 0)
+    }
+
     @Test("a timer of a workflow nobody handles is left in place and reported")
     func unhandled() async throws {
         let store = InMemoryEventStore()

@@ -2,6 +2,7 @@ import DocketCore
 import DocketEngine
 import DocketLMDB
 import Foundation
+import Synchronization
 
 /// A small workflow for the engine benchmarks: a tally that adds amounts, closed at a limit.
 public struct Tally: Workflow {
@@ -149,5 +150,71 @@ extension Workloads {
         precondition(counts.values.reduce(0, +) == Int64(n), "the projection counted every event")
         await store.close()
         return Double(n) / elapsed
+    }
+}
+
+/// A store that appends nothing: it answers each append at once with the next versions, so that the
+/// engine's own cost per command (caller side, no I/O, no writer) can be measured.
+final class NullStore: EventStore, TimerStore {
+    private let heads = Mutex<[StreamID: UInt64]>([:])
+    private let position = Mutex<UInt64>(0)
+    let prepare: Bool
+    init(prepare: Bool) { self.prepare = prepare }
+
+    func append(_ request: AppendRequest) async throws -> AppendResult {
+        if prepare { _ = PreparedAppend(request) }
+        let s = request.streams[0]
+        let n = UInt64(s.events.count)
+        let v = heads.withLock { h in
+            let v = h[s.stream, default: 0]
+            h[s.stream] = v + n
+            return v
+        }
+        let p = position.withLock { p in
+            p += n
+            return p
+        }
+        return AppendResult(
+            firstPosition: LogPosition(p - n + 1), lastPosition: LogPosition(p),
+            streams: [.init(stream: s.stream, firstVersion: StreamVersion(v + 1), lastVersion: StreamVersion(v + n))], isReplay: false)
+    }
+    func readStream(_ stream: StreamID, from version: StreamVersion, direction: ReadDirection, limit: Int) async throws -> [RecordedEvent] { [] }
+    func readLog(after position: LogPosition, limit: Int) async throws -> [RecordedEvent] { [] }
+    func lastPosition() async throws -> LogPosition { LogPosition(position.withLock { $0 }) }
+    func head(of stream: StreamID) async throws -> StreamHead? { nil }
+    func waitForEvents(after position: LogPosition) async throws {}
+    func verify() async throws -> VerificationReport { fatalError("not for benchmarks") }
+    func updateTimers(_ operations: [TimerOperation]) async throws {}
+    func dueTimers(until instant: Timestamp, limit: Int) async throws -> [ScheduledTimer] { [] }
+    func timer(_ id: TimerID) async throws -> ScheduledTimer? { nil }
+    func timerCount() async throws -> Int { 0 }
+}
+
+extension Workloads {
+    /// Commands per second through the engine over a store that does nothing: the engine's CPU cost.
+    public static func engineCPU(callers: Int, perCaller: Int, prepare: Bool) async throws -> Double {
+        let engine = try WorkflowEngine(workflow: Tally(), store: NullStore(prepare: prepare))
+        let start = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for c in 0..<callers {
+                group.addTask {
+                    let stream = StreamID(verbatim: "tally-\(c)")
+                    for i in 0..<perCaller {
+                        _ = try await engine.handle(.add(i), for: stream, commandID: "c\(c)-\(i)", actor: "bench")
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        return Double(callers * perCaller) / seconds(ContinuousClock.now - start)
+    }
+
+    /// JSON encodings per second of the Tally event.
+    public static func encodeRate(_ n: Int) throws -> Double {
+        let start = ContinuousClock.now
+        var bytes = 0
+        for i in 0..<n { bytes &+= try Tally.sharedCodec.encode(.added(i)).payload.count }
+        sink(bytes)
+        return Double(n) / seconds(ContinuousClock.now - start)
     }
 }

@@ -50,6 +50,15 @@ if let i = CommandLine.arguments.firstIndex(of: "--scan-existing") {
     exit(0)
 }
 
+if CommandLine.arguments.contains("--engine-cpu") {
+    for _ in 0..<3 {
+        let plain = try await Workloads.engineCPU(callers: 256, perCaller: 400, prepare: false)
+        let prepared = try await Workloads.engineCPU(callers: 256, perCaller: 400, prepare: true)
+        log("engine over a null store: \(Int(plain)) commands/s; with validation and fingerprint: \(Int(prepared)); JSON encodes: \(Int(try Workloads.encodeRate(200_000)))/s")
+    }
+    exit(0)
+}
+
 let runs = option("--runs", 5)
 let scanEvents = option("--scan-events", 1_000_000)
 var figures: [String: Figure] = [:]
