@@ -135,6 +135,7 @@ final class LMDBLogWriter: LogWriteTransaction {
     let txn: Transaction
     private var eventsCursor: OpaquePointer?
     private var streamsCursor: OpaquePointer?
+    private var idempotencyCursor: OpaquePointer?
 
     init(txn: Transaction) { self.txn = txn }
 
@@ -172,8 +173,14 @@ final class LMDBLogWriter: LogWriteTransaction {
     }
 
     func putIdempotencyEntry(_ entry: IdempotencyEntry, for key: String) throws {
-        // Only the command's first position: its result and fingerprint are rebuilt from its records.
-        try Keys.withText(key) { k in try Keys.withPosition(entry.result.firstPosition) { try txn.put(txn.dbs.idempotency, k, $0) } }
+        try putIdempotencyPosition(entry.result.firstPosition, for: key)
+    }
+
+    /// Stores only the command's first position: its result and fingerprint are rebuilt from its records.
+    func putIdempotencyPosition(_ first: LogPosition, for key: String) throws {
+        if idempotencyCursor == nil { idempotencyCursor = try txn.openCursor(txn.dbs.idempotency) }
+        let cursor = idempotencyCursor!
+        try Keys.withText(key) { k in try Keys.withPosition(first) { try txn.put(cursor: cursor, k, $0) } }
     }
 
     func putChainHead(_ head: ChainHead) throws {

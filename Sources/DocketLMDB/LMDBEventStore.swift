@@ -190,7 +190,9 @@ public final class LMDBEventStore: ImportableEventStore {
         // Validation and the fingerprint run here, on the caller's task; the writer only decides.
         let prepared = PreparedAppend(request)
         if let invalid = prepared.invalid { throw invalid }
-        return try await withCheckedThrowingContinuation { c in writer.submit(.append(prepared, c)) }
+        // Unsafe (unchecked) continuation: the writer resumes each exactly once, on every path
+        // (commit, failure, or a stopped writer), and the check costs on the hottest path.
+        return try await withUnsafeThrowingContinuation { c in writer.submit(.append(prepared, c)) }
     }
 
     /// Runs reads in one snapshot, converting storage failures to ``DocketError``.

@@ -81,7 +81,9 @@ final class TailIndex: @unchecked Sendable {
     private(set) var indexed = LogPosition.beforeFirst
     private(set) var chain = ChainHead.empty
     private(set) var streams: [StreamID: TailStream] = [:]
-    private(set) var idempotency: [ByteString: IdempotencyEntry] = [:]
+    /// Each keyed command of the tail: its first position (its entry is rebuilt from its records when
+    /// a retry asks, as for the on-disk index).
+    private(set) var idempotency: [ByteString: LogPosition] = [:]
     private(set) var count = 0
     private var valid = false
     /// The store's state as of the last transaction this tail saw commit (or read), to tell a
@@ -110,7 +112,10 @@ final class TailIndex: @unchecked Sendable {
         clear()
         var run: [RecordedEvent] = []
         func closeRun() {
-            if let key = run.first?.commandID, let entry = IdempotencyEntry.rebuild(from: run) { idempotency[ByteString(key)] = entry }
+            // A run that cannot be replayed (over 65,535 streams) is left out, as the appender would.
+            if let first = run.first, let key = first.commandID, IdempotencyEntry.rebuild(from: run) != nil {
+                idempotency[ByteString(key)] = first.position
+            }
             run.removeAll(keepingCapacity: true)
         }
         if y.position > x {
@@ -140,15 +145,15 @@ final class TailIndex: @unchecked Sendable {
     }
 
     func record(_ stream: StreamID, version: StreamVersion, position: LogPosition) {
-        if streams[stream] == nil {
-            streams[stream] = TailStream(firstVersion: version, position: position)
+        if let i = streams.index(forKey: stream) {
+            streams.values[i].append(position)
         } else {
-            streams[stream]!.append(position)
+            streams[stream] = TailStream(firstVersion: version, position: position)
         }
         count += 1
     }
 
-    func recordIdempotency(_ entry: IdempotencyEntry, for key: String) { idempotency[ByteString(key)] = entry }
+    func recordIdempotency(_ entry: IdempotencyEntry, for key: String) { idempotency[ByteString(key)] = entry.result.firstPosition }
 
     func recordChain(_ head: ChainHead) { chain = head }
 
@@ -183,8 +188,8 @@ final class TailIndex: @unchecked Sendable {
             }
             try writer.putHead(s.head, of: id)
         }
-        for key in idempotency.keys.sorted(by: { UTF8Bytes.less($0.value, $1.value) }) {
-            try writer.putIdempotencyEntry(idempotency[key]!, for: key.value)
+        for (key, first) in idempotency.sorted(by: { UTF8Bytes.less($0.key.value, $1.key.value) }) {
+            try writer.putIdempotencyPosition(first, for: key.value)
         }
         try txn.putIndexed(chain.position)
         return true
@@ -210,7 +215,7 @@ final class TailWriter: LogWriteTransaction, TimerWriteTransaction {
     }
 
     func idempotencyEntry(for key: String) throws -> IdempotencyEntry? {
-        if let e = tail.idempotency[ByteString(key)] { return e }
+        if let first = tail.idempotency[ByteString(key)] { return try txn.commandEntry(key: key, at: first) }
         return try log.idempotencyEntry(for: key)
     }
 

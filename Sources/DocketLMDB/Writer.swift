@@ -11,7 +11,7 @@ import Synchronization
 /// happen on this thread; callers wait on continuations, never on the thread.
 final class Writer: Sendable {
     enum Job: Sendable {
-        case append(PreparedAppend, CheckedContinuation<AppendResult, any Error>)
+        case append(PreparedAppend, UnsafeContinuation<AppendResult, any Error>)
         /// Write records verbatim (import), after flushing the tail into the index.
         case importRecords([RecordedEvent], CheckedContinuation<Void, any Error>)
         /// Write the tail into the index databases.
@@ -147,7 +147,7 @@ final class Writer: Sendable {
         var buffer = [UInt8]()
         buffer.reserveCapacity(4096)
         while let jobs = take() {
-            var appends: [(PreparedAppend, CheckedContinuation<AppendResult, any Error>)] = []
+            var appends: [(PreparedAppend, UnsafeContinuation<AppendResult, any Error>)] = []
             for job in jobs {
                 switch job {
                 case .append(let r, let c): appends.append((r, c))
@@ -203,7 +203,7 @@ final class Writer: Sendable {
         }
     }
 
-    private func commit(_ appends: [(PreparedAppend, CheckedContinuation<AppendResult, any Error>)], _ buffer: inout [UInt8]) {
+    private func commit(_ appends: [(PreparedAppend, UnsafeContinuation<AppendResult, any Error>)], _ buffer: inout [UInt8]) {
         let requests = appends.map(\.0)
         do {
             let started = ContinuousClock.now
