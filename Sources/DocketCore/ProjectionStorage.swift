@@ -86,7 +86,8 @@ public protocol ProjectionStore: Sendable {
 
     /// Writes a batch of rows and the new checkpoint atomically.
     /// - Throws: ``DocketError/Code/checkpointConflict`` when the stored checkpoint of `slot` is not
-    ///   `commit.expected` (or, for ``ProjectionSlot/rebuild``, when no rebuild is in progress).
+    ///   `commit.expected` (or, for ``ProjectionSlot/rebuild``, when no rebuild is in progress);
+    ///   ``DocketError/Code/invalidArgument`` for a checkpoint before `expected` or an invalid row.
     func commitProjection(_ commit: ProjectionCommit) async throws
 
     /// Runs `body` with the rows of `slot` as of one snapshot.
@@ -98,7 +99,8 @@ public protocol ProjectionStore: Sendable {
 
     /// Swaps the rebuilt rows in: they become live with the rebuild's checkpoint, and the old live
     /// rows are emptied. Refused with ``DocketError/Code/checkpointConflict`` unless a rebuild is in
-    /// progress at `expected`.
+    /// progress at `expected` and `expected` is at or past the live checkpoint (a swap never moves
+    /// the checkpoint back).
     func finishProjectionRebuild(_ name: String, expected: LogPosition) async throws
 
     /// The names of the projections with stored progress.
@@ -113,6 +115,16 @@ public func validateProjectionName(_ name: String) throws(DocketError) {
     }) else {
         throw DocketError(.invalidArgument, "projection name \(name.debugDescription) must be 1 to 100 ASCII letters, digits, '.', '_' or '-'")
     }
+}
+
+/// Checks a projection commit: its name, that it does not move the checkpoint back, and its keys
+/// and values.
+public func validateProjectionCommit(_ commit: ProjectionCommit) throws(DocketError) {
+    try validateProjectionName(commit.name)
+    guard commit.checkpoint >= commit.expected else {
+        throw DocketError(.invalidArgument, "a commit of projection \(commit.name) would move its checkpoint back from \(commit.expected) to \(commit.checkpoint)")
+    }
+    try validateProjectionWrites(commit.writes)
 }
 
 /// Checks a projection commit's keys and values.

@@ -201,7 +201,8 @@ public enum RecordCodec {
     }
 
     /// Checks the lengths of a record's strings before it is appended.
-    static func validate(text: String, _ what: String) throws(DocketError) {
+    /// Checks a metadata string (actor, ids, keys): at most 200 UTF-8 bytes.
+    public static func validate(text: String, _ what: String) throws(DocketError) {
         let count = text.utf8.count
         guard count <= maximumStringLength else {
             throw DocketError(.invalidArgument, "\(what) is \(count) UTF-8 bytes; at most \(maximumStringLength) are allowed")

@@ -8,7 +8,14 @@ struct DeadlinePayload<Command: Codable & Sendable>: Codable, Sendable {
     var workflow: String
     var stream: String
     var deadline: String
+    /// The stream version of the event that scheduled the deadline: part of the fired command's id,
+    /// so that a deadline scheduled again for the same instant fires again.
+    var scheduledAt: UInt64
     var command: Command
+
+    func commandID(_ timer: ScheduledTimer) -> String {
+        "deadline|\(timer.id.rawValue)|\(timer.due.millisecondsSinceEpoch)|\(scheduledAt)"
+    }
 }
 
 /// The result of firing one deadline.
@@ -38,18 +45,23 @@ extension WorkflowEngine: DeadlineHandler {
         return try TimerID("\(workflow.name)|\(stream.rawValue)|\(deadline)")
     }
 
-    func timerOperation(_ effect: DeadlineEffect<W.Command>, stream: StreamID) throws(DocketError) -> TimerOperation {
+    func timerOperation(_ effect: DeadlineEffect<W.Command>, stream: StreamID, scheduledAt: StreamVersion) throws(DocketError) -> TimerOperation {
         switch effect {
         case .schedule(let name, let due, let command):
-            let payload = try JSONPayload.encode(DeadlinePayload(workflow: workflow.name, stream: stream.rawValue, deadline: name, command: command))
-            return .schedule(ScheduledTimer(id: try timerID(stream: stream, deadline: name), due: due, payload: payload))
+            let deadline = DeadlinePayload(workflow: workflow.name, stream: stream.rawValue, deadline: name, scheduledAt: scheduledAt.value, command: command)
+            let timer = ScheduledTimer(id: try timerID(stream: stream, deadline: name), due: due, payload: try JSONPayload.encode(deadline))
+            // The fired command carries the timer id as its causation and a command id built from
+            // it: both must fit the log's metadata limit, checked now rather than when it fires.
+            try RecordCodec.validate(text: timer.id.rawValue, "the timer id of deadline \(name) of stream \(stream)")
+            try RecordCodec.validate(text: deadline.commandID(timer), "the command id of deadline \(name) of stream \(stream)")
+            return .schedule(timer)
         case .cancel(let name):
             return .cancel(try timerID(stream: stream, deadline: name))
         }
     }
 
     /// Fires a due timer of this workflow: sends its command to its stream with the command id
-    /// `deadline|<timer id>|<due ms>`, and removes the timer in the same transaction as the
+    /// `deadline|<timer id>|<due ms>|<version that scheduled it>`, and removes the timer in the same transaction as the
     /// command's events (or on its own when the command is refused or changes nothing). A timer
     /// fires once in effect: after a crash it either is still there (nothing was written) or is gone
     /// with the events; a duplicate fire is answered from the idempotency index.
@@ -59,11 +71,17 @@ extension WorkflowEngine: DeadlineHandler {
             throw DocketError(.invalidArgument, "timer \(timer.id) belongs to workflow \(payload.workflow), not \(workflow.name)")
         }
         let stream = try StreamID(payload.stream)
-        let outcome = try await decideAndAppend(
+        let outcome: CommandOutcome<W>
+        do {
+            outcome = try await decideAndAppend(
             payload.command, for: stream,
             metadata: CommandMetadata(actor: "docket.deadline", causationID: timer.id.rawValue),
-            commandID: "deadline|\(timer.id.rawValue)|\(timer.due.millisecondsSinceEpoch)",
+            commandID: payload.commandID(timer),
             completing: .complete(timer.id, due: timer.due))
+        } catch {
+            metrics.deadlinesFailed.increment()
+            throw error
+        }
         switch outcome {
         case .accepted:
             metrics.deadlinesAccepted.increment()
@@ -101,12 +119,19 @@ public final class DeadlineScheduler: Service, Sendable {
 
     /// Creates a scheduler over `store` for the given handlers (one per workflow).
     /// - Parameter interval: how often `run()` looks for due timers (default 1 s).
+    /// - Throws: ``DocketError/Code/invalidArgument`` when two handlers serve the same workflow.
     public init(
         store: any TimerStore, handlers: [any DeadlineHandler], clock: any DocketClock = SystemClock(),
         interval: Duration = .seconds(1), logger: Logger = Logger(label: "docket.deadlines")
-    ) {
+    ) throws(DocketError) {
+        var byName: [String: any DeadlineHandler] = [:]
+        for h in handlers {
+            guard byName.updateValue(h, forKey: h.workflowName) == nil else {
+                throw DocketError(.invalidArgument, "two deadline handlers serve workflow \(h.workflowName)")
+            }
+        }
         self.store = store
-        self.handlers = Dictionary(handlers.map { ($0.workflowName, $0) }, uniquingKeysWith: { a, _ in a })
+        self.handlers = byName
         self.clock = clock
         self.interval = interval
         self.logger = logger

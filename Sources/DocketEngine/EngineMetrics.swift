@@ -5,7 +5,7 @@ import Metrics
 /// - `docket_command_duration_seconds` {workflow}: load, decide and append, conflicts included
 /// - `docket_command_conflicts_total` {workflow}: version conflicts retried
 /// - `docket_stream_replays_total` {workflow}: cache misses that replayed a stream
-/// - `docket_deadlines_fired_total` {workflow, outcome}
+/// - `docket_deadlines_fired_total` {workflow, outcome = accepted | rejected | failed}
 struct EngineMetrics: Sendable {
     let accepted: Counter
     let rejected: Counter
@@ -16,6 +16,7 @@ struct EngineMetrics: Sendable {
     let replays: Counter
     let deadlinesAccepted: Counter
     let deadlinesRejected: Counter
+    let deadlinesFailed: Counter
 
     init(workflow: String) {
         let w = ("workflow", workflow)
@@ -28,5 +29,6 @@ struct EngineMetrics: Sendable {
         replays = Counter(label: "docket_stream_replays_total", dimensions: [w])
         deadlinesAccepted = Counter(label: "docket_deadlines_fired_total", dimensions: [w, ("outcome", "accepted")])
         deadlinesRejected = Counter(label: "docket_deadlines_fired_total", dimensions: [w, ("outcome", "rejected")])
+        deadlinesFailed = Counter(label: "docket_deadlines_fired_total", dimensions: [w, ("outcome", "failed")])
     }
 }

@@ -70,7 +70,17 @@ public final class ProjectionRunner: Service, Sendable {
     public func catchUp() async throws -> Int {
         let head = try await store.lastPosition()
         var total = 0
-        for p in projections { total += try await catchUp(p, slot: .live, to: head) }
+        var firstError: (any Error)?
+        for p in projections {
+            // One failing projection does not hold the others back.
+            do { total += try await catchUp(p, slot: .live, to: head) } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                logger.error("projection failed", metadata: ["projection": "\(p.name)", "error": "\(error)"])
+                if firstError == nil { firstError = error }
+            }
+        }
+        if let firstError { throw firstError }
         return total
     }
 
@@ -109,31 +119,37 @@ public final class ProjectionRunner: Service, Sendable {
             }
             checkpoint = last.position
             total += events.count
-            applied[p.name]?.increment(by: Int64(events.count))
-            if slot == .live { lagGauges[p.name]?.record(Double(head.value > checkpoint.value ? head.value - checkpoint.value : 0)) }
+            if slot == .live {
+                applied[p.name]?.increment(by: Int64(events.count))
+                lagGauges[p.name]?.record(Double(head.value > checkpoint.value ? head.value - checkpoint.value : 0))
+            }
             events = try await next?.value ?? []
         }
         return total
     }
 
     /// Rebuilds a projection from position zero into its spare rows, then swaps them in. Readers go
-    /// on reading the old rows until the swap, which is one transaction. New events appended during
-    /// the rebuild are applied before the swap.
+    /// on reading the old rows until the swap, which is one transaction. The rebuild catches up to
+    /// the log's head and swaps as soon as it is at or past the live rows' checkpoint (the store
+    /// refuses a swap that would move the checkpoint back); the live runner goes on from there.
     public func rebuild(_ name: String) async throws {
         let p = try projection(name)
         try await store.startProjectionRebuild(name)
         while true {
             let head = try await store.lastPosition()
             _ = try await catchUp(p, slot: .rebuild, to: head)
-            guard let rebuilt = try await store.projectionStatus(name).rebuildCheckpoint else {
+            let status = try await store.projectionStatus(name)
+            guard let rebuilt = status.rebuildCheckpoint else {
                 throw DocketError(.checkpointConflict, "the rebuild of projection \(name) was restarted elsewhere")
             }
-            // Swap only when nothing arrived in the meantime; otherwise apply the rest first.
-            if try await store.lastPosition() == rebuilt {
+            guard rebuilt >= status.checkpoint else { continue }  // the live rows moved ahead meanwhile
+            do {
                 try await store.finishProjectionRebuild(name, expected: rebuilt)
-                logger.info("projection rebuilt", metadata: ["projection": "\(name)", "checkpoint": "\(rebuilt)"])
-                return
+            } catch let e as DocketError where e.code == .checkpointConflict {
+                continue
             }
+            logger.info("projection rebuilt", metadata: ["projection": "\(name)", "checkpoint": "\(rebuilt)"])
+            return
         }
     }
 

@@ -44,7 +44,11 @@ public final class ReactionRunner: Service, Sendable {
         store: any EventStore & ProjectionStore, reactions: [any Reaction], batchSize: Int = 256,
         logger: Logger = Logger(label: "docket.reactions")
     ) throws(DocketError) {
-        for r in reactions { try validateProjectionName("reaction.\(r.name)") }
+        var names = Set<String>()
+        for r in reactions {
+            try validateProjectionName("reaction.\(r.name)")
+            guard names.insert(r.name).inserted else { throw DocketError(.invalidArgument, "two reactions are named \(r.name)") }
+        }
         self.store = store
         self.reactions = reactions
         self.batchSize = Swift.max(1, batchSize)
@@ -56,22 +60,36 @@ public final class ReactionRunner: Service, Sendable {
     public func catchUp() async throws -> Int {
         let head = try await store.lastPosition()
         var sent = 0
+        var firstError: (any Error)?
         for r in reactions {
-            let key = "reaction.\(r.name)"
-            var checkpoint = try await store.projectionStatus(key).checkpoint
-            while checkpoint < head {
-                try Task.checkCancellation()
-                let events = try await store.readLog(after: checkpoint, limit: batchSize)
-                guard let last = events.last else { break }
-                for e in events where r.eventTypes?.contains(e.type) ?? true {
-                    for (i, d) in try r.react(to: e).enumerated() {
-                        try await d.send("reaction|\(r.name)|\(e.position.value)|\(i)", e)
-                        sent += 1
-                    }
-                }
-                try await store.commitProjection(ProjectionCommit(name: key, slot: .live, expected: checkpoint, checkpoint: last.position, writes: []))
-                checkpoint = last.position
+            do { sent += try await catchUp(r, to: head) } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                // One failing reaction does not hold the others back; it retries from its checkpoint.
+                logger.error("reaction failed", metadata: ["reaction": "\(r.name)", "error": "\(error)"])
+                if firstError == nil { firstError = error }
             }
+        }
+        if let firstError { throw firstError }
+        return sent
+    }
+
+    private func catchUp(_ r: any Reaction, to head: LogPosition) async throws -> Int {
+        var sent = 0
+        let key = "reaction.\(r.name)"
+        var checkpoint = try await store.projectionStatus(key).checkpoint
+        while checkpoint < head {
+            try Task.checkCancellation()
+            let events = try await store.readLog(after: checkpoint, limit: batchSize)
+            guard let last = events.last else { break }
+            for e in events where r.eventTypes?.contains(e.type) ?? true {
+                for (i, d) in try r.react(to: e).enumerated() {
+                    try await d.send("reaction|\(r.name)|\(e.position.value)|\(i)", e)
+                    sent += 1
+                }
+            }
+            try await store.commitProjection(ProjectionCommit(name: key, slot: .live, expected: checkpoint, checkpoint: last.position, writes: []))
+            checkpoint = last.position
         }
         return sent
     }

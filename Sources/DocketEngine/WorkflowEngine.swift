@@ -64,6 +64,7 @@ public final class WorkflowEngine<W: Workflow>: Sendable {
     let logger: Logger
     let options: Options
     let cache: StateCache<W.State>
+    let locks = StreamLocks()
     let metrics: EngineMetrics
 
     /// Creates an engine.
@@ -122,11 +123,38 @@ public final class WorkflowEngine<W: Workflow>: Sendable {
     func decideAndAppend(
         _ command: W.Command, for stream: StreamID, metadata: CommandMetadata, commandID: String, completing: TimerOperation?
     ) async throws -> CommandOutcome<W> {
+        try await locks.withLock(stream) {
+            try await decideAndAppendLocked(command, for: stream, metadata: metadata, commandID: commandID, completing: completing)
+        }
+    }
+
+    private func decideAndAppendLocked(
+        _ command: W.Command, for stream: StreamID, metadata: CommandMetadata, commandID: String, completing: TimerOperation?
+    ) async throws -> CommandOutcome<W> {
         guard !commandID.isEmpty else { throw DocketError(.invalidArgument, "a command id must not be empty") }
+        try RecordCodec.validate(text: commandID, "command id")
+        try RecordCodec.validate(text: metadata.actor, "actor")
         var current = try await load(stream)
-        var conflicts = 0
+        var retries = 0
+        /// Another attempt after the stream moved on; gives up after `maxConflictRetries`.
+        func retry(_ stale: StreamState<W.State>) async throws -> StreamState<W.State> {
+            retries += 1
+            metrics.conflicts.increment()
+            guard retries <= options.maxConflictRetries else {
+                cache.remove(stream)
+                throw VersionConflict(stream: stream, expected: .exact(stale.version), actual: try await store.head(of: stream)?.version ?? .none)
+            }
+            let fresh = try await catchUp(stream, from: stale)
+            cache.put(fresh, for: stream)
+            return fresh
+        }
         while true {
             let now = clock.now()
+            guard current.definition <= workflow.definitionVersion else {
+                throw DocketError(
+                    .invalidArgument,
+                    "stream \(stream) runs definition \(current.definition) of workflow \(workflow.name); this engine knows definitions up to \(workflow.definitionVersion)")
+            }
             let context = DecisionContext(
                 stream: stream, version: current.version,
                 definition: current.definition == 0 ? workflow.definitionVersion : current.definition,
@@ -138,14 +166,19 @@ public final class WorkflowEngine<W: Workflow>: Sendable {
                 // A refusal decided on a cached state is checked against the stream's head: another
                 // process may have moved the stream on, and the newer state may allow the command.
                 if current.version != (try await store.head(of: stream)?.version ?? .none) {
-                    current = try await catchUp(stream, from: current)
-                    cache.put(current, for: stream)
+                    current = try await retry(current)
                     continue
                 }
                 if let completing { try await store.updateTimers([completing]) }
                 return .rejected(error)
             }
             if events.isEmpty {
+                // Likewise for a decision that changes nothing: nothing is appended, so no expected
+                // version would catch a stale state.
+                if current.version != (try await store.head(of: stream)?.version ?? .none) {
+                    current = try await retry(current)
+                    continue
+                }
                 if let completing { try await store.updateTimers([completing]) }
                 return .accepted(AcceptedCommand(events: [], append: nil, replayed: false, stream: current))
             }
@@ -157,7 +190,9 @@ public final class WorkflowEngine<W: Workflow>: Sendable {
             }
             var state = current.state
             var timers: [TimerOperation] = completing.map { [$0] } ?? []
+            var version = StreamVersion(current.version.value + UInt64(newEvents.count))
             for event in events {
+                version = version.next
                 let encoded = try workflow.codec.encode(event)
                 guard !SystemEvent.isSystem(encoded.type) else {
                     throw DocketError(.invalidArgument, "workflow \(workflow.name) produced event type \(encoded.type); names starting with \"docket.\" belong to the engine")
@@ -170,7 +205,7 @@ public final class WorkflowEngine<W: Workflow>: Sendable {
                             .invalidArgument,
                             "workflow \(workflow.name) scheduled deadline \(name) of stream \(stream) at \(due), before the decision's instant \(now); a deadline must not be in the past")
                     }
-                    timers.append(try timerOperation(effect, stream: stream))
+                    timers.append(try timerOperation(effect, stream: stream, scheduledAt: version))
                 }
             }
             let request = AppendRequest(
@@ -178,32 +213,28 @@ public final class WorkflowEngine<W: Workflow>: Sendable {
                 events: newEvents, metadata: metadata, idempotencyKey: commandID, timers: timers)
             do {
                 let result = try await store.append(request)
-                if result.isReplay { return try await replayed(result, stream: stream) }
+                if result.isReplay { return try await replayed(result, stream: stream, completing: completing) }
                 let after = StreamState(
                     state: state, version: result.streams[0].lastVersion, definition: context.definition, lastPosition: result.lastPosition)
                 cache.put(after, for: stream)
                 return .accepted(AcceptedCommand(events: events, append: result, replayed: false, stream: after))
-            } catch let conflict as VersionConflict {
-                conflicts += 1
-                metrics.conflicts.increment()
-                guard conflicts <= options.maxConflictRetries else {
-                    cache.remove(stream)
-                    throw conflict
-                }
-                current = try await catchUp(stream, from: current)
-                cache.put(current, for: stream)
+            } catch is VersionConflict {
+                current = try await retry(current)
             } catch let error as DocketError where error.code == .idempotencyKeyReused {
                 // A retry whose decision came out differently (time moved, the state moved on): the
                 // command was appended before; answer with that first result.
                 guard let original = try await firstResult(of: commandID, in: stream) else { throw error }
-                return try await replayed(original, stream: stream)
+                return try await replayed(original, stream: stream, completing: completing)
             }
         }
     }
 
     /// The answer to a retried command: the events it appended the first time.
-    private func replayed(_ result: AppendResult, stream: StreamID) async throws -> CommandOutcome<W> {
+    private func replayed(_ result: AppendResult, stream: StreamID, completing: TimerOperation?) async throws -> CommandOutcome<W> {
         cache.remove(stream)
+        // A fired deadline's first run completed its timer with its events; this is a no-op then,
+        // and removes the timer if it was somehow left.
+        if let completing { try await store.updateTimers([completing]) }
         var events: [W.Event] = []
         for range in result.streams where range.stream == stream {
             let count = Int(range.lastVersion.value - range.firstVersion.value + 1)
@@ -232,10 +263,19 @@ public final class WorkflowEngine<W: Workflow>: Sendable {
     /// workflow's ``Workflow/definitionVersion``), recorded as a `docket.migrated` event; the state
     /// passes through ``Workflow/migrate(_:from:to:)``. Idempotent by `commandID`.
     public func migrate(_ stream: StreamID, to version: UInt32, commandID: String, actor: String) async throws -> StreamState<W.State> {
+        try await locks.withLock(stream) { try await migrateLocked(stream, to: version, commandID: commandID, actor: actor) }
+    }
+
+    private func migrateLocked(_ stream: StreamID, to version: UInt32, commandID: String, actor: String) async throws -> StreamState<W.State> {
+        guard !commandID.isEmpty else { throw DocketError(.invalidArgument, "a command id must not be empty") }
+        try RecordCodec.validate(text: commandID, "command id")
         var current = try await load(stream)
+        var retries = 0
         while true {
             guard current.version > .none else { throw DocketError(.invalidArgument, "stream \(stream) has not started; there is nothing to migrate") }
             guard version > current.definition, version <= workflow.definitionVersion else {
+                // A retry of a migration that was applied: answer with the current state.
+                if version == current.definition, try await firstResult(of: commandID, in: stream) != nil { return current }
                 throw DocketError(
                     .invalidArgument,
                     "stream \(stream) runs definition \(current.definition); it can move to a version from \(current.definition + 1) to \(workflow.definitionVersion), not \(version)")
@@ -255,7 +295,13 @@ public final class WorkflowEngine<W: Workflow>: Sendable {
                 cache.put(after, for: stream)
                 return after
             } catch is VersionConflict {
+                retries += 1
+                guard retries <= options.maxConflictRetries else { throw DocketError(.invalidArgument, "stream \(stream) kept changing; the migration was not applied") }
                 current = try await catchUp(stream, from: current)
+            } catch let error as DocketError where error.code == .idempotencyKeyReused {
+                guard try await firstResult(of: commandID, in: stream) != nil else { throw error }
+                cache.remove(stream)
+                return try await load(stream)
             }
         }
     }

@@ -3,7 +3,7 @@ public import DocketCore
 import Synchronization
 
 // Timers and projection rows: databases written in the same environment as the log (layouts in
-// `Specs/format.md`, section 8).
+// `Specs/format.md`, section 9).
 
 extension Keys {
     /// A due instant as 8 big-endian bytes that sort like the instants (sign bit flipped).
@@ -179,7 +179,7 @@ extension LMDBEventStore: TimerStore, ProjectionStore {
     }
 
     public func commitProjection(_ commit: ProjectionCommit) async throws {
-        try validateProjectionWrites(commit.writes)
+        try validateProjectionCommit(commit)
         let dbs = try await projectionDatabases(commit.name)
         try await writeTransaction { txn in
             var (status, live) = try txn.projectionState(commit.name)
@@ -226,8 +226,8 @@ extension LMDBEventStore: TimerStore, ProjectionStore {
         let dbs = try await projectionDatabases(name)
         try await writeTransaction { txn in
             let (status, live) = try txn.projectionState(name)
-            guard let rebuilt = status.rebuildCheckpoint, rebuilt == expected else {
-                throw DocketError(.checkpointConflict, "projection \(name) has no rebuild in progress at \(expected)")
+            guard let rebuilt = status.rebuildCheckpoint, rebuilt == expected, rebuilt >= status.checkpoint else {
+                throw DocketError(.checkpointConflict, "projection \(name) has no rebuild in progress at \(expected), at or past its live checkpoint \(status.checkpoint)")
             }
             // Readers that began before this commit keep their snapshot of the old rows.
             try txn.empty(dbs.slots[live])

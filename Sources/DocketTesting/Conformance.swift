@@ -171,6 +171,10 @@ public enum EventStoreConformance {
             return keys
         }
         try check(from == ["c"], "scan from a key: \(from)")
+        let back = try await expectError(DocketError.self) {
+            try await store.commitProjection(ProjectionCommit(name: "p", slot: .live, expected: LogPosition(9), checkpoint: LogPosition(8), writes: []))
+        }
+        try check(back.code == .invalidArgument, "a checkpoint never moves back: \(back)")
         let bad = try await expectError(DocketError.self) { _ = try await store.projectionStatus("no spaces") }
         try check(bad.code == .invalidArgument, "invalid projection name")
         store = try full(try await h.reopen(store))
@@ -187,7 +191,10 @@ public enum EventStoreConformance {
         }
         try check(none.code == .checkpointConflict, "no rebuild in progress")
         try await store.startProjectionRebuild("p")
-        try await store.commitProjection(ProjectionCommit(name: "p", slot: .rebuild, expected: .beforeFirst, checkpoint: LogPosition(4), writes: [write("new", "2")]))
+        try await store.commitProjection(ProjectionCommit(name: "p", slot: .rebuild, expected: .beforeFirst, checkpoint: LogPosition(2), writes: [write("new", "1")]))
+        let early = try await expectError(DocketError.self) { try await store.finishProjectionRebuild("p", expected: LogPosition(2)) }
+        try check(early.code == .checkpointConflict, "a rebuild behind the live rows is not swapped in: \(early)")
+        try await store.commitProjection(ProjectionCommit(name: "p", slot: .rebuild, expected: LogPosition(2), checkpoint: LogPosition(4), writes: [write("new", "2")]))
         try check(try await rows(store, "p") == ["old": "1"], "readers see the live rows during a rebuild")
         try check(try await rows(store, "p", .rebuild) == ["new": "2"], "the rebuild's rows")
         let status = try await store.projectionStatus("p")

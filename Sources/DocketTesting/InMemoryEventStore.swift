@@ -180,8 +180,7 @@ public final class InMemoryEventStore: ImportableEventStore, TimerStore, Project
     }
 
     public func commitProjection(_ commit: ProjectionCommit) async throws {
-        try validateProjectionName(commit.name)
-        try validateProjectionWrites(commit.writes)
+        try validateProjectionCommit(commit)
         try transact { txn in
             var p = txn.s.projections[commit.name] ?? MemoryProjection()
             let stored = commit.slot == .live ? p.status.checkpoint : p.status.rebuildCheckpoint
@@ -217,8 +216,8 @@ public final class InMemoryEventStore: ImportableEventStore, TimerStore, Project
     public func finishProjectionRebuild(_ name: String, expected: LogPosition) async throws {
         try validateProjectionName(name)
         try transact { txn in
-            guard var p = txn.s.projections[name], let rebuilt = p.status.rebuildCheckpoint, rebuilt == expected else {
-                throw DocketError(.checkpointConflict, "projection \(name) has no rebuild in progress at \(expected)")
+            guard var p = txn.s.projections[name], let rebuilt = p.status.rebuildCheckpoint, rebuilt == expected, rebuilt >= p.status.checkpoint else {
+                throw DocketError(.checkpointConflict, "projection \(name) has no rebuild in progress at \(expected), at or past its live checkpoint")
             }
             p.slots[p.live] = [:]
             p.live = 1 - p.live

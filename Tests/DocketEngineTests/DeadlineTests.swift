@@ -28,7 +28,7 @@ struct DeadlineTests {
         let clock = ManualClock(instant(1_000 * day))
         let store = InMemoryEventStore(clock: clock)
         let engine = try WorkflowEngine(workflow: Approval(), store: store, clock: clock)
-        let scheduler = DeadlineScheduler(store: store, handlers: [engine], clock: clock)
+        let scheduler = try DeadlineScheduler(store: store, handlers: [engine], clock: clock)
         let s = StreamID.test("a-1")
         _ = try await engine.handle(.request(days: 5), for: s, commandID: "1", actor: "clerk")
         #expect(try await scheduler.tick(until: instant(1_005 * day - 1)).fired == 0)
@@ -52,7 +52,7 @@ struct DeadlineTests {
         _ = try await engine.handle(.request(days: 1), for: s, commandID: "1", actor: "clerk")
         _ = try await engine.handle(.answer, for: s, commandID: "2", actor: "clerk")
         // A stale timer (say, written by an older definition that did not cancel it).
-        try await store.updateTimers([try engine.timerOperation(.schedule(name: "stale", due: instant(1_001 * day), fire: .expire), stream: s)])
+        try await store.updateTimers([try engine.timerOperation(.schedule(name: "stale", due: instant(1_001 * day), fire: .expire), stream: s, scheduledAt: StreamVersion(2))])
         let report = try await DeadlineScheduler(store: store, handlers: [engine], clock: clock).tick(until: instant(1_002 * day))
         #expect(report.rejected == 1 && report.accepted == 0)
         #expect(try await store.timerCount() == 0)
@@ -69,6 +69,36 @@ struct DeadlineTests {
         #expect(try await store.timerCount() == 0)
     }
 
+    @Test("a deadline scheduled again for the same instant fires again")
+    func rescheduledSameInstant() async throws {
+        let clock = ManualClock(instant(1_000 * day))
+        let store = InMemoryEventStore(clock: clock)
+        let engine = try WorkflowEngine(workflow: Rearm(), store: store, clock: clock)
+        let scheduler = try DeadlineScheduler(store: store, handlers: [engine], clock: clock)
+        let s = StreamID.test("r")
+        _ = try await engine.handle(.arm, for: s, commandID: "1", actor: "x")
+        #expect(try await scheduler.tick(until: instant(1_001 * day)).accepted == 1)
+        _ = try await engine.handle(.arm, for: s, commandID: "2", actor: "x")  // the same due instant again
+        #expect(try await scheduler.tick(until: instant(1_001 * day)).accepted == 1)
+        #expect(try await engine.state(of: s).state == 2)
+        #expect(try await store.timerCount() == 0)
+    }
+
+    @Test("a deadline whose fired command id would not fit the log is refused when scheduled")
+    func longDeadlineName() async throws {
+        let store = InMemoryEventStore()
+        let engine = try WorkflowEngine(workflow: Rearm(deadline: String(repeating: "d", count: 190)), store: store)
+        await #expect(performing: { try await engine.handle(.arm, for: .test("r"), commandID: "1", actor: "x") },
+                      throws: { ($0 as? DocketError)?.code == .invalidArgument })
+        #expect(try await store.lastPosition() == .beforeFirst)
+    }
+
+    @Test("two handlers for one workflow are refused")
+    func duplicateHandlers() throws {
+        let engine = try WorkflowEngine(workflow: Rearm(), store: InMemoryEventStore())
+        #expect(throws: DocketError.self) { try DeadlineScheduler(store: InMemoryEventStore(), handlers: [engine, engine]) }
+    }
+
     @Test("a timer of a workflow nobody handles is left in place and reported")
     func unhandled() async throws {
         let store = InMemoryEventStore()
@@ -83,7 +113,7 @@ struct DeadlineTests {
         let clock = ManualClock(instant(1_000 * day))
         let store = InMemoryEventStore(clock: clock)
         let engine = try WorkflowEngine(workflow: Approval(), store: store, clock: clock)
-        let scheduler = DeadlineScheduler(store: store, handlers: [engine], clock: clock, interval: .milliseconds(10))
+        let scheduler = try DeadlineScheduler(store: store, handlers: [engine], clock: clock, interval: .milliseconds(10))
         _ = try await engine.handle(.request(days: 1), for: .test("a"), commandID: "1", actor: "clerk")
         let task = Task { try await scheduler.run() }
         clock.set(instant(1_002 * day))
@@ -113,7 +143,7 @@ struct DeadlineTests {
             var lmdb = try LMDBEventStore(path: dir.path, options: options)
             var store = FaultyStore(lmdb, seed: seed, percent: 20)
             var engine = try WorkflowEngine(workflow: Approval(), store: store, clock: clock)
-            var scheduler = DeadlineScheduler(store: store, handlers: [engine], clock: clock)
+            var scheduler = try DeadlineScheduler(store: store, handlers: [engine], clock: clock)
             for (i, op) in ops.enumerated() {
                 let s = StreamID.test("a-\(op % 6)")
                 switch (op / 6) % 6 {
@@ -128,7 +158,7 @@ struct DeadlineTests {
                     lmdb = try LMDBEventStore(path: dir.path, options: options)
                     store = FaultyStore(lmdb, seed: seed &+ UInt64(i), percent: 20)
                     engine = try WorkflowEngine(workflow: Approval(), store: store, clock: clock)
-                    scheduler = DeadlineScheduler(store: store, handlers: [engine], clock: clock)
+                    scheduler = try DeadlineScheduler(store: store, handlers: [engine], clock: clock)
                 }
             }
             store.setFaults(percent: 0)
@@ -150,5 +180,45 @@ struct DeadlineTests {
         }
         let seen = totals.withLock { $0 }
         #expect(seen.expired > 10 && seen.failedTicks > 0, "the histories exercise fires and failed fires: \(seen)")
+    }
+}
+
+/// Arms a deadline due at a fixed instant (day 1,001) every time; each fire counts one.
+struct Rearm: Workflow {
+    enum Command: Codable, Sendable { case arm, fire }
+    enum Event: Sendable { case armed, fired }
+    enum Rejection: Error, Sendable {}
+    struct Empty: Codable {}
+    var name = "rearm"
+    var deadline = "due"
+    var definitionVersion: UInt32 = 1
+    var initialState: Int { 0 }
+    func decide(_ command: Command, state: Int, context: DecisionContext) throws(Rejection) -> [Event] {
+        switch command {
+        case .arm: [.armed]
+        case .fire: [.fired]
+        }
+    }
+    func evolve(_ state: Int, _ event: Event) -> Int {
+        switch event {
+        case .armed: state
+        case .fired: state + 1
+        }
+    }
+    func deadlines(after event: Event, state: Int, context: DecisionContext) -> [DeadlineEffect<Command>] {
+        switch event {
+        case .armed: [.schedule(name: deadline, due: instant(1_001 * day), fire: .fire)]
+        case .fired: []
+        }
+    }
+    var codec: EventCodec<Event> {
+        EventCodec<Event> { e in
+            switch e {
+            case .armed: try .json("rearm.armed", Empty())
+            case .fired: try .json("rearm.fired", Empty())
+            }
+        }
+        .decoding("rearm.armed", as: Empty.self) { _ in .armed }
+        .decoding("rearm.fired", as: Empty.self) { _ in .fired }
     }
 }

@@ -162,6 +162,11 @@ struct EngineTests {
         #expect(history.compactMap(\.system) == [.started(workflow: "counter", definition: 1), .migrated(from: 1, to: 2)])
         await #expect(performing: { try await v2.migrate(s, to: 2, commandID: "m2", actor: "admin") },
                       throws: { ($0 as? DocketError)?.code == .invalidArgument })
+        // A retry of the applied migration is answered, not refused.
+        #expect(try await v2.migrate(s, to: 2, commandID: "m", actor: "admin").definition == 2)
+        // A stream on a definition newer than the engine knows is refused, not decided by old rules.
+        await #expect(performing: { try await v1.handle(.increment(by: 1), for: s, commandID: "5", actor: "a") },
+                      throws: { ($0 as? DocketError)?.code == .invalidArgument })
     }
 
     @Test("audit: state as of a position and an instant, history with who and when, verification")
