@@ -54,14 +54,21 @@ public struct ProjectionCommit: Hashable, Sendable {
     public var checkpoint: LogPosition
     /// The row changes, applied in order.
     public var writes: [ProjectionWrite]
+    /// The generation (rebuilds swapped in) the rows were computed against, if the commit should be
+    /// refused with ``DocketError/Code/checkpointConflict`` when a rebuild was swapped in meanwhile.
+    public var expectedGeneration: UInt64?
 
     /// Creates a commit.
-    public init(name: String, slot: ProjectionSlot, expected: LogPosition, checkpoint: LogPosition, writes: [ProjectionWrite]) {
+    public init(
+        name: String, slot: ProjectionSlot, expected: LogPosition, checkpoint: LogPosition, writes: [ProjectionWrite],
+        expectedGeneration: UInt64? = nil
+    ) {
         self.name = name
         self.slot = slot
         self.expected = expected
         self.checkpoint = checkpoint
         self.writes = writes
+        self.expectedGeneration = expectedGeneration
     }
 }
 

@@ -200,7 +200,6 @@ public enum RecordCodec {
         }
     }
 
-    /// Checks the lengths of a record's strings before it is appended.
     /// Checks a metadata string (actor, ids, keys): at most 200 UTF-8 bytes.
     public static func validate(text: String, _ what: String) throws(DocketError) {
         let count = text.utf8.count

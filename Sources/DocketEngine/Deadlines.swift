@@ -18,6 +18,27 @@ struct DeadlinePayload<Command: Codable & Sendable>: Codable, Sendable {
     }
 }
 
+extension WorkflowEngine {
+    /// Decodes a timer's payload and sends its command; see ``fire(_:)``.
+    func fireCounted(_ timer: ScheduledTimer) async throws -> CommandOutcome<W> {
+        do {
+            let payload = try JSONPayload.decode(DeadlinePayload<W.Command>.self, from: timer.payload, what: "timer \(timer.id)")
+            guard payload.workflow == workflow.name else {
+                throw DocketError(.invalidArgument, "timer \(timer.id) belongs to workflow \(payload.workflow), not \(workflow.name)")
+            }
+            let stream = try StreamID(payload.stream)
+            return try await decideAndAppend(
+                payload.command, for: stream,
+                metadata: CommandMetadata(actor: "docket.deadline", causationID: timer.id.rawValue),
+                commandID: payload.commandID(timer),
+                completing: .complete(timer.id, due: timer.due))
+        } catch {
+            metrics.deadlinesFailed.increment()
+            throw error
+        }
+    }
+}
+
 /// The result of firing one deadline.
 public enum DeadlineFiring: Hashable, Sendable {
     /// The fired command was accepted (or had been, before a crash: a replay).
@@ -66,22 +87,7 @@ extension WorkflowEngine: DeadlineHandler {
     /// fires once in effect: after a crash it either is still there (nothing was written) or is gone
     /// with the events; a duplicate fire is answered from the idempotency index.
     public func fire(_ timer: ScheduledTimer) async throws -> DeadlineFiring {
-        let payload = try JSONPayload.decode(DeadlinePayload<W.Command>.self, from: timer.payload, what: "timer \(timer.id)")
-        guard payload.workflow == workflow.name else {
-            throw DocketError(.invalidArgument, "timer \(timer.id) belongs to workflow \(payload.workflow), not \(workflow.name)")
-        }
-        let stream = try StreamID(payload.stream)
-        let outcome: CommandOutcome<W>
-        do {
-            outcome = try await decideAndAppend(
-            payload.command, for: stream,
-            metadata: CommandMetadata(actor: "docket.deadline", causationID: timer.id.rawValue),
-            commandID: payload.commandID(timer),
-            completing: .complete(timer.id, due: timer.due))
-        } catch {
-            metrics.deadlinesFailed.increment()
-            throw error
-        }
+        let outcome = try await fireCounted(timer)
         switch outcome {
         case .accepted:
             metrics.deadlinesAccepted.increment()

@@ -2,8 +2,10 @@ import Metrics
 
 /// The engine's counters and timers (swift-metrics), created once per engine. Labels:
 /// - `docket_commands_total` {workflow, outcome = accepted | rejected | replayed | failed}
-/// - `docket_command_duration_seconds` {workflow}: load, decide and append, conflicts included
-/// - `docket_command_conflicts_total` {workflow}: version conflicts retried
+/// - `docket_command_duration_seconds` {workflow}: waiting for the stream, load, decide and append,
+///   retries included
+/// - `docket_command_conflicts_total` {workflow}: decisions tried again because the stream had moved
+///   on (a version conflict, or a refusal or no-op decided on a state older than the head)
 /// - `docket_stream_replays_total` {workflow}: cache misses that replayed a stream
 /// - `docket_deadlines_fired_total` {workflow, outcome = accepted | rejected | failed}
 struct EngineMetrics: Sendable {

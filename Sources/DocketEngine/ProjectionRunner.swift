@@ -112,7 +112,9 @@ public final class ProjectionRunner: Service, Sendable {
                     }
                     return rows.writes
                 }
-                try await store.commitProjection(ProjectionCommit(name: p.name, slot: slot, expected: checkpoint, checkpoint: last.position, writes: writes))
+                try await store.commitProjection(ProjectionCommit(
+                    name: p.name, slot: slot, expected: checkpoint, checkpoint: last.position, writes: writes,
+                    expectedGeneration: status.generation))
             } catch {
                 next?.cancel()
                 throw error

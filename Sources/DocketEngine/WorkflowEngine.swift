@@ -142,7 +142,9 @@ public final class WorkflowEngine<W: Workflow>: Sendable {
             metrics.conflicts.increment()
             guard retries <= options.maxConflictRetries else {
                 cache.remove(stream)
-                throw VersionConflict(stream: stream, expected: .exact(stale.version), actual: try await store.head(of: stream)?.version ?? .none)
+                throw VersionConflict(
+                    stream: stream, expected: stale.version == .none ? .noStream : .exact(stale.version),
+                    actual: try await store.head(of: stream)?.version ?? .none)
             }
             let fresh = try await catchUp(stream, from: stale)
             cache.put(fresh, for: stream)
@@ -248,9 +250,9 @@ public final class WorkflowEngine<W: Workflow>: Sendable {
     }
 
     /// Looks for a command's events among the stream's last events.
-    private func firstResult(of commandID: String, in stream: StreamID) async throws -> AppendResult? {
+    private func firstResult(of commandID: String, in stream: StreamID, type: String? = nil) async throws -> AppendResult? {
         let recent = try await store.readStream(stream, from: .end, direction: .backward, limit: options.idempotencyLookback)
-        let mine = recent.filter { ByteString.same($0.commandID, commandID) }.reversed()
+        let mine = recent.filter { ByteString.same($0.commandID, commandID) && (type == nil || $0.type == type) }.reversed()
         guard let first = mine.first, let last = mine.last else { return nil }
         return AppendResult(
             firstPosition: first.position, lastPosition: last.position,
@@ -269,13 +271,16 @@ public final class WorkflowEngine<W: Workflow>: Sendable {
     private func migrateLocked(_ stream: StreamID, to version: UInt32, commandID: String, actor: String) async throws -> StreamState<W.State> {
         guard !commandID.isEmpty else { throw DocketError(.invalidArgument, "a command id must not be empty") }
         try RecordCodec.validate(text: commandID, "command id")
+        try RecordCodec.validate(text: actor, "actor")
         var current = try await load(stream)
         var retries = 0
         while true {
             guard current.version > .none else { throw DocketError(.invalidArgument, "stream \(stream) has not started; there is nothing to migrate") }
             guard version > current.definition, version <= workflow.definitionVersion else {
                 // A retry of a migration that was applied: answer with the current state.
-                if version == current.definition, try await firstResult(of: commandID, in: stream) != nil { return current }
+                if version == current.definition, try await firstResult(of: commandID, in: stream, type: SystemEvent.migratedType) != nil {
+                    return current
+                }
                 throw DocketError(
                     .invalidArgument,
                     "stream \(stream) runs definition \(current.definition); it can move to a version from \(current.definition + 1) to \(workflow.definitionVersion), not \(version)")
@@ -294,12 +299,16 @@ public final class WorkflowEngine<W: Workflow>: Sendable {
                 after.lastPosition = result.lastPosition
                 cache.put(after, for: stream)
                 return after
-            } catch is VersionConflict {
+            } catch let conflict as VersionConflict {
                 retries += 1
-                guard retries <= options.maxConflictRetries else { throw DocketError(.invalidArgument, "stream \(stream) kept changing; the migration was not applied") }
+                metrics.conflicts.increment()
+                guard retries <= options.maxConflictRetries else {
+                    cache.remove(stream)
+                    throw conflict
+                }
                 current = try await catchUp(stream, from: current)
             } catch let error as DocketError where error.code == .idempotencyKeyReused {
-                guard try await firstResult(of: commandID, in: stream) != nil else { throw error }
+                guard try await firstResult(of: commandID, in: stream, type: SystemEvent.migratedType) != nil else { throw error }
                 cache.remove(stream)
                 return try await load(stream)
             }

@@ -184,6 +184,9 @@ extension LMDBEventStore: TimerStore, ProjectionStore {
         try await writeTransaction { txn in
             var (status, live) = try txn.projectionState(commit.name)
             let stored = commit.slot == .live ? status.checkpoint : status.rebuildCheckpoint
+            if let g = commit.expectedGeneration, g != status.generation {
+                throw DocketError(.checkpointConflict, "projection \(commit.name) is at generation \(status.generation), not \(g): a rebuild was swapped in")
+            }
             guard stored == commit.expected else {
                 throw DocketError(
                     .checkpointConflict,

@@ -201,6 +201,11 @@ public enum EventStoreConformance {
         try check(status.checkpoint == LogPosition(3) && status.rebuildCheckpoint == LogPosition(4), "both checkpoints: \(status)")
         try await store.finishProjectionRebuild("p", expected: LogPosition(4))
         try check(try await rows(store, "p") == ["new": "2"], "swapped in")
+        // A live batch computed against the old rows is refused even where the checkpoints agree.
+        let stale = try await expectError(DocketError.self) {
+            try await store.commitProjection(ProjectionCommit(name: "p", slot: .live, expected: LogPosition(4), checkpoint: LogPosition(5), writes: [write("stale", "x")], expectedGeneration: 0))
+        }
+        try check(stale.code == .checkpointConflict, "a commit of an older generation: \(stale)")
         try check(try await store.projectionStatus("p") == ProjectionStatus(checkpoint: LogPosition(4), rebuildCheckpoint: nil, generation: 1), "status after the swap")
         // A second rebuild starts from empty spare rows (the old live rows were cleared).
         try await store.startProjectionRebuild("p")

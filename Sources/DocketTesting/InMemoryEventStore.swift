@@ -184,6 +184,9 @@ public final class InMemoryEventStore: ImportableEventStore, TimerStore, Project
         try transact { txn in
             var p = txn.s.projections[commit.name] ?? MemoryProjection()
             let stored = commit.slot == .live ? p.status.checkpoint : p.status.rebuildCheckpoint
+            if let g = commit.expectedGeneration, g != p.status.generation {
+                throw DocketError(.checkpointConflict, "projection \(commit.name) is at generation \(p.status.generation), not \(g): a rebuild was swapped in")
+            }
             guard stored == commit.expected else {
                 throw DocketError(.checkpointConflict, "projection \(commit.name) (\(commit.slot)) is at \(stored.map { "\($0)" } ?? "no rebuild"), not \(commit.expected)")
             }
