@@ -30,7 +30,9 @@ public protocol Workflow: Decider where Command: Codable {
 }
 
 extension Workflow {
+    /// No deadlines, unless the workflow sets some.
     public func deadlines(after event: Event, state: State, context: DecisionContext) -> [DeadlineEffect<Command>] { [] }
+    /// Keeps the state as it is across a definition change, unless the workflow says otherwise.
     public func migrate(_ state: State, from: UInt32, to: UInt32) -> State { state }
 }
 
