@@ -46,7 +46,7 @@ extension Workloads {
     public static func engineWarm(callers: Int, perCaller: Int) async throws -> Double {
         let dir = directory("engine-warm")
         defer { remove(dir) }
-        let store = try openStore(dir)
+        let store = try openStore(dir, durability: ProcessInfo.processInfo.environment["DOCKET_BENCH_NOSYNC"] != nil ? .noFsyncMayLoseRecentCommitsOnPowerLoss : .fsyncEveryCommit)
         let engine = try WorkflowEngine(workflow: Tally(), store: store)
         // Warm the file and the cache: every stream started and cached.
         try await withThrowingTaskGroup(of: Void.self) { group in
