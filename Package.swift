@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "DocketCore", targets: ["DocketCore"]),
         .library(name: "DocketLMDB", targets: ["DocketLMDB"]),
         .library(name: "DocketEngine", targets: ["DocketEngine"]),
+        .library(name: "LaborDisputes", targets: ["LaborDisputes"]),
         .library(name: "DocketTesting", targets: ["DocketTesting"]),
         .executable(name: "docket", targets: ["docket"]),
     ],
@@ -55,6 +56,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "LaborDisputes",
+            dependencies: ["DocketCore", "DocketEngine"],
+            swiftSettings: strict
+        ),
+        .target(
             name: "DocketTesting",
             dependencies: ["DocketCore", "DocketEngine"],
             swiftSettings: strict
@@ -88,6 +94,11 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "LaborDisputesTests",
+            dependencies: ["DocketCore", "DocketEngine", "DocketTesting", "LaborDisputes"],
             swiftSettings: strict
         ),
         .testTarget(

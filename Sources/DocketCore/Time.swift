@@ -57,3 +57,25 @@ public struct SystemClock: DocketClock {
     public init() {}
     public func now() -> Timestamp { Timestamp(Date()) }
 }
+
+/// Encoded as an ISO 8601 string with milliseconds in UTC (`2026-03-02T01:30:00.250Z`); decoded from
+/// any ISO 8601 instant with a time zone, or from a number of milliseconds since the epoch.
+extension Timestamp: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let ms = try? c.decode(Int64.self) {
+            self.init(millisecondsSinceEpoch: ms)
+            return
+        }
+        let text = try c.decode(String.self)
+        guard let t = Timestamp(iso8601: text) else {
+            throw DecodingError.dataCorruptedError(in: c, debugDescription: "\(text.debugDescription) is not an ISO 8601 instant with a time zone")
+        }
+        self = t
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(iso8601)
+    }
+}

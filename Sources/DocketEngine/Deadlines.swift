@@ -29,7 +29,7 @@ extension WorkflowEngine {
             let stream = try StreamID(payload.stream)
             return try await decideAndAppend(
                 payload.command, for: stream,
-                metadata: CommandMetadata(actor: "docket.deadline", causationID: timer.id.rawValue),
+                metadata: CommandMetadata(actor: EngineActor.deadline, causationID: timer.id.rawValue),
                 commandID: payload.commandID(timer),
                 completing: .complete(timer.id, due: timer.due))
         } catch {

@@ -12,7 +12,7 @@ public struct Dispatch: Sendable {
     public static func command<W: Workflow>(_ command: W.Command, to stream: StreamID, via engine: WorkflowEngine<W>) -> Dispatch {
         Dispatch { id, cause in
             _ = try await engine.handle(
-                command, for: stream, commandID: id, actor: "docket.reaction",
+                command, for: stream, commandID: id, actor: EngineActor.reaction,
                 correlationID: cause.metadata.correlationID ?? cause.commandID, causationID: cause.commandID)
         }
     }

@@ -106,3 +106,11 @@ func validateWorkflowName(_ name: String) throws(DocketError) {
         throw DocketError(.invalidArgument, "workflow name \(name.debugDescription) must be 1 to 64 ASCII letters, digits, '.', '_' or '-'")
     }
 }
+
+/// The actors the engine records for the commands it sends itself.
+public enum EngineActor {
+    /// A fired deadline's command.
+    public static let deadline = "docket.deadline"
+    /// A reaction's command.
+    public static let reaction = "docket.reaction"
+}

@@ -1,0 +1,127 @@
+public import DocketCore
+public import DocketEngine
+
+/// The deadlines of the dispute process (DOMAIN.md, "DEADLINES").
+public enum DeadlineRule: String, Hashable, Sendable, Codable, CaseIterable {
+    /// The other party answers a negotiation proposal; on expiry the proposal is deemed refused.
+    case answerNegotiation
+    /// A mediation organization accepts an application; on expiry the acceptance is flagged overdue.
+    case acceptMediation
+    /// Mediation concludes; on expiry a party may apply for arbitration.
+    case concludeMediation
+    /// The parties apply for arbitration review of a mediation agreement; on expiry review is no
+    /// longer available.
+    case applyForArbitrationReview
+    /// The committee decides an arbitration review (extendable by the same again).
+    case decideArbitrationReview
+    /// The parties apply for judicial confirmation; on expiry confirmation is no longer available.
+    case applyForJudicialConfirmation
+    /// A court accepts a confirmation application.
+    case acceptJudicialConfirmation
+    /// A court decides a confirmation (extendable by 10 days).
+    case decideJudicialConfirmation
+    /// A court accepts a payment-order application.
+    case acceptPaymentOrder
+    /// A court issues a payment order.
+    case issuePaymentOrder
+    /// The employer pays or objects to a payment order; on expiry the order is enforceable.
+    case answerPaymentOrder
+    /// A court's delegated (pre-filing) mediation.
+    case courtDelegatedMediation
+    /// A court's entrusted mediation (after filing; 7 days in summary procedure).
+    case courtEntrustedMediation
+    /// A tribunal's entrusted mediation.
+    case tribunalEntrustedMediation
+    /// The committee decides on an arbitration application; on expiry the applicant may sue.
+    case decideArbitrationAcceptance
+    /// A copy of the application is served on the respondent.
+    case serveRespondent
+    /// The respondent answers.
+    case respondentAnswers
+    /// The award (extendable once by at most 15 days); on expiry a party may sue.
+    case arbitrationAward
+    /// A party sues after an award; on expiry the award takes effect.
+    case sueAfterAward
+    /// The employer applies to set a final award aside.
+    case setAsideFinalAward
+    /// The arbitration limitation period, from when the infringement was known.
+    case arbitrationLimitation
+}
+
+/// The deadline figures as data: the default reproduces DOMAIN.md's table; a region overrides any
+/// figure. Periods are counted as `HolidayCalendar` counts them: the triggering day is not counted,
+/// and a calendar-day period that ends on a non-working day moves to the next working day.
+public struct DeadlinePolicy: Hashable, Sendable, Codable {
+    /// The period of each rule.
+    public var periods: [DeadlineRule: PeriodRule]
+
+    /// Creates a policy.
+    public init(periods: [DeadlineRule: PeriodRule]) { self.periods = periods }
+
+    /// DOMAIN.md's table.
+    public static let standard = DeadlinePolicy(periods: [
+        .answerNegotiation: PeriodRule(length: 5, unit: .calendarDays),
+        .acceptMediation: PeriodRule(length: 3, unit: .workingDays),
+        .concludeMediation: PeriodRule(length: 15, unit: .calendarDays),
+        .applyForArbitrationReview: PeriodRule(length: 15, unit: .calendarDays),
+        .decideArbitrationReview: PeriodRule(length: 5, unit: .calendarDays),
+        .applyForJudicialConfirmation: PeriodRule(length: 30, unit: .calendarDays),
+        .acceptJudicialConfirmation: PeriodRule(length: 3, unit: .calendarDays),
+        .decideJudicialConfirmation: PeriodRule(length: 15, unit: .calendarDays),
+        .acceptPaymentOrder: PeriodRule(length: 5, unit: .calendarDays),
+        .issuePaymentOrder: PeriodRule(length: 15, unit: .calendarDays),
+        .answerPaymentOrder: PeriodRule(length: 15, unit: .calendarDays),
+        .courtDelegatedMediation: PeriodRule(length: 30, unit: .calendarDays),
+        .courtEntrustedMediation: PeriodRule(length: 15, unit: .calendarDays),
+        .tribunalEntrustedMediation: PeriodRule(length: 10, unit: .calendarDays),
+        .decideArbitrationAcceptance: PeriodRule(length: 5, unit: .calendarDays),
+        .serveRespondent: PeriodRule(length: 5, unit: .calendarDays),
+        .respondentAnswers: PeriodRule(length: 10, unit: .calendarDays),
+        .arbitrationAward: PeriodRule(length: 45, unit: .calendarDays),
+        .sueAfterAward: PeriodRule(length: 15, unit: .calendarDays),
+        .setAsideFinalAward: PeriodRule(length: 30, unit: .calendarDays),
+        .arbitrationLimitation: PeriodRule(length: 1, unit: .years),
+    ])
+
+    /// This policy with `overrides` replacing some figures.
+    public func overriding(_ overrides: [DeadlineRule: PeriodRule]) -> DeadlinePolicy {
+        DeadlinePolicy(periods: periods.merging(overrides) { _, new in new })
+    }
+
+    /// The period of a rule (the standard one if this policy lacks it).
+    public func period(_ rule: DeadlineRule) -> PeriodRule {
+        periods[rule] ?? DeadlinePolicy.standard.periods[rule]!
+    }
+}
+
+/// The rules a case is decided under: the deadline policy and the working-day calendar.
+public struct CaseRules: Sendable {
+    /// The deadline figures.
+    public var policy: DeadlinePolicy
+    /// Working days and holidays.
+    public var calendar: HolidayCalendar
+    /// The offset of the case's time zone from UTC, in seconds (China: +8 hours).
+    public var utcOffsetSeconds: Int
+
+    /// Creates rules.
+    public init(policy: DeadlinePolicy = .standard, calendar: HolidayCalendar, utcOffsetSeconds: Int = 8 * 3600) {
+        self.policy = policy
+        self.calendar = calendar
+        self.utcOffsetSeconds = utcOffsetSeconds
+    }
+
+    /// The instant a rule's period, started at `trigger`, runs out.
+    public func expiry(_ rule: DeadlineRule, from trigger: Timestamp) throws(CaseRejection) -> Timestamp {
+        do {
+            return try calendar.expiry(of: policy.period(rule), from: trigger, utcOffsetSeconds: utcOffsetSeconds)
+        } catch {
+            throw CaseRejection(.calendarNotCovered, "the \(rule.rawValue) period from \(trigger) cannot be counted: \(error.message)")
+        }
+    }
+
+    /// The instant a date-only limit (a performance date given as that day) runs out: the start of
+    /// the next day, local time.
+    public func endOfDay(_ instant: Timestamp) -> Timestamp {
+        CalendarDay(containing: instant, utcOffsetSeconds: utcOffsetSeconds).adding(days: 1).start(utcOffsetSeconds: utcOffsetSeconds)
+    }
+}
