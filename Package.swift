@@ -68,7 +68,7 @@ let package = Package(
         .executableTarget(
             name: "docket",
             dependencies: [
-                "DocketCore", "DocketLMDB",
+                "DocketCore", "DocketLMDB", "DocketEngine", "LaborDisputes",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -17,9 +17,18 @@ extension WorkflowEngine {
         try await catchUp(stream, from: emptyState) { $0.position <= position }
     }
 
-    /// A stream's state as the store knew it at `instant`: its events recorded at or before it.
+    /// A stream's state as the store knew it at `instant` (transaction time): its events recorded at
+    /// or before it.
     public func state(of stream: StreamID, asOf instant: Timestamp) async throws -> StreamState<W.State> {
         try await catchUp(stream, from: emptyState) { $0.recordedAt <= instant }
+    }
+
+    /// A stream's state as of a valid time: its events that occurred at or before `instant`, in log
+    /// order (what the file says about that day, as known now).
+    public func state(of stream: StreamID, occurredBy instant: Timestamp) async throws -> StreamState<W.State> {
+        var s = emptyState
+        for e in try await store.readStream(stream) where e.occurredAt <= instant { try apply(e, to: &s) }
+        return s
     }
 
     /// A stream's full history, decoded, oldest first.

@@ -171,6 +171,11 @@ public final class WorkflowEngine<W: Workflow>: Sendable {
                     current = try await retry(current)
                     continue
                 }
+                // A retry of a command that was applied is answered with its first result, even
+                // though the stream has moved on and would refuse it now.
+                if current.version > .none, let original = try await firstResult(of: commandID, in: stream) {
+                    return try await replayed(original, stream: stream, completing: completing)
+                }
                 if let completing { try await store.updateTimers([completing]) }
                 return .rejected(error)
             }

@@ -103,6 +103,17 @@ struct EngineTests {
         #expect(try await store.lastPosition() == LogPosition(2))
     }
 
+    @Test("a retried command the stream would now refuse is answered with its first result")
+    func retryAfterStateMoved() async throws {
+        let store = InMemoryEventStore()
+        let e = try engine(Counter(), store)
+        let s = StreamID.test("c-1")
+        _ = try await e.handle(.close, for: s, commandID: "close", actor: "a")
+        let again = try await e.handle(.close, for: s, commandID: "close", actor: "a")
+        #expect(again.accepted?.replayed == true && again.accepted?.events == [.closed])
+        #expect(try await e.handle(.close, for: s, commandID: "other", actor: "a").rejection == .closed)
+    }
+
     @Test("a version conflict is retried against the new state")
     func conflicts() async throws {
         let store = InMemoryEventStore()

@@ -228,4 +228,44 @@ struct ProcessTests {
         let refused = run(["import", bad, "--store", dir.sub("u")])
         #expect(refused.status != 0 && refused.stderr.hasPrefix("docket: error: line 1:"), "\(refused.stderr)")
     }
+
+    @Test("the CLI on cases: apply (with a refused and a malformed line), case show, case history, tick")
+    func caseCommands() async throws {
+        let dir = TemporaryDirectory("docket-cases")
+        func run(_ args: [String]) -> (lines: [String], stderr: String, status: Int32) {
+            guard let c = try? Child.docket(args) else { return ([], "could not start", -1) }
+            return c.wait()
+        }
+        let actor = #""actor":{"role":"worker","id":"W-1"},"case":"case-1""#
+        let lines = [
+            #"{"command":"registerCase","id":"c1","at":"2026-03-02T09:00:00+08:00","actor":{"role":"registrar","id":"R-1"},"case":"case-1","channel":"inPerson","region":"shanghai","parties":[{"role":"worker","id":"W-1","name":"Li Wei"},{"role":"employer","id":"E-1","name":"Huadong Logistics"}],"claims":[{"type":"remuneration","amount":18000}],"groups":[],"workersInvolved":1,"oral":false}"#,
+            #"{"command":"proposeNegotiation","id":"c2","at":"2026-03-02T10:00:00+08:00","# + actor + "}",
+            #"{"command":"acceptMediation","id":"c3","at":"2026-03-02T11:00:00+08:00","actor":{"role":"organization","id":"O-7"},"case":"case-1"}"#,
+            #"{"command":"proposeNegotiation","id":"c4""#,
+        ]
+        let file = dir.sub("commands.ndjson")
+        try (lines.joined(separator: "\n") + "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        let store = dir.sub("s")
+        let applied = run(["apply", file, "--store", store])
+        #expect(applied.status == 1, "a refused and a malformed line make the exit status 1")
+        #expect(applied.lines.count == 4, "\(applied.lines)")
+        #expect(applied.lines[1].contains("accepted") && applied.lines[1].contains("case.negotiationProposed"))
+        #expect(applied.lines[2].contains("rejected, wrongStage"))
+        #expect(applied.lines[3].hasPrefix("line 4: error:"))
+        // Applying again answers from the idempotency index: nothing is appended twice.
+        let again = run(["apply", file, "--store", store, "--json"])
+        #expect(again.lines.first?.contains(#""replayed":true"#) == true, "\(again.lines)")
+        let show = run(["case", "show", "case-1", "--store", store, "--json"])
+        #expect(show.status == 0 && show.lines.first?.contains(#""stage":"negotiationProposed""#) == true, "\(show)")
+        #expect(show.lines.first?.contains(#""answerNegotiation":"2026-03-10T00:00:00+08:00""#) == true, "the deadline rolled past the weekend: \(show.lines)")
+        let before = run(["case", "show", "case-1", "--as-of", "2026-03-02T09:30:00+08:00", "--store", store])
+        #expect(before.lines.first?.hasPrefix("case case-1: registered") == true, "\(before.lines)")
+        let tick = run(["tick", "--until", "2026-03-10T00:00:00+08:00", "--store", store])
+        #expect(tick.status == 0 && tick.lines.first?.hasPrefix("fired 1 deadline(s): 1 applied") == true, "\(tick)")
+        let history = run(["case", "history", "case-1", "--store", store])
+        #expect(history.lines.map { $0.split(separator: "\t")[2] } == ["docket.started", "case.registered", "case.negotiationProposed", "case.negotiationDeemedRefused"], "\(history.lines)")
+        #expect(history.lines.last?.contains("by docket.deadline") == true)
+        #expect(run(["case", "show", "nope", "--store", store]).stderr == "docket: error: no case nope [invalidArgument]\n")
+        #expect(run(["verify", "--store", store]).status == 0)
+    }
 }
