@@ -58,6 +58,7 @@ let package = Package(
         .target(
             name: "LaborDisputes",
             dependencies: ["DocketCore", "DocketEngine"],
+            resources: [.copy("Regions")],
             swiftSettings: strict
         ),
         .target(

@@ -23,15 +23,16 @@ public protocol Workflow: Decider where Command: Codable {
     var definitionVersion: UInt32 { get }
     /// Encodes and decodes the events.
     var codec: EventCodec<Event> { get }
-    /// The deadlines an event sets or cancels, given the state after it. Pure, like `evolve`.
-    func deadlines(after event: Event, state: State, context: DecisionContext) -> [DeadlineEffect<Command>]
+    /// The deadlines an event sets or cancels, given the states before and after it. Pure, like
+    /// `evolve`.
+    func deadlines(after event: Event, from before: State, to after: State, context: DecisionContext) -> [DeadlineEffect<Command>]
     /// The state of a stream moved from definition `from` to `to`. Pure. The default keeps the state.
     func migrate(_ state: State, from: UInt32, to: UInt32) -> State
 }
 
 extension Workflow {
     /// No deadlines, unless the workflow sets some.
-    public func deadlines(after event: Event, state: State, context: DecisionContext) -> [DeadlineEffect<Command>] { [] }
+    public func deadlines(after event: Event, from before: State, to after: State, context: DecisionContext) -> [DeadlineEffect<Command>] { [] }
     /// Keeps the state as it is across a definition change, unless the workflow says otherwise.
     public func migrate(_ state: State, from: UInt32, to: UInt32) -> State { state }
 }

@@ -205,8 +205,9 @@ public final class WorkflowEngine<W: Workflow>: Sendable {
                     throw DocketError(.invalidArgument, "workflow \(workflow.name) produced event type \(encoded.type); names starting with \"docket.\" belong to the engine")
                 }
                 newEvents.append(NewEvent(type: encoded.type, schemaVersion: encoded.schemaVersion, payload: encoded.payload, occurredAt: now))
+                let before = state
                 state = workflow.evolve(state, event)
-                for effect in workflow.deadlines(after: event, state: state, context: context) {
+                for effect in workflow.deadlines(after: event, from: before, to: state, context: context) {
                     if case .schedule(let name, let due, _) = effect, due < now {
                         throw DocketError(
                             .invalidArgument,

@@ -6,6 +6,8 @@ public struct CaseRejection: Error, Hashable, Sendable, CustomStringConvertible 
     public enum Code: String, Hashable, Sendable, Codable, CaseIterable {
         case notPermittedForRole, notAParty, caseNotRegistered, caseAlreadyRegistered, caseClosed, wrongStage
         case invalidCommand, agreementNotEffective, mediationNotAccepted, deadlinePassed, calendarNotCovered, noSuchDeadline
+        case reviewNotAvailable, confirmationNotAvailable, paymentOrderNotAvailable, arbitrationNotAvailable, lawsuitNotAvailable
+        case awardNotEffective, nothingToEnforce, unknownRegion
     }
 
     /// The rule.
@@ -42,6 +44,29 @@ public enum CaseCommand: Hashable, Sendable {
     case issuePerformanceNotice(PerformanceNotice)
     case recordMediationFailure(reason: String)
     case recordReturnVisit(note: String)
+    case entrustMediation(kind: EntrustedMediationKind, organization: String, reference: String)
+    case reportEntrustedResult(success: Bool)
+    case applyForArbitrationReview
+    case acceptArbitrationReview
+    case issueMediationDocument
+    case refuseArbitrationReview(reason: String)
+    case applyForJudicialConfirmation
+    case recordJudicialConfirmation(confirmed: Bool)
+    case applyForPaymentOrder
+    case recordPaymentOrder(issued: Bool, objected: Bool)
+    case applyForArbitration(claims: [Claim]?)
+    case acceptArbitration
+    case refuseArbitration(reason: String)
+    case serveRespondent
+    case recordDefense(limitation: Bool)
+    case recordArbitralMediation
+    case extendArbitration(days: Int)
+    case issueAward(items: [AwardItem])
+    case receiveAward(party: Actor.Role)
+    case fileLawsuit(court: String)
+    case applyToSetAsideAward
+    case recordJudgment(summary: String)
+    case applyForEnforcement
     case withdrawCase
     case expireDeadline(CaseDeadline)
 
@@ -94,6 +119,29 @@ public enum CaseCommand: Hashable, Sendable {
         case .issuePerformanceNotice: "issuePerformanceNotice"
         case .recordMediationFailure: "recordMediationFailure"
         case .recordReturnVisit: "recordReturnVisit"
+        case .entrustMediation: "entrustMediation"
+        case .reportEntrustedResult: "reportEntrustedResult"
+        case .applyForArbitrationReview: "applyForArbitrationReview"
+        case .acceptArbitrationReview: "acceptArbitrationReview"
+        case .issueMediationDocument: "issueMediationDocument"
+        case .refuseArbitrationReview: "refuseArbitrationReview"
+        case .applyForJudicialConfirmation: "applyForJudicialConfirmation"
+        case .recordJudicialConfirmation: "recordJudicialConfirmation"
+        case .applyForPaymentOrder: "applyForPaymentOrder"
+        case .recordPaymentOrder: "recordPaymentOrder"
+        case .applyForArbitration: "applyForArbitration"
+        case .acceptArbitration: "acceptArbitration"
+        case .refuseArbitration: "refuseArbitration"
+        case .serveRespondent: "serveRespondent"
+        case .recordDefense: "recordDefense"
+        case .recordArbitralMediation: "recordArbitralMediation"
+        case .extendArbitration: "extendArbitration"
+        case .issueAward: "issueAward"
+        case .receiveAward: "receiveAward"
+        case .fileLawsuit: "fileLawsuit"
+        case .applyToSetAsideAward: "applyToSetAsideAward"
+        case .recordJudgment: "recordJudgment"
+        case .applyForEnforcement: "applyForEnforcement"
         case .withdrawCase: "withdrawCase"
         case .expireDeadline: "expireDeadline"
         }
@@ -104,6 +152,7 @@ extension CaseCommand: Codable {
     private enum Key: String, CodingKey {
         case command, accept, until, reason, performed, organization, oral, mediator, partiesAgreed, note, deadline
         case terms, performBy, archiveConsent, privilegedFacts, signatures, seal, capacityAssessment
+        case kind, reference, success, confirmed, issued, objected, claims, limitation, days, items, party, court, summary
     }
 
     private struct ArchiveConsent: Codable {
@@ -149,6 +198,33 @@ extension CaseCommand: Codable {
         case "issuePerformanceNotice": self = .issuePerformanceNotice(PerformanceNotice(capacityAssessment: try c.decode(String.self, forKey: .capacityAssessment)))
         case "recordMediationFailure": self = .recordMediationFailure(reason: try c.decode(String.self, forKey: .reason))
         case "recordReturnVisit": self = .recordReturnVisit(note: try c.decodeIfPresent(String.self, forKey: .note) ?? "")
+        case "entrustMediation":
+            self = .entrustMediation(
+                kind: try c.decode(EntrustedMediationKind.self, forKey: .kind), organization: try c.decode(String.self, forKey: .organization),
+                reference: try c.decodeIfPresent(String.self, forKey: .reference) ?? "")
+        case "reportEntrustedResult": self = .reportEntrustedResult(success: try c.decode(Bool.self, forKey: .success))
+        case "applyForArbitrationReview": self = .applyForArbitrationReview
+        case "acceptArbitrationReview": self = .acceptArbitrationReview
+        case "issueMediationDocument": self = .issueMediationDocument
+        case "refuseArbitrationReview": self = .refuseArbitrationReview(reason: try c.decode(String.self, forKey: .reason))
+        case "applyForJudicialConfirmation": self = .applyForJudicialConfirmation
+        case "recordJudicialConfirmation": self = .recordJudicialConfirmation(confirmed: try c.decode(Bool.self, forKey: .confirmed))
+        case "applyForPaymentOrder": self = .applyForPaymentOrder
+        case "recordPaymentOrder":
+            self = .recordPaymentOrder(issued: try c.decode(Bool.self, forKey: .issued), objected: try c.decodeIfPresent(Bool.self, forKey: .objected) ?? false)
+        case "applyForArbitration": self = .applyForArbitration(claims: try c.decodeIfPresent([Claim].self, forKey: .claims))
+        case "acceptArbitration": self = .acceptArbitration
+        case "refuseArbitration": self = .refuseArbitration(reason: try c.decode(String.self, forKey: .reason))
+        case "serveRespondent": self = .serveRespondent
+        case "recordDefense": self = .recordDefense(limitation: try c.decodeIfPresent(Bool.self, forKey: .limitation) ?? false)
+        case "recordArbitralMediation": self = .recordArbitralMediation
+        case "extendArbitration": self = .extendArbitration(days: try c.decode(Int.self, forKey: .days))
+        case "issueAward": self = .issueAward(items: try c.decode([AwardItem].self, forKey: .items))
+        case "receiveAward": self = .receiveAward(party: try c.decode(Actor.Role.self, forKey: .party))
+        case "fileLawsuit": self = .fileLawsuit(court: try c.decodeIfPresent(String.self, forKey: .court) ?? "")
+        case "applyToSetAsideAward": self = .applyToSetAsideAward
+        case "recordJudgment": self = .recordJudgment(summary: try c.decodeIfPresent(String.self, forKey: .summary) ?? "")
+        case "applyForEnforcement": self = .applyForEnforcement
         case "withdrawCase": self = .withdrawCase
         case "expireDeadline": self = .expireDeadline(try c.decode(CaseDeadline.self, forKey: .deadline))
         default:
@@ -161,7 +237,27 @@ extension CaseCommand: Codable {
         try c.encode(name, forKey: .command)
         switch self {
         case .registerCase(let r): try r.encode(to: encoder)
-        case .proposeNegotiation, .joinNegotiation, .acceptMediation, .withdrawCase: break
+        case .proposeNegotiation, .joinNegotiation, .acceptMediation, .withdrawCase, .applyForArbitrationReview, .acceptArbitrationReview,
+            .issueMediationDocument, .applyForJudicialConfirmation, .applyForPaymentOrder, .acceptArbitration, .serveRespondent,
+            .recordArbitralMediation, .applyToSetAsideAward, .applyForEnforcement:
+            break
+        case .entrustMediation(let kind, let organization, let reference):
+            try c.encode(kind, forKey: .kind)
+            try c.encode(organization, forKey: .organization)
+            try c.encode(reference, forKey: .reference)
+        case .reportEntrustedResult(let success): try c.encode(success, forKey: .success)
+        case .refuseArbitrationReview(let reason), .refuseArbitration(let reason): try c.encode(reason, forKey: .reason)
+        case .recordJudicialConfirmation(let confirmed): try c.encode(confirmed, forKey: .confirmed)
+        case .recordPaymentOrder(let issued, let objected):
+            try c.encode(issued, forKey: .issued)
+            try c.encode(objected, forKey: .objected)
+        case .applyForArbitration(let claims): try c.encodeIfPresent(claims, forKey: .claims)
+        case .recordDefense(let limitation): try c.encode(limitation, forKey: .limitation)
+        case .extendArbitration(let days): try c.encode(days, forKey: .days)
+        case .issueAward(let items): try c.encode(items, forKey: .items)
+        case .receiveAward(let party): try c.encode(party, forKey: .party)
+        case .fileLawsuit(let court): try c.encode(court, forKey: .court)
+        case .recordJudgment(let summary): try c.encode(summary, forKey: .summary)
         case .answerNegotiation(let accept): try c.encode(accept, forKey: .accept)
         case .agreeNegotiationPeriod(let until): try c.encode(until, forKey: .until)
         case .signSettlement(let s):
@@ -189,4 +285,19 @@ extension CaseCommand: Codable {
         case .expireDeadline(let rule): try c.encode(rule, forKey: .deadline)
         }
     }
+}
+
+/// Who entrusted a mediation and under which term (DOMAIN.md, lifecycle step 3).
+public enum EntrustedMediationKind: String, Hashable, Sendable, Codable, CaseIterable {
+    /// A court's pre-filing, delegated mediation (30 days).
+    case courtDelegated
+    /// A court's entrusted mediation after filing (15 days).
+    case courtEntrusted
+    /// A court's entrusted mediation in summary procedure (7 days).
+    case courtEntrustedSummary
+    /// An arbitration committee's or tribunal's entrusted mediation (10 days).
+    case tribunal
+
+    /// The role that entrusts this kind.
+    public var entrustedBy: Actor.Role { self == .tribunal ? .committee : .court }
 }

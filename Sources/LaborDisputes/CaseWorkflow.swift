@@ -17,15 +17,48 @@ public enum Stage: String, Hashable, Sendable, Codable, CaseIterable {
     case mediationApplied
     /// The organization accepted; mediation is under way.
     case mediating
-    /// An effective mediation agreement awaits performance.
+    /// An effective mediation agreement awaits performance (or review or confirmation).
     case agreementPending
+    /// A committee or court entrusted the case to a mediation organization.
+    case entrustedMediation
+    /// The parties applied for arbitration review of their mediation agreement.
+    case reviewApplied
+    /// The committee accepted the review.
+    case underReview
+    /// The parties applied to a court for judicial confirmation.
+    case confirmationApplied
+    /// The worker applied to a court for a payment order.
+    case paymentOrderApplied
+    /// The court issued a payment order; the employer pays or objects.
+    case paymentOrderIssued
+    /// A party applied for arbitration; the committee decides on acceptance.
+    case arbitrationApplied
+    /// The committee accepted the case; the tribunal hears it.
+    case arbitrating
+    /// The award was issued; the parties may challenge it within their windows.
+    case awardIssued
+    /// A party sued.
+    case litigation
+    /// The employer applied to set a final award aside.
+    case setAsideApplied
+    /// A party applied for enforcement of an effective document.
+    case enforcement
     /// The case ended (see ``CaseState/outcome``).
     case closed
 }
 
 /// How a case ended, for statistics.
 public enum Outcome: String, Hashable, Sendable, Codable, CaseIterable {
-    case settledByNegotiation, mediated, withdrawn
+    case settledByNegotiation, mediated, mediationDocument, judiciallyConfirmed, arbitralMediation, awardEffective, judgment
+    case paymentOrder, notAccepted, withdrawn
+
+    /// Whether the outcome is a document a court enforces when it is not performed (LDMAL art. 51).
+    public var enforceable: Bool {
+        switch self {
+        case .mediationDocument, .judiciallyConfirmed, .arbitralMediation, .awardEffective, .judgment, .paymentOrder: true
+        case .settledByNegotiation, .mediated, .notAccepted, .withdrawn: false
+        }
+    }
 }
 
 /// A case's state, folded from its events.
@@ -48,6 +81,32 @@ public struct CaseState: Hashable, Sendable {
     /// The case's open deadlines and when they run out.
     public var deadlines: [CaseDeadline: Timestamp] = [:]
     public var outcome: Outcome?
+    /// An entrusted mediation: its kind and the stage the case returns to when it fails.
+    public var entrusted: (kind: EntrustedMediationKind, returnTo: Stage)? {
+        get { entrustedKind.map { ($0, entrustedReturn ?? .registered) } }
+        set {
+            entrustedKind = newValue?.kind
+            entrustedReturn = newValue?.returnTo
+        }
+    }
+    var entrustedKind: EntrustedMediationKind?
+    var entrustedReturn: Stage?
+    /// Flags of deadlines that ran out without a legal consequence beyond being recorded.
+    public var overdue: Set<CaseDeadline> = []
+    /// Who applied for arbitration.
+    public var arbitrationApplicant: Actor.Role?
+    /// The claims before arbitration and their limitation periods.
+    public var arbitrationClaims: [Claim] = []
+    public var limitation: [ClaimLimitation] = []
+    /// The respondent raised the limitation defense.
+    public var limitationDefense = false
+    public var respondentServed = false
+    public var arbitrationExtended = false
+    public var award: Award?
+    /// Parties that received the award.
+    public var awardReceivedBy: Set<Actor.Role> = []
+    public var judgment: String?
+    public var enforcementApplied = false
 
     /// A new case.
     public init() {}
@@ -81,13 +140,24 @@ public struct CaseWorkflow: Workflow {
     public static func permittedRoles(_ command: CaseCommand) -> Set<Actor.Role> {
         switch command {
         case .registerCase: [.registrar, .inspection, .court, .committee, .organization, .worker, .employer]
-        case .proposeNegotiation, .answerNegotiation, .agreeNegotiationPeriod, .signSettlement, .applyForMediation, .withdrawCase:
+        case .proposeNegotiation, .answerNegotiation, .agreeNegotiationPeriod, .signSettlement, .applyForMediation, .withdrawCase,
+            .applyForArbitrationReview, .applyForJudicialConfirmation, .applyForArbitration, .fileLawsuit, .applyForEnforcement:
             [.worker, .employer]
+        case .applyForPaymentOrder: [.worker]
+        case .applyToSetAsideAward: [.employer]
+        case .recordDefense: [.worker, .employer]
         case .joinNegotiation: [.union]
         case .recordNegotiationFailure: [.worker, .employer, .union]
-        case .recordPerformance: [.worker, .employer, .union, .organization, .mediator]
-        case .acceptMediation, .declineMediation, .assignMediator, .extendMediation: [.organization]
+        case .recordPerformance: [.worker, .employer, .union, .organization, .mediator, .court]
+        case .acceptMediation, .declineMediation, .assignMediator, .extendMediation, .reportEntrustedResult: [.organization]
         case .signMediationAgreement, .issuePerformanceNotice, .recordMediationFailure, .recordReturnVisit: [.organization, .mediator]
+        case .entrustMediation: [.committee, .court]
+        case .acceptArbitrationReview, .issueMediationDocument, .refuseArbitrationReview, .acceptArbitration, .refuseArbitration, .extendArbitration:
+            [.committee]
+        case .serveRespondent: [.committee, .arbitrator]
+        case .recordArbitralMediation, .issueAward: [.arbitrator]
+        case .receiveAward: [.committee, .arbitrator, .worker, .employer]
+        case .recordJudicialConfirmation, .recordPaymentOrder, .recordJudgment: [.court]
         case .expireDeadline: [.system]
         }
     }
@@ -107,25 +177,37 @@ public struct CaseWorkflow: Workflow {
             else { throw CaseRejection(.invalidCommand, "a case needs at least one worker and one employer, and only those as parties") }
             guard !r.claims.isEmpty else { throw CaseRejection(.invalidCommand, "a case needs at least one claim") }
             guard r.workersInvolved >= 1, !r.region.isEmpty else { throw CaseRejection(.invalidCommand, "a case needs a region and at least one worker involved") }
+            guard rules.regions.isEmpty || rules.regions[r.region] != nil else {
+                throw CaseRejection(.unknownRegion, "region \(r.region.debugDescription) has no profile (known: \(rules.regions.keys.sorted().joined(separator: ", ")))")
+            }
             return [.registered(r)]
         }
         guard s.stage != .unregistered else { throw CaseRejection(.caseNotRegistered, "case \(context.stream) is not registered") }
-        guard s.stage != .closed else { throw CaseRejection(.caseClosed, "case \(context.stream) is closed (\(s.outcome?.rawValue ?? "closed"))") }
+        if s.stage == .closed {
+            // A closed case is reopened only by a stage its rules allow.
+            switch command {
+            case .applyForEnforcement, .expireDeadline: break
+            case .fileLawsuit where s.remedies.contains(.fileLawsuit): break
+            default: throw CaseRejection(.caseClosed, "case \(context.stream) is closed (\(s.outcome?.rawValue ?? "closed"))")
+            }
+        }
         if actor.isParty, let parties = s.registration?.parties, !parties.contains(where: { $0.role == actor.role && $0.id == actor.id }) {
             throw CaseRejection(.notAParty, "\(actor) is not a party to case \(context.stream)")
         }
+        let region = s.registration?.region
         func stage(_ allowed: Stage..., for what: String) throws(CaseRejection) {
             guard allowed.contains(s.stage) else { throw CaseRejection(.wrongStage, "\(what) is not possible while the case is \(s.stage.rawValue)") }
         }
         func notPast(_ t: Timestamp, _ what: String) throws(CaseRejection) {
             guard t > now else { throw CaseRejection(.deadlinePassed, "\(what) \(t) is not after the command's instant \(now)") }
         }
+        func expiry(_ rule: DeadlineRule) throws(CaseRejection) -> Timestamp { try rules.expiry(rule, from: now, region: region) }
         switch command {
         case .registerCase:
             preconditionFailure("handled above")
         case .proposeNegotiation:
             try stage(.registered, for: "proposing negotiation")
-            return [.negotiationProposed(by: actor.role, answerBy: try rules.expiry(.answerNegotiation, from: now))]
+            return [.negotiationProposed(by: actor.role, answerBy: try expiry(.answerNegotiation))]
         case .answerNegotiation(let accept):
             try stage(.negotiationProposed, for: "answering a negotiation proposal")
             guard actor.role != s.negotiationProposer else { throw CaseRejection(.notPermittedForRole, "the proposing party cannot answer its own proposal") }
@@ -147,17 +229,17 @@ public struct CaseWorkflow: Workflow {
         case .recordPerformance(let performed):
             switch s.stage {
             case .settlementPending: return [performed ? .agreementPerformed(.settlement) : .agreementNotPerformed(.settlement)]
-            case .agreementPending: return [performed ? .agreementPerformed(.mediation) : .agreementNotPerformed(.mediation)]
-            default: throw CaseRejection(.wrongStage, "there is no agreement awaiting performance while the case is \(s.stage.rawValue)")
+            case .agreementPending, .reviewApplied, .underReview, .confirmationApplied:
+                return [performed ? .agreementPerformed(.mediation) : .agreementNotPerformed(.mediation)]
+            case .paymentOrderIssued where performed: return [.agreementPerformed(.paymentOrder)]
+            default: throw CaseRejection(.wrongStage, "there is nothing awaiting performance while the case is \(s.stage.rawValue)")
             }
         case .applyForMediation(let organization, let oral):
-            guard s.stage == .registered || s.stage == .settlementPending && s.remedies.contains(.applyForMediation) else {
+            guard s.stage == .registered, s.remedies.contains(.applyForMediation) else {
                 throw CaseRejection(.wrongStage, "applying for mediation is not possible while the case is \(s.stage.rawValue)")
             }
             guard !organization.isEmpty else { throw CaseRejection(.invalidCommand, "a mediation application names the organization") }
-            return [.mediationApplied(
-                organization: organization, oral: oral,
-                acceptBy: try rules.expiry(.acceptMediation, from: now), concludeBy: try rules.expiry(.concludeMediation, from: now))]
+            return [.mediationApplied(organization: organization, oral: oral, acceptBy: try expiry(.acceptMediation), concludeBy: try expiry(.concludeMediation))]
         case .acceptMediation:
             try stage(.mediationApplied, for: "accepting a mediation application")
             return [.mediationAccepted]
@@ -186,8 +268,7 @@ public struct CaseWorkflow: Workflow {
             try notPast(due, "the performance date")
             return [.mediationAgreementSigned(
                 agreement, performanceDue: due,
-                reviewBy: try rules.expiry(.applyForArbitrationReview, from: now),
-                confirmationBy: try rules.expiry(.applyForJudicialConfirmation, from: now))]
+                reviewBy: try expiry(.applyForArbitrationReview), confirmationBy: try expiry(.applyForJudicialConfirmation))]
         case .issuePerformanceNotice(let notice):
             try stage(.agreementPending, for: "issuing a performance notice")
             guard s.performanceNotice == nil else { throw CaseRejection(.invalidCommand, "the performance notice was already issued") }
@@ -198,7 +279,155 @@ public struct CaseWorkflow: Workflow {
         case .recordReturnVisit(let note):
             guard s.mediationAgreement != nil else { throw CaseRejection(.wrongStage, "a return visit follows a mediation agreement") }
             return [.returnVisitRecorded(note: note)]
+
+        case .entrustMediation(let kind, let organization, let reference):
+            guard actor.role == kind.entrustedBy else {
+                throw CaseRejection(.notPermittedForRole, "\(kind.rawValue) mediation is entrusted by a \(kind.entrustedBy.rawValue)")
+            }
+            switch kind {
+            case .courtDelegated: try stage(.registered, for: "a court's delegated (pre-filing) mediation")
+            case .courtEntrusted, .courtEntrustedSummary: try stage(.litigation, for: "a court's entrusted mediation")
+            case .tribunal: try stage(.arbitrationApplied, .arbitrating, for: "a tribunal's entrusted mediation")
+            }
+            guard !organization.isEmpty else { throw CaseRejection(.invalidCommand, "an entrusted mediation names the organization") }
+            let rule: DeadlineRule = switch kind {
+            case .courtDelegated: .courtDelegatedMediation
+            case .courtEntrusted: .courtEntrustedMediation
+            case .courtEntrustedSummary: .courtEntrustedSummaryMediation
+            case .tribunal: .tribunalEntrustedMediation
+            }
+            return [.mediationEntrusted(kind: kind, organization: organization, reference: reference, returnTo: s.stage, termEnds: try expiry(rule))]
+        case .reportEntrustedResult(let success):
+            try stage(.entrustedMediation, for: "reporting an entrusted mediation's result")
+            return [success ? .entrustedMediationSucceeded : .entrustedMediationFailed(returnTo: s.entrusted?.returnTo ?? .registered)]
+
+        case .applyForArbitrationReview:
+            try stage(.agreementPending, for: "applying for arbitration review")
+            guard s.remedies.contains(.applyForArbitrationReview) else {
+                throw CaseRejection(.reviewNotAvailable, "arbitration review is applied for within 15 days of the agreement taking effect")
+            }
+            return [.reviewApplied]
+        case .acceptArbitrationReview:
+            try stage(.reviewApplied, for: "accepting an arbitration review")
+            if s.registration?.claims.contains(where: { $0.type == .laborRelationship }) == true {
+                throw CaseRejection(.reviewNotAvailable, "an agreement on confirming a labor relationship is not reviewed; refuse the review instead")
+            }
+            return [.reviewAccepted(decideBy: try expiry(.decideArbitrationReview))]
+        case .issueMediationDocument:
+            try stage(.underReview, for: "issuing a mediation document")
+            return [.mediationDocumentIssued]
+        case .refuseArbitrationReview(let reason):
+            try stage(.reviewApplied, .underReview, for: "refusing an arbitration review")
+            guard !reason.isEmpty else { throw CaseRejection(.invalidCommand, "a refusal to issue a mediation document states its ground") }
+            return [.reviewRefused(reason: reason)]
+        case .applyForJudicialConfirmation:
+            try stage(.agreementPending, for: "applying for judicial confirmation")
+            guard s.remedies.contains(.applyForJudicialConfirmation) else {
+                throw CaseRejection(.confirmationNotAvailable, "judicial confirmation is applied for within 30 days of the agreement taking effect")
+            }
+            return [.confirmationApplied(acceptBy: try expiry(.acceptJudicialConfirmation))]
+        case .recordJudicialConfirmation(let confirmed):
+            try stage(.confirmationApplied, for: "recording a confirmation ruling")
+            return [.confirmationDecided(confirmed: confirmed)]
+        case .applyForPaymentOrder:
+            guard s.stage == .registered, s.remedies.contains(.applyForPaymentOrder) else {
+                throw CaseRejection(
+                    .paymentOrderNotAvailable,
+                    "a payment order is applied for when a mediation agreement on remuneration, work-injury medical costs, compensation or damages is not performed")
+            }
+            return [.paymentOrderApplied(acceptBy: try expiry(.acceptPaymentOrder))]
+        case .recordPaymentOrder(let issued, let objected):
+            switch s.stage {
+            case .paymentOrderApplied: return [issued ? .paymentOrderIssued(answerBy: try expiry(.answerPaymentOrder)) : .paymentOrderRefused]
+            case .paymentOrderIssued where objected: return [.paymentOrderObjected]
+            default: throw CaseRejection(.wrongStage, "recording a payment order (issued: \(issued), objected: \(objected)) is not possible while the case is \(s.stage.rawValue)")
+            }
+
+        case .applyForArbitration(let given):
+            guard s.remedies.contains(.applyForArbitration), s.stage == .registered || s.stage == .mediating else {
+                throw CaseRejection(.arbitrationNotAvailable, "applying for arbitration is not possible while the case is \(s.stage.rawValue)")
+            }
+            let claims = given ?? s.registration?.claims ?? []
+            guard !claims.isEmpty else { throw CaseRejection(.invalidCommand, "an arbitration application has at least one claim") }
+            var limits: [ClaimLimitation] = []
+            for (i, claim) in claims.enumerated() {
+                if claim.type == .remuneration, claim.duringEmployment == true {
+                    limits.append(ClaimLimitation(claim: i, runsOut: nil, past: false))
+                } else if let known = claim.knownAt {
+                    let runsOut = try rules.expiry(.arbitrationLimitation, from: known, region: region)
+                    limits.append(ClaimLimitation(claim: i, runsOut: runsOut, past: now >= runsOut))
+                } else {
+                    limits.append(ClaimLimitation(claim: i, runsOut: nil, past: false))
+                }
+            }
+            return [.arbitrationApplied(claims: claims, limitation: limits, decideBy: try expiry(.decideArbitrationAcceptance))]
+        case .acceptArbitration:
+            try stage(.arbitrationApplied, for: "accepting an arbitration application")
+            return [.arbitrationAccepted(serveBy: try expiry(.serveRespondent), awardBy: try expiry(.arbitrationAward))]
+        case .refuseArbitration(let reason):
+            try stage(.arbitrationApplied, for: "refusing an arbitration application")
+            guard !reason.isEmpty else { throw CaseRejection(.invalidCommand, "a refusal to accept arbitration states its reason") }
+            return [.arbitrationRefused(reason: reason)]
+        case .serveRespondent:
+            try stage(.arbitrating, for: "serving the respondent")
+            guard !s.respondentServed else { throw CaseRejection(.invalidCommand, "the respondent was already served") }
+            return [.respondentServed(answerBy: try expiry(.respondentAnswers))]
+        case .recordDefense(let limitation):
+            try stage(.arbitrating, for: "recording the respondent's defense")
+            guard actor.role != s.arbitrationApplicant else { throw CaseRejection(.notPermittedForRole, "the defense is the respondent's") }
+            return [.defenseRecorded(limitation: limitation)]
+        case .recordArbitralMediation:
+            try stage(.arbitrating, for: "recording an arbitral mediation")
+            return [.arbitralMediationRecorded]
+        case .extendArbitration(let days):
+            try stage(.arbitrating, for: "extending the arbitration")
+            guard !s.arbitrationExtended else { throw CaseRejection(.invalidCommand, "the award period is extended once at most") }
+            guard (1...15).contains(days) else { throw CaseRejection(.invalidCommand, "the award period is extended by 1 to 15 days, not \(days)") }
+            guard let awardBy = s.deadlines[.arbitrationAward] else { throw CaseRejection(.deadlinePassed, "the award period has run out") }
+            return [.arbitrationExtended(awardBy: Timestamp(millisecondsSinceEpoch: awardBy.millisecondsSinceEpoch + Int64(days) * 86_400_000))]
+        case .issueAward(let items):
+            try stage(.arbitrating, for: "issuing an award")
+            guard !items.isEmpty else { throw CaseRejection(.invalidCommand, "an award has at least one item") }
+            return [.awardIssued(award(items, in: s))]
+        case .receiveAward(let party):
+            try stage(.awardIssued, for: "recording receipt of the award")
+            guard party == .worker || party == .employer else { throw CaseRejection(.invalidCommand, "the award is received by the worker or the employer") }
+            if actor.isParty, actor.role != party { throw CaseRejection(.notPermittedForRole, "a party records only its own receipt") }
+            guard !s.awardReceivedBy.contains(party) else { throw CaseRejection(.invalidCommand, "the \(party.rawValue) already received the award") }
+            let isFinal = s.award?.final ?? false
+            let window: CaseDeadline = party == .worker ? .workerSuit : (isFinal ? .setAsideFinalAward : .employerSuit)
+            let rule: DeadlineRule = window == .setAsideFinalAward ? .setAsideFinalAward : .sueAfterAward
+            return [.awardReceived(party: party, challengeBy: try expiry(rule), challenge: window)]
+        case .fileLawsuit(let court):
+            let allowed: Bool = switch s.stage {
+            case .awardIssued: actor.role == .worker ? s.deadlines[.workerSuit] != nil : s.deadlines[.employerSuit] != nil
+            case .registered, .closed, .arbitrationApplied, .arbitrating: s.remedies.contains(.fileLawsuit)
+            default: false
+            }
+            guard allowed else {
+                throw CaseRejection(
+                    .lawsuitNotAvailable,
+                    s.stage == .awardIssued && actor.role == .employer && s.award?.final == true
+                        ? "an employer cannot sue on a final award; it may apply to set it aside"
+                        : "a lawsuit is not open to the \(actor.role.rawValue) while the case is \(s.stage.rawValue) (arbitration comes first)")
+            }
+            return [.lawsuitFiled(party: actor.role, court: court)]
+        case .applyToSetAsideAward:
+            try stage(.awardIssued, for: "applying to set the award aside")
+            guard s.deadlines[.setAsideFinalAward] != nil else {
+                throw CaseRejection(.lawsuitNotAvailable, "only a final award is set aside, within 30 days of the employer receiving it")
+            }
+            return [.setAsideApplied]
+        case .recordJudgment(let summary):
+            try stage(.litigation, .setAsideApplied, for: "recording a judgment")
+            return [.judgmentRecorded(summary: summary)]
+        case .applyForEnforcement:
+            guard s.remedies.contains(.applyForEnforcement), !s.enforcementApplied else {
+                throw CaseRejection(.nothingToEnforce, "the case has no effective document to enforce\(s.enforcementApplied ? " that is not already being enforced" : "")")
+            }
+            return [.enforcementApplied(by: actor.role)]
         case .withdrawCase:
+            guard s.stage != .closed else { throw CaseRejection(.caseClosed, "case \(context.stream) is closed") }
             return [.withdrawn(by: actor.role)]
         case .expireDeadline(let deadline):
             guard let due = s.deadlines[deadline] else { throw CaseRejection(.noSuchDeadline, "the case has no open \(deadline.rawValue) deadline") }
@@ -212,12 +441,52 @@ public struct CaseWorkflow: Workflow {
             case .agreementPerformance: return [.agreementNotPerformed(.mediation)]
             case .applyForArbitrationReview: return [.reviewWindowClosed]
             case .applyForJudicialConfirmation: return [.confirmationWindowClosed]
+            case .entrustedMediation: return [.entrustedMediationFailed(returnTo: s.entrusted?.returnTo ?? .registered)]
+            case .decideArbitrationReview: return [.reviewDecisionOverdue]
+            case .acceptJudicialConfirmation: return [.confirmationAcceptanceOverdue]
+            case .acceptPaymentOrder: return [.paymentOrderAcceptanceOverdue]
+            case .answerPaymentOrder: return [.paymentOrderEnforceable]
+            case .decideArbitrationAcceptance: return [.arbitrationAcceptanceOverdue]
+            case .serveRespondent: return [.serviceOverdue]
+            case .respondentAnswers: return [.respondentAnswerOverdue]
+            case .arbitrationAward: return [.awardOverdue]
+            case .workerSuit, .employerSuit, .setAsideFinalAward:
+                // The award takes effect once both parties received it and every window closed unused.
+                let after = evolve(s, .challengeWindowClosed(deadline))
+                let open = after.deadlines.keys.contains { [.workerSuit, .employerSuit, .setAsideFinalAward].contains($0) }
+                let received = after.awardReceivedBy.isSuperset(of: [.worker, .employer])
+                return received && !open ? [.challengeWindowClosed(deadline), .awardEffective] : [.challengeWindowClosed(deadline)]
             }
         }
     }
 
+    /// An award from its items: claims found time-barred on the respondent's limitation defense are
+    /// dismissed; the award is final only when every item is (LDMAL art. 47).
+    func award(_ items: [AwardItem], in s: CaseState) -> Award {
+        var timeBarred: [DisputeType] = []
+        if s.limitationDefense {
+            for l in s.limitation where l.past && s.arbitrationClaims.indices.contains(l.claim) { timeBarred.append(s.arbitrationClaims[l.claim].type) }
+        }
+        let decided = items.map { item in
+            timeBarred.contains(item.type) ? AwardItem(type: item.type, amount: nil, granted: false) : item
+        }
+        let threshold = s.registration.flatMap { rules.regions[$0.region]?.finalAwardThreshold }
+        let final = decided.allSatisfy { item in
+            if item.type == .workingHours || item.type == .socialInsurance { return true }
+            guard let amount = item.amount ?? s.arbitrationClaims.first(where: { $0.type == item.type })?.amount, let threshold else { return false }
+            return [.remuneration, .workInjuryMedical, .compensation].contains(item.type) && amount <= threshold
+        }
+        return Award(items: decided, final: final, timeBarred: timeBarred)
+    }
+
     public func evolve(_ state: CaseState, _ event: CaseEvent) -> CaseState {
         var s = state
+        func close(_ outcome: Outcome) {
+            s.stage = .closed
+            s.outcome = outcome
+            s.deadlines = [:]
+            s.remedies = outcome.enforceable ? [.applyForEnforcement] : []
+        }
         switch event {
         case .registered(let r):
             s.registration = r
@@ -248,18 +517,21 @@ public struct CaseWorkflow: Workflow {
             s.deadlines[.negotiationPeriod] = nil
             s.stage = .registered
         case .agreementPerformed(let kind):
-            s.stage = .closed
-            s.outcome = kind == .settlement ? .settledByNegotiation : .mediated
-            s.deadlines = [:]
-            s.remedies = []
+            switch kind {
+            case .settlement: close(.settledByNegotiation)
+            case .mediation: close(.mediated)
+            case .paymentOrder:
+                close(.paymentOrder)
+                s.remedies = []
+            }
         case .agreementNotPerformed(let kind):
             s.stage = .registered
             if kind == .settlement {
                 s.deadlines[.settlementPerformance] = nil
                 s.remedies = [.applyForMediation, .applyForArbitration]
             } else {
-                s.deadlines[.agreementPerformance] = nil
-                s.remedies.insert(.applyForArbitration)
+                for d in [CaseDeadline.agreementPerformance, .applyForArbitrationReview, .applyForJudicialConfirmation] { s.deadlines[d] = nil }
+                s.remedies = [.applyForArbitration]
                 if s.paymentOrderClaims { s.remedies.insert(.applyForPaymentOrder) }
             }
         case .mediationApplied(let organization, _, let acceptBy, let concludeBy):
@@ -276,6 +548,7 @@ public struct CaseWorkflow: Workflow {
             s.deadlines[.acceptMediation] = nil
         case .mediationAcceptanceOverdue:
             s.mediationAcceptanceOverdue = true
+            s.overdue.insert(.acceptMediation)
             s.deadlines[.acceptMediation] = nil
         case .mediationDeclined:
             s.stage = .registered
@@ -314,49 +587,158 @@ public struct CaseWorkflow: Workflow {
         case .confirmationWindowClosed:
             s.deadlines[.applyForJudicialConfirmation] = nil
             s.remedies.remove(.applyForJudicialConfirmation)
-        case .withdrawn:
-            s.stage = .closed
-            s.outcome = .withdrawn
+        case .mediationEntrusted(let kind, let organization, _, let returnTo, let termEnds):
+            s.entrusted = (kind, returnTo)
+            s.mediationOrganization = organization
+            s.stage = .entrustedMediation
+            s.deadlines[.entrustedMediation] = termEnds
+        case .entrustedMediationSucceeded:
+            close(.mediated)
+        case .entrustedMediationFailed(let returnTo):
+            s.stage = returnTo
+            s.deadlines[.entrustedMediation] = nil
+            s.entrusted = nil
+        case .reviewApplied:
+            s.stage = .reviewApplied
+            s.remedies.remove(.applyForArbitrationReview)
+            s.remedies.remove(.applyForJudicialConfirmation)
+            s.deadlines[.applyForArbitrationReview] = nil
+            s.deadlines[.applyForJudicialConfirmation] = nil
+        case .reviewAccepted(let decideBy):
+            s.stage = .underReview
+            s.deadlines[.decideArbitrationReview] = decideBy
+        case .reviewDecisionOverdue:
+            s.overdue.insert(.decideArbitrationReview)
+            s.deadlines[.decideArbitrationReview] = nil
+        case .mediationDocumentIssued:
+            close(.mediationDocument)
+        case .reviewRefused:
+            s.stage = .agreementPending
+            s.deadlines[.decideArbitrationReview] = nil
+        case .confirmationApplied(let acceptBy):
+            s.stage = .confirmationApplied
+            s.remedies.remove(.applyForArbitrationReview)
+            s.remedies.remove(.applyForJudicialConfirmation)
+            s.deadlines[.applyForArbitrationReview] = nil
+            s.deadlines[.applyForJudicialConfirmation] = nil
+            s.deadlines[.acceptJudicialConfirmation] = acceptBy
+        case .confirmationAcceptanceOverdue:
+            s.overdue.insert(.acceptJudicialConfirmation)
+            s.deadlines[.acceptJudicialConfirmation] = nil
+        case .confirmationDecided(let confirmed):
+            if confirmed {
+                close(.judiciallyConfirmed)
+            } else {
+                s.stage = .registered
+                s.deadlines = [:]
+                s.remedies = [.applyForMediation, .fileLawsuit]
+            }
+        case .paymentOrderApplied(let acceptBy):
+            s.stage = .paymentOrderApplied
+            s.remedies.remove(.applyForPaymentOrder)
+            s.deadlines[.acceptPaymentOrder] = acceptBy
+        case .paymentOrderAcceptanceOverdue:
+            s.overdue.insert(.acceptPaymentOrder)
+            s.deadlines[.acceptPaymentOrder] = nil
+        case .paymentOrderRefused:
+            s.stage = .registered
+            s.deadlines[.acceptPaymentOrder] = nil
+        case .paymentOrderIssued(let answerBy):
+            s.stage = .paymentOrderIssued
+            s.deadlines[.acceptPaymentOrder] = nil
+            s.deadlines[.answerPaymentOrder] = answerBy
+        case .paymentOrderObjected:
+            s.stage = .registered
+            s.deadlines[.answerPaymentOrder] = nil
+            s.remedies = [.fileLawsuit]
+        case .paymentOrderEnforceable:
+            close(.paymentOrder)
+        case .arbitrationApplied(let claims, let limitation, let decideBy):
+            s.stage = .arbitrationApplied
+            s.arbitrationClaims = claims
+            s.limitation = limitation
+            s.remedies = []
+            for d in [CaseDeadline.acceptMediation, .concludeMediation] { s.deadlines[d] = nil }
+            s.deadlines[.decideArbitrationAcceptance] = decideBy
+        case .arbitrationAcceptanceOverdue:
+            s.deadlines[.decideArbitrationAcceptance] = nil
+            s.remedies.insert(.fileLawsuit)
+        case .arbitrationAccepted(let serveBy, let awardBy):
+            s.stage = .arbitrating
+            s.deadlines[.decideArbitrationAcceptance] = nil
+            s.remedies.remove(.fileLawsuit)
+            s.deadlines[.serveRespondent] = serveBy
+            s.deadlines[.arbitrationAward] = awardBy
+        case .arbitrationRefused:
+            close(.notAccepted)
+            s.remedies = [.fileLawsuit]
+        case .respondentServed(let answerBy):
+            s.respondentServed = true
+            s.deadlines[.serveRespondent] = nil
+            s.deadlines[.respondentAnswers] = answerBy
+        case .serviceOverdue:
+            s.overdue.insert(.serveRespondent)
+            s.deadlines[.serveRespondent] = nil
+        case .respondentAnswerOverdue:
+            s.overdue.insert(.respondentAnswers)
+            s.deadlines[.respondentAnswers] = nil
+        case .defenseRecorded(let limitation):
+            s.limitationDefense = s.limitationDefense || limitation
+            s.deadlines[.respondentAnswers] = nil
+        case .arbitralMediationRecorded:
+            close(.arbitralMediation)
+        case .arbitrationExtended(let awardBy):
+            s.arbitrationExtended = true
+            s.deadlines[.arbitrationAward] = awardBy
+        case .awardOverdue:
+            s.deadlines[.arbitrationAward] = nil
+            s.remedies.insert(.fileLawsuit)
+        case .awardIssued(let award):
+            s.award = award
+            s.stage = .awardIssued
             s.deadlines = [:]
             s.remedies = []
+        case .awardReceived(let party, let challengeBy, let challenge):
+            s.awardReceivedBy.insert(party)
+            s.deadlines[challenge] = challengeBy
+        case .challengeWindowClosed(let window):
+            s.deadlines[window] = nil
+        case .awardEffective:
+            close(.awardEffective)
+        case .lawsuitFiled:
+            s.stage = .litigation
+            s.outcome = nil
+            s.deadlines = [:]
+            s.remedies = []
+        case .setAsideApplied:
+            s.stage = .setAsideApplied
+            s.deadlines = [:]
+        case .judgmentRecorded(let summary):
+            s.judgment = summary
+            close(.judgment)
+        case .enforcementApplied:
+            s.stage = .enforcement
+            s.enforcementApplied = true
+            s.remedies = []
+        case .withdrawn:
+            close(.withdrawn)
         }
         return s
     }
 
-    /// Every open deadline is a timer: the state's deadlines before and after an event differ by
-    /// what the event scheduled and cancelled.
-    public func deadlines(after event: CaseEvent, state: CaseState, context: DecisionContext) -> [DeadlineEffect<CaseCommand>] {
+    /// Every open deadline is a timer: an event schedules each deadline it sets or moves, and
+    /// cancels each it ends.
+    public func deadlines(after event: CaseEvent, from before: CaseState, to after: CaseState, context: DecisionContext) -> [DeadlineEffect<CaseCommand>] {
         var effects: [DeadlineEffect<CaseCommand>] = []
         for deadline in CaseDeadline.allCases {
-            if let due = state.deadlines[deadline] {
-                if Self.schedules(event, deadline) { effects.append(.schedule(name: deadline.rawValue, due: due, fire: .expireDeadline(deadline))) }
-            } else if Self.mayCancel(event) {
+            switch (before.deadlines[deadline], after.deadlines[deadline]) {
+            case (let old, let new?) where old != new:
+                effects.append(.schedule(name: deadline.rawValue, due: new, fire: .expireDeadline(deadline)))
+            case (_?, nil):
                 effects.append(.cancel(name: deadline.rawValue))
+            default: break
             }
         }
         return effects
-    }
-
-    /// Whether `event` sets (or moves) `deadline`.
-    static func schedules(_ event: CaseEvent, _ deadline: CaseDeadline) -> Bool {
-        switch (event, deadline) {
-        case (.negotiationProposed, .answerNegotiation), (.negotiationPeriodAgreed, .negotiationPeriod),
-            (.settlementSigned, .settlementPerformance), (.mediationApplied, .acceptMediation), (.mediationApplied, .concludeMediation),
-            (.mediationExtended, .concludeMediation), (.mediationAgreementSigned, .agreementPerformance),
-            (.mediationAgreementSigned, .applyForArbitrationReview), (.mediationAgreementSigned, .applyForJudicialConfirmation):
-            true
-        default: false
-        }
-    }
-
-    /// Whether `event` may end deadlines (then every deadline the state no longer holds is cancelled;
-    /// cancelling one that is not scheduled does nothing).
-    static func mayCancel(_ event: CaseEvent) -> Bool {
-        switch event {
-        case .registered, .negotiationProposed, .negotiationJoined, .negotiationPeriodAgreed, .mediationApplied, .mediatorAssigned,
-            .mediationExtended, .performanceNoticeIssued, .returnVisitRecorded:
-            false
-        default: true
-        }
     }
 }

@@ -1,4 +1,5 @@
 public import DocketCore
+public import Foundation
 
 /// A settlement agreement reached by negotiation (和解协议).
 public struct SettlementAgreement: Hashable, Sendable, Codable {
@@ -82,4 +83,40 @@ public struct PerformanceNotice: Hashable, Sendable, Codable {
     public var capacityAssessment: String
     /// Creates a notice.
     public init(capacityAssessment: String) { self.capacityAssessment = capacityAssessment }
+}
+
+/// One item of an arbitration award.
+public struct AwardItem: Hashable, Sendable, Codable {
+    /// The claim it decides.
+    public var type: DisputeType
+    /// The amount awarded, in yuan, when money.
+    public var amount: Decimal?
+    /// Whether the claim is granted.
+    public var granted: Bool
+
+    /// Creates an item.
+    public init(type: DisputeType, amount: Decimal? = nil, granted: Bool) {
+        self.type = type
+        self.amount = amount
+        self.granted = granted
+    }
+}
+
+/// An arbitration award (裁决书). It is final (一裁终局) only when every item is: a money claim of at
+/// most 12 months of the local minimum wage, or a labor-standard dispute (working hours, rest and
+/// leave, social insurance) (LDMAL art. 47); an award mixing final and non-final items is non-final.
+public struct Award: Hashable, Sendable, Codable {
+    /// The items.
+    public var items: [AwardItem]
+    /// Whether the award is final.
+    public var final: Bool
+    /// Claims dismissed as time-barred on the respondent's limitation defense.
+    public var timeBarred: [DisputeType]
+
+    /// Creates an award.
+    public init(items: [AwardItem], final: Bool, timeBarred: [DisputeType]) {
+        self.items = items
+        self.final = final
+        self.timeBarred = timeBarred
+    }
 }

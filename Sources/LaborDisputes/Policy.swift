@@ -28,8 +28,10 @@ public enum DeadlineRule: String, Hashable, Sendable, Codable, CaseIterable {
     case answerPaymentOrder
     /// A court's delegated (pre-filing) mediation.
     case courtDelegatedMediation
-    /// A court's entrusted mediation (after filing; 7 days in summary procedure).
+    /// A court's entrusted mediation (after filing).
     case courtEntrustedMediation
+    /// A court's entrusted mediation in summary procedure.
+    case courtEntrustedSummaryMediation
     /// A tribunal's entrusted mediation.
     case tribunalEntrustedMediation
     /// The committee decides on an arbitration application; on expiry the applicant may sue.
@@ -73,6 +75,7 @@ public struct DeadlinePolicy: Hashable, Sendable, Codable {
         .answerPaymentOrder: PeriodRule(length: 15, unit: .calendarDays),
         .courtDelegatedMediation: PeriodRule(length: 30, unit: .calendarDays),
         .courtEntrustedMediation: PeriodRule(length: 15, unit: .calendarDays),
+        .courtEntrustedSummaryMediation: PeriodRule(length: 7, unit: .calendarDays),
         .tribunalEntrustedMediation: PeriodRule(length: 10, unit: .calendarDays),
         .decideArbitrationAcceptance: PeriodRule(length: 5, unit: .calendarDays),
         .serveRespondent: PeriodRule(length: 5, unit: .calendarDays),
@@ -94,7 +97,8 @@ public struct DeadlinePolicy: Hashable, Sendable, Codable {
     }
 }
 
-/// The rules a case is decided under: the deadline policy and the working-day calendar.
+/// The rules a case is decided under: the deadline policy, the working-day calendar and the region
+/// profiles.
 public struct CaseRules: Sendable {
     /// The deadline figures.
     public var policy: DeadlinePolicy
@@ -102,18 +106,34 @@ public struct CaseRules: Sendable {
     public var calendar: HolidayCalendar
     /// The offset of the case's time zone from UTC, in seconds (China: +8 hours).
     public var utcOffsetSeconds: Int
+    /// Region profiles by id; when not empty, a case must be registered under one of them.
+    public var regions: [String: RegionProfile]
 
     /// Creates rules.
-    public init(policy: DeadlinePolicy = .standard, calendar: HolidayCalendar, utcOffsetSeconds: Int = 8 * 3600) {
+    public init(policy: DeadlinePolicy = .standard, calendar: HolidayCalendar, utcOffsetSeconds: Int = 8 * 3600, regions: [String: RegionProfile] = [:]) {
         self.policy = policy
         self.calendar = calendar
         self.utcOffsetSeconds = utcOffsetSeconds
+        self.regions = regions
     }
 
-    /// The instant a rule's period, started at `trigger`, runs out.
-    public func expiry(_ rule: DeadlineRule, from trigger: Timestamp) throws(CaseRejection) -> Timestamp {
+    /// The shipped rules: the standard policy, the bundled holiday calendar and region profiles.
+    public static func bundled() throws -> CaseRules {
+        CaseRules(calendar: try HolidayCalendar.bundled(), regions: try RegionProfile.bundled())
+    }
+
+    /// The period of a rule in a region: the region's override, else the policy's.
+    public func period(_ rule: DeadlineRule, region: String?) -> PeriodRule {
+        if let region, let o = regions[region]?.deadlineOverrides[rule.rawValue], let unit = PeriodUnit(rawValue: o.unit) {
+            return PeriodRule(length: o.length, unit: unit)
+        }
+        return policy.period(rule)
+    }
+
+    /// The instant a rule's period, started at `trigger`, runs out (in `region`, when given).
+    public func expiry(_ rule: DeadlineRule, from trigger: Timestamp, region: String? = nil) throws(CaseRejection) -> Timestamp {
         do {
-            return try calendar.expiry(of: policy.period(rule), from: trigger, utcOffsetSeconds: utcOffsetSeconds)
+            return try calendar.expiry(of: period(rule, region: region), from: trigger, utcOffsetSeconds: utcOffsetSeconds)
         } catch {
             throw CaseRejection(.calendarNotCovered, "the \(rule.rawValue) period from \(trigger) cannot be counted: \(error.message)")
         }

@@ -1,3 +1,4 @@
+public import DocketCore
 public import Foundation
 
 /// Who gives a command, by role (DOMAIN.md, "Who acts"), and their id.
@@ -66,16 +67,25 @@ public struct Party: Hashable, Sendable, Codable {
     }
 }
 
-/// One claim of a case: its type and, where it is money, the amount in yuan.
+/// One claim of a case: its type and, where it is money, the amount in yuan; for the arbitration
+/// limitation period, when the infringement was known and whether the worker is still employed.
 public struct Claim: Hashable, Sendable, Codable {
     /// The claim's type.
     public var type: DisputeType
     /// The amount claimed, in yuan, when the claim is for money.
     public var amount: Decimal?
+    /// When the party knew or should have known of the infringement (the limitation period runs
+    /// from it); `nil` when not stated.
+    public var knownAt: Timestamp?
+    /// For a remuneration claim: the labor relationship still exists (such a claim is not
+    /// time-barred during employment, LDMAL art. 27).
+    public var duringEmployment: Bool?
 
     /// Creates a claim.
-    public init(type: DisputeType, amount: Decimal? = nil) {
+    public init(type: DisputeType, amount: Decimal? = nil, knownAt: Timestamp? = nil, duringEmployment: Bool? = nil) {
         self.type = type
         self.amount = amount
+        self.knownAt = knownAt
+        self.duringEmployment = duringEmployment
     }
 }

@@ -205,7 +205,7 @@ struct Rearm: Workflow {
         case .fired: state + 1
         }
     }
-    func deadlines(after event: Event, state: Int, context: DecisionContext) -> [DeadlineEffect<Command>] {
+    func deadlines(after event: Event, from before: Int, to state: Int, context: DecisionContext) -> [DeadlineEffect<Command>] {
         switch event {
         case .armed: [.schedule(name: deadline, due: instant(1_001 * day), fire: .fire)]
         case .fired: []

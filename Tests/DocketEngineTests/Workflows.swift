@@ -110,7 +110,7 @@ struct Approval: Workflow {
         }
     }
 
-    func deadlines(after event: Event, state: State, context: DecisionContext) -> [DeadlineEffect<Command>] {
+    func deadlines(after event: Event, from before: State, to state: State, context: DecisionContext) -> [DeadlineEffect<Command>] {
         switch event {
         case .requested(let due): [.schedule(name: "answer", due: due, fire: .expire)]
         case .answered: [.cancel(name: "answer")]
