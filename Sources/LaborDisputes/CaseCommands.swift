@@ -7,7 +7,7 @@ public struct CaseRejection: Error, Hashable, Sendable, CustomStringConvertible 
         case notPermittedForRole, notAParty, caseNotRegistered, caseAlreadyRegistered, caseClosed, wrongStage
         case invalidCommand, agreementNotEffective, mediationNotAccepted, deadlinePassed, calendarNotCovered, noSuchDeadline
         case reviewNotAvailable, confirmationNotAvailable, paymentOrderNotAvailable, arbitrationNotAvailable, lawsuitNotAvailable
-        case awardNotEffective, nothingToEnforce, unknownRegion
+        case nothingToEnforce, unknownRegion
     }
 
     /// The rule.

@@ -1,0 +1,215 @@
+import DocketCore
+import DocketEngine
+import DocketTesting
+import Foundation
+import LaborDisputes
+import Testing
+
+/// The scenario files of `Specs/scenarios/`: given commands (or ticks of the deadline scheduler),
+/// when a command (or a tick), then the events appended and the case's state, or a rejection.
+struct ScenarioFile: Decodable {
+    var title: String
+    var scenarios: [FileScenario]
+}
+
+struct FileScenario: Decodable, CustomTestStringConvertible, Sendable {
+    var name: String
+    var given: [Step]
+    var when: Step
+    var then: Expectation
+    var file: String = ""
+
+    var testDescription: String { "\(file): \(name)" }
+
+    enum CodingKeys: String, CodingKey { case name, given, when, then }
+
+    /// A command line, or `{"tick": INSTANT}`: the scheduler fires every deadline due by then.
+    enum Step: Decodable, Sendable {
+        case command(CaseCommandLine, raw: String)
+        case tick(Timestamp)
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: AnyKey.self)
+            if c.contains(AnyKey("tick")) {
+                self = .tick(try c.decode(Timestamp.self, forKey: AnyKey("tick")))
+            } else {
+                self = .command(try CaseCommandLine(from: decoder), raw: "")
+            }
+        }
+    }
+
+    struct Expectation: Decodable, Sendable {
+        var events: [String]?
+        var rejection: String?
+        var stage: String?
+        var outcome: String?
+        var remedies: [String]?
+        /// Deadline name → the instant it runs out, or `null` for a deadline that must not be open.
+        var deadlines: [String: Timestamp?]?
+        var overdue: [String]?
+        var finalAward: Bool?
+        var timeBarred: [String]?
+    }
+}
+
+struct AnyKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(_ s: String) { stringValue = s }
+    init?(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}
+
+enum ScenarioLibrary {
+    static let directory: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Specs/scenarios")
+
+    static func load() -> [FileScenario] {
+        let files = ((try? FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)) ?? [])
+            .filter { $0.pathExtension == "json" }.sorted { $0.lastPathComponent < $1.lastPathComponent }
+        var out: [FileScenario] = []
+        for f in files {
+            do {
+                let file = try JSONDecoder().decode(ScenarioFile.self, from: Data(contentsOf: f))
+                for var s in file.scenarios {
+                    s.file = f.lastPathComponent
+                    out.append(s)
+                }
+            } catch {
+                // A malformed file becomes a failing scenario naming the file and the error.
+                out.append(FileScenario(name: "file does not decode: \(error)", given: [], when: .tick(Timestamp(millisecondsSinceEpoch: 0)),
+                                        then: .init(rejection: "malformed file"), file: f.lastPathComponent))
+            }
+        }
+        return out
+    }
+
+    static let all = load()
+}
+
+/// Runs a scenario against a fresh in-memory store through the engine and the deadline scheduler.
+struct ScenarioRun {
+    let store = InMemoryEventStore()
+    let clock = ManualClock()
+    let engine: WorkflowEngine<CaseWorkflow>
+    let scheduler: DeadlineScheduler
+
+    init() throws {
+        engine = try WorkflowEngine(workflow: CaseWorkflow(rules: try CaseRules.bundled()), store: store, clock: clock)
+        scheduler = try DeadlineScheduler(store: store, handlers: [engine], clock: clock)
+    }
+
+    /// Runs a step; returns the case events it appended and the rejection, if any.
+    func run(_ step: FileScenario.Step) async throws -> (events: [String], rejection: CaseRejection?) {
+        let before = try await store.lastPosition()
+        var rejection: CaseRejection?
+        switch step {
+        case .command(let line, _):
+            clock.set(line.at)
+            rejection = try await engine.handle(line.command, for: line.caseID, commandID: line.id, actor: line.actor.description).rejection
+        case .tick(let instant):
+            clock.set(instant)
+            let report = try await scheduler.tick(until: instant)
+            if report.failed > 0 { throw ScenarioError("a deadline failed to fire") }
+        }
+        let events = try await store.readLog(after: before, limit: 1_000).map(\.type).filter { !$0.hasPrefix("docket.") }
+        return (events, rejection)
+    }
+}
+
+struct ScenarioError: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
+}
+
+@Suite("Scenario files (Specs/scenarios)")
+struct ScenarioFileTests {
+    @Test(arguments: ScenarioLibrary.all)
+    func scenario(_ s: FileScenario) async throws {
+        #expect(s.then.rejection != "malformed file", "\(s.name)")
+        let run = try ScenarioRun()
+        var caseID: StreamID = "case-1"
+        for (i, step) in s.given.enumerated() {
+            if case .command(let line, _) = step { caseID = line.caseID }
+            let r = try await run.run(step)
+            try #require(r.rejection == nil, "given step \(i + 1) was refused: \(r.rejection!)")
+        }
+        if case .command(let line, _) = s.when { caseID = line.caseID }
+        let result = try await run.run(s.when)
+        if let rejection = s.then.rejection {
+            #expect(result.rejection?.code.rawValue == rejection, "expected \(rejection), got \(result.rejection.map { "\($0)" } ?? "events \(result.events)")")
+            #expect(result.events.isEmpty, "a refused command appends nothing")
+        } else {
+            #expect(result.rejection == nil, "refused: \(result.rejection.map { "\($0)" } ?? "")")
+        }
+        if let events = s.then.events { #expect(result.events == events) }
+        let state = try await run.engine.state(of: caseID).state
+        if let stage = s.then.stage { #expect(state.stage.rawValue == stage) }
+        if let outcome = s.then.outcome { #expect(state.outcome?.rawValue == outcome) }
+        if let remedies = s.then.remedies { #expect(state.remedies.map(\.rawValue).sorted() == remedies.sorted()) }
+        if let overdue = s.then.overdue { #expect(state.overdue.map(\.rawValue).sorted() == overdue.sorted()) }
+        if let finalAward = s.then.finalAward { #expect(state.award?.final == finalAward) }
+        if let timeBarred = s.then.timeBarred { #expect(state.award?.timeBarred.map(\.rawValue) == timeBarred) }
+        for (name, expected) in s.then.deadlines ?? [:] {
+            guard let deadline = CaseDeadline(rawValue: name) else {
+                Issue.record("unknown deadline \(name)")
+                continue
+            }
+            #expect(state.deadlines[deadline] == expected, "deadline \(name): \(state.deadlines[deadline].map { $0.iso8601 } ?? "none")")
+            // Every open deadline is a scheduled timer, due when the state says.
+            if let due = state.deadlines[deadline] {
+                let timer = try await run.store.timer(try run.engine.timerID(stream: caseID, deadline: name))
+                #expect(timer?.due == due, "the \(name) timer")
+            }
+        }
+    }
+
+    @Test("the scenarios cover every event, every rejection and every deadline's expiry")
+    func coverage() throws {
+        let scenarios = ScenarioLibrary.all
+        #expect(scenarios.count >= 60, "\(scenarios.count) scenarios")
+        let events = Set(scenarios.flatMap { $0.then.events ?? [] })
+        let allEvents = Set(CaseEventSamples.types)
+        #expect(allEvents.subtracting(events).sorted() == [], "events no scenario produces")
+        let rejections = Set(scenarios.compactMap(\.then.rejection))
+        let coveredRules = Set(CaseRejection.Code.allCases.map(\.rawValue)).subtracting(["calendarNotCovered"])
+        #expect(coveredRules.subtracting(rejections).sorted() == [], "rejections no scenario shows")
+        #expect(Set(CaseEvent.codec.registeredTypes.map(\.type)) == allEvents, "the list of event types is complete")
+        // Every deadline's expiry, fired by the scheduler (a tick), with dates that cross weekends and holidays.
+        var ticked = Set<String>()
+        for s in scenarios { if case .tick = s.when { ticked.formUnion(s.then.events ?? []) } }
+        let expiryEvents = [
+            "answerNegotiation": "case.negotiationDeemedRefused", "negotiationPeriod": "case.negotiationFailed",
+            "settlementPerformance": "case.agreementNotPerformed", "acceptMediation": "case.mediationAcceptanceOverdue",
+            "concludeMediation": "case.mediationTermExpired", "agreementPerformance": "case.agreementNotPerformed",
+            "applyForArbitrationReview": "case.reviewWindowClosed", "applyForJudicialConfirmation": "case.confirmationWindowClosed",
+            "entrustedMediation": "case.entrustedMediationFailed", "decideArbitrationReview": "case.reviewDecisionOverdue",
+            "acceptJudicialConfirmation": "case.confirmationAcceptanceOverdue", "acceptPaymentOrder": "case.paymentOrderAcceptanceOverdue",
+            "answerPaymentOrder": "case.paymentOrderEnforceable", "decideArbitrationAcceptance": "case.arbitrationAcceptanceOverdue",
+            "serveRespondent": "case.serviceOverdue", "respondentAnswers": "case.respondentAnswerOverdue", "arbitrationAward": "case.awardOverdue",
+            "workerSuit": "case.challengeWindowClosed", "employerSuit": "case.challengeWindowClosed", "setAsideFinalAward": "case.awardEffective",
+        ]
+        #expect(Set(expiryEvents.keys) == Set(CaseDeadline.allCases.map(\.rawValue)))
+        let missing = expiryEvents.filter { !ticked.contains($0.value) }.map(\.key).sorted()
+        #expect(missing == [], "deadlines whose expiry no tick scenario shows")
+    }
+}
+
+/// Every case event type, for the coverage check.
+enum CaseEventSamples {
+    static let types: [String] = [
+        "case.registered", "case.negotiationProposed", "case.negotiationAnswered", "case.negotiationDeemedRefused", "case.negotiationJoined",
+        "case.negotiationPeriodAgreed", "case.settlementSigned", "case.negotiationFailed", "case.agreementPerformed", "case.agreementNotPerformed",
+        "case.mediationApplied", "case.mediationAccepted", "case.mediationAcceptanceOverdue", "case.mediationDeclined", "case.mediatorAssigned",
+        "case.mediationExtended", "case.mediationAgreementSigned", "case.performanceNoticeIssued", "case.mediationFailed", "case.mediationTermExpired",
+        "case.returnVisitRecorded", "case.reviewWindowClosed", "case.confirmationWindowClosed", "case.mediationEntrusted",
+        "case.entrustedMediationSucceeded", "case.entrustedMediationFailed", "case.reviewApplied", "case.reviewAccepted", "case.reviewDecisionOverdue",
+        "case.mediationDocumentIssued", "case.reviewRefused", "case.confirmationApplied", "case.confirmationAcceptanceOverdue",
+        "case.confirmationDecided", "case.paymentOrderApplied", "case.paymentOrderAcceptanceOverdue", "case.paymentOrderRefused",
+        "case.paymentOrderIssued", "case.paymentOrderObjected", "case.paymentOrderEnforceable", "case.arbitrationApplied",
+        "case.arbitrationAcceptanceOverdue", "case.arbitrationAccepted", "case.arbitrationRefused", "case.respondentServed", "case.serviceOverdue",
+        "case.respondentAnswerOverdue", "case.defenseRecorded", "case.arbitralMediationRecorded", "case.arbitrationExtended", "case.awardOverdue",
+        "case.awardIssued", "case.awardReceived", "case.challengeWindowClosed", "case.awardEffective", "case.lawsuitFiled", "case.setAsideApplied",
+        "case.judgmentRecorded", "case.enforcementApplied", "case.withdrawn",
+    ]
+}
