@@ -159,6 +159,10 @@ struct CaseCommandGroup: AsyncParsableCommand {
         var performanceNotice: PerformanceNotice?
         var returnVisits: Int
         var outcome: String?
+        var limitation: [ClaimLimitation]
+        var limitationDefense: Bool
+        var award: Award?
+        var overdue: [String]
     }
 
     struct Show: AsyncParsableCommand {
@@ -194,7 +198,8 @@ struct CaseCommandGroup: AsyncParsableCommand {
                     deadlines: Dictionary(uniqueKeysWithValues: c.deadlines.map { ($0.key.rawValue, local($0.value)) }),
                     remedies: c.remedies.sorted().map(\.rawValue), settlement: c.settlement, mediationOrganization: c.mediationOrganization,
                     mediator: c.mediator, mediationAgreement: c.mediationAgreement, performanceNotice: c.performanceNotice,
-                    returnVisits: c.returnVisits, outcome: c.outcome?.rawValue)
+                    returnVisits: c.returnVisits, outcome: c.outcome?.rawValue, limitation: c.limitation,
+                    limitationDefense: c.limitationDefense, award: c.award, overdue: c.overdue.map(\.rawValue).sorted())
                 if json {
                     try printJSON(summary)
                 } else {
@@ -209,6 +214,18 @@ struct CaseCommandGroup: AsyncParsableCommand {
                     if let a = c.mediationAgreement { print("mediation agreement: \(a.terms); perform by \(local(a.performBy))") }
                     if let n = c.performanceNotice { print("performance notice: \(n.capacityAssessment)") }
                     if c.returnVisits > 0 { print("return visits: \(c.returnVisits)") }
+                    for l in c.limitation where c.arbitrationClaims.indices.contains(l.claim) {
+                        let claim = c.arbitrationClaims[l.claim]
+                        let period = l.runsOut.map { "limitation period runs out \(local($0))\(l.past ? " (past when arbitration was applied for)" : "")" }
+                            ?? (claim.type == .remuneration && claim.duringEmployment == true ? "not time-barred during employment" : "no date of knowledge given")
+                        print("arbitration claim \(claim.type.rawValue): \(period)")
+                    }
+                    if c.limitationDefense { print("the respondent raised the limitation defense") }
+                    if let a = c.award {
+                        print("award: \(a.final ? "final" : "non-final"); " + a.items.map { "\($0.type.rawValue) \($0.granted ? "granted" : "dismissed")\($0.amount.map { " \($0)" } ?? "")" }.joined(separator: ", ")
+                            + (a.timeBarred.isEmpty ? "" : "; time-barred: \(a.timeBarred.map(\.rawValue).joined(separator: ", "))"))
+                    }
+                    if !summary.overdue.isEmpty { print("overdue: \(summary.overdue.joined(separator: ", "))") }
                 }
                 await store.close()
             }
