@@ -4,10 +4,54 @@ public import DocketCore
 public struct CaseRejection: Error, Hashable, Sendable, CustomStringConvertible {
     /// The rule a command broke.
     public enum Code: String, Hashable, Sendable, Codable, CaseIterable {
-        case notPermittedForRole, notAParty, caseNotRegistered, caseAlreadyRegistered, caseClosed, wrongStage
-        case invalidCommand, agreementNotEffective, mediationNotAccepted, deadlinePassed, calendarNotCovered, noSuchDeadline
-        case reviewNotAvailable, confirmationNotAvailable, paymentOrderNotAvailable, arbitrationNotAvailable, lawsuitNotAvailable
-        case nothingToEnforce, unknownRegion
+        /// Only certain roles may give a command: the actor's role may not give this one (or not
+        /// here, e.g. a proposer answering its own proposal, the applicant giving the respondent's
+        /// defense).
+        case notPermittedForRole
+        /// A worker or employer acts only in a case it is registered as a party to.
+        case notAParty
+        /// A case must be registered before any other command.
+        case caseNotRegistered
+        /// A case is registered once.
+        case caseAlreadyRegistered
+        /// A closed case takes only what its rules allow (enforcement, an open lawsuit, a
+        /// deadline).
+        case caseClosed
+        /// The command does not apply at the case's current stage.
+        case wrongStage
+        /// The command's fields break a rule: a missing party, claim, reason or organization, an
+        /// extension without both parties' agreement, a deadline not yet due, and the like.
+        case invalidCommand
+        /// A mediation agreement takes effect only with both parties' signatures or seals, the
+        /// mediator's signature and the organization's seal (LDMAL art. 14).
+        case agreementNotEffective
+        /// A mediation agreement needs the organization to have accepted the mediation.
+        case mediationNotAccepted
+        /// A date given (a performance date, a negotiation period's end) must be after the
+        /// command's instant; an award period that ran out cannot be extended.
+        case deadlinePassed
+        /// A period cannot be counted because the holiday calendar does not cover its dates.
+        case calendarNotCovered
+        /// `expireDeadline` names a deadline the case does not have open.
+        case noSuchDeadline
+        /// Arbitration review is applied for within 15 days of the agreement taking effect, and not
+        /// for an agreement confirming a labor relationship.
+        case reviewNotAvailable
+        /// Judicial confirmation is applied for within 30 days of the agreement taking effect.
+        case confirmationNotAvailable
+        /// A payment order is open only to the worker, after a mediation agreement on remuneration,
+        /// work-injury medical costs, compensation or damages was not performed (LDMAL art. 16).
+        case paymentOrderNotAvailable
+        /// Arbitration is applied for only where the case's stage and remedies allow it.
+        case arbitrationNotAvailable
+        /// Arbitration comes before a court: a lawsuit is open only where the rules allow it, an
+        /// employer cannot sue on a final award, and only a final award is set aside, within 30
+        /// days.
+        case lawsuitNotAvailable
+        /// Enforcement needs an effective, enforceable document not already being enforced.
+        case nothingToEnforce
+        /// A case is registered under a region that has a profile.
+        case unknownRegion
     }
 
     /// The rule.
@@ -21,53 +65,99 @@ public struct CaseRejection: Error, Hashable, Sendable, CustomStringConvertible 
         self.message = message
     }
 
+    /// The rejection as `code: message`.
     public var description: String { "\(code.rawValue): \(message)" }
 }
 
 /// A command to a case, in the vocabulary of DOMAIN.md ("The command vocabulary"). Encoded as one
 /// JSON object with `"command"` naming the case and the command's fields beside it.
 public enum CaseCommand: Hashable, Sendable {
+    /// Registers the dispute (intake): channel, region, parties, claims, groups.
     case registerCase(RegisterCase)
+    /// A party proposes negotiation; the other party has 5 days to answer.
     case proposeNegotiation
+    /// The other party accepts or refuses a negotiation proposal.
     case answerNegotiation(accept: Bool)
+    /// A union joins the negotiation at a party's request.
     case joinNegotiation
+    /// The parties agree when negotiation ends; no settlement by then means it failed.
     case agreeNegotiationPeriod(until: Timestamp)
+    /// The parties sign a settlement agreement (和解协议) with its performance date.
     case signSettlement(SettlementAgreement)
+    /// A party or the union records that negotiation failed.
     case recordNegotiationFailure(reason: String)
+    /// Records whether the pending settlement, mediation agreement or payment order was performed.
     case recordPerformance(performed: Bool)
+    /// A party applies to a mediation organization, in writing or orally.
     case applyForMediation(organization: String, oral: Bool)
+    /// The organization accepts the mediation application (within 3 working days).
     case acceptMediation
+    /// The organization refuses the mediation application, with its reason.
     case declineMediation(reason: String)
+    /// The organization assigns a mediator from its roster.
     case assignMediator(mediator: String)
+    /// The organization extends the mediation term; only when both parties agree.
     case extendMediation(until: Timestamp, partiesAgreed: Bool)
+    /// Records a mediation agreement (调解协议书), effective only when fully signed and sealed.
     case signMediationAgreement(MediationAgreement)
+    /// The organization issues its performance notice (履行告知书) with a capacity assessment.
     case issuePerformanceNotice(PerformanceNotice)
+    /// Mediation failed (调解不成); the parties are told their next remedy.
     case recordMediationFailure(reason: String)
+    /// Records a return visit (回访) after a mediation agreement.
     case recordReturnVisit(note: String)
+    /// A court or arbitration committee entrusts the case to a mediation organization.
     case entrustMediation(kind: EntrustedMediationKind, organization: String, reference: String)
+    /// The organization reports an entrusted mediation's result back.
     case reportEntrustedResult(success: Bool)
+    /// The parties apply for arbitration review (仲裁审查) of their mediation agreement, within 15
+    /// days.
     case applyForArbitrationReview
+    /// The committee accepts the arbitration review.
     case acceptArbitrationReview
+    /// The committee finds the agreement lawful and issues an enforceable mediation document (调解书).
     case issueMediationDocument
+    /// The committee refuses the review or to issue a mediation document, with its ground.
     case refuseArbitrationReview(reason: String)
+    /// The parties apply to a court for judicial confirmation (司法确认), within 30 days.
     case applyForJudicialConfirmation
+    /// The court's ruling: the agreement is valid, or the application is dismissed.
     case recordJudicialConfirmation(confirmed: Bool)
+    /// The worker applies to a court for a payment order (支付令) on an unperformed mediation
+    /// agreement.
     case applyForPaymentOrder
+    /// The court issues or refuses a payment order, or records the employer's valid objection to
+    /// one.
     case recordPaymentOrder(issued: Bool, objected: Bool)
+    /// A party applies for arbitration, with its claims (`nil`: the registered claims).
     case applyForArbitration(claims: [Claim]?)
+    /// The committee accepts the arbitration application (within 5 days).
     case acceptArbitration
+    /// The committee refuses the arbitration application, with its reason; the applicant may sue.
     case refuseArbitration(reason: String)
+    /// A copy of the application is served on the respondent.
     case serveRespondent
+    /// The respondent's answer, possibly raising the limitation defense.
     case recordDefense(limitation: Bool)
+    /// The tribunal's mediation succeeded (arbitral mediation); the case closes.
     case recordArbitralMediation
+    /// The committee extends the award period, once, by 1 to 15 days.
     case extendArbitration(days: Int)
+    /// The arbitrator issues the award (裁决书).
     case issueAward(items: [AwardItem])
+    /// The worker or the employer received the award, which opens its window to challenge it.
     case receiveAward(party: Actor.Role)
+    /// A party sues in a people's court, where the rules open a lawsuit.
     case fileLawsuit(court: String)
+    /// The employer applies to the intermediate court to set a final award aside, within 30 days.
     case applyToSetAsideAward
+    /// The court's judgment; the case closes.
     case recordJudgment(summary: String)
+    /// A party applies to a court to enforce an effective document.
     case applyForEnforcement
+    /// A party withdraws the case.
     case withdrawCase
+    /// Sent by the scheduler when one of the case's deadlines runs out.
     case expireDeadline(CaseDeadline)
 
     /// The fields of `registerCase`.
@@ -166,6 +256,7 @@ extension CaseCommand: Codable {
         var mediator: Bool
     }
 
+    /// Decodes a command from one JSON object: `"command"` names it, its fields stand beside it.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: Key.self)
         let name = try c.decode(String.self, forKey: .command)
@@ -232,6 +323,7 @@ extension CaseCommand: Codable {
         }
     }
 
+    /// Encodes the command as one JSON object: `"command"` and the command's fields.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: Key.self)
         try c.encode(name, forKey: .command)

@@ -46,78 +46,184 @@ public enum CaseDeadline: String, Hashable, Sendable, Codable, CaseIterable {
 
 /// Which agreement a performance event is about.
 public enum AgreementKind: String, Hashable, Sendable, Codable {
-    case settlement, mediation, paymentOrder
+    /// A settlement agreement reached by negotiation (和解协议).
+    case settlement
+    /// A mediation agreement (调解协议书).
+    case mediation
+    /// A court's payment order (支付令): the employer pays.
+    case paymentOrder
 }
 
 /// What a party may do next: the remedies the rules open at a point of the case.
 public enum Remedy: String, Hashable, Sendable, Codable, CaseIterable, Comparable {
-    case applyForMediation, applyForArbitration, applyForArbitrationReview, applyForJudicialConfirmation, applyForPaymentOrder
-    case fileLawsuit, applyForEnforcement
+    /// Apply to a mediation organization (open on registration and after a failed negotiation,
+    /// a declined mediation or a dismissed confirmation).
+    case applyForMediation
+    /// Apply for arbitration (open on registration, after mediation fails or runs out of time, and
+    /// when an agreement is not performed).
+    case applyForArbitration
+    /// Apply for arbitration review of an effective mediation agreement, within 15 days.
+    case applyForArbitrationReview
+    /// Apply to a court for judicial confirmation of an effective mediation agreement, within 30
+    /// days.
+    case applyForJudicialConfirmation
+    /// Apply to a court for a payment order when a mediation agreement on remuneration, work-injury
+    /// medical costs, compensation or damages is not performed (worker only).
+    case applyForPaymentOrder
+    /// Sue in a people's court (open when arbitration is refused or not decided in time, no award
+    /// comes in time, a payment order meets an objection, or a confirmation is dismissed).
+    case fileLawsuit
+    /// Apply to a court to enforce an effective document (open when the case closes with one).
+    case applyForEnforcement
 
+    /// Orders remedies by name, for stable listings.
     public static func < (a: Remedy, b: Remedy) -> Bool { a.rawValue < b.rawValue }
 }
 
 /// The events of a case.
 public enum CaseEvent: Hashable, Sendable {
+    /// The case was registered: stage `registered`; mediation and arbitration open.
     case registered(CaseCommand.RegisterCase)
+    /// A party proposed negotiation: stage `negotiationProposed`; the answer deadline starts.
     case negotiationProposed(by: Actor.Role, answerBy: Timestamp)
+    /// The other party answered: `negotiating` if it accepted, else back to `registered`; ends the
+    /// answer deadline.
     case negotiationAnswered(accepted: Bool)
+    /// No answer in time: the proposal is deemed refused; back to `registered`.
     case negotiationDeemedRefused
+    /// A union joined the negotiation: added to the participants.
     case negotiationJoined(by: Actor)
+    /// The parties agreed a negotiation period: sets its deadline.
     case negotiationPeriodAgreed(until: Timestamp)
+    /// A settlement agreement was signed: stage `settlementPending`; ends the negotiation period,
+    /// starts the performance deadline, clears remedies.
     case settlementSigned(SettlementAgreement, performanceDue: Timestamp)
+    /// Negotiation failed (or its period ran out): back to `registered`; ends the negotiation
+    /// deadlines.
     case negotiationFailed(reason: String)
+    /// The agreement or payment order was performed: the case closes (settled by negotiation,
+    /// mediated, or payment order).
     case agreementPerformed(AgreementKind)
+    /// The agreement was not performed: back to `registered`; its deadlines end. After a
+    /// settlement, mediation or arbitration opens; after a mediation agreement, arbitration (and a
+    /// payment order where the claims allow).
     case agreementNotPerformed(AgreementKind)
+    /// A party applied for mediation: stage `mediationApplied`; the acceptance and conclusion
+    /// deadlines start.
     case mediationApplied(organization: String, oral: Bool, acceptBy: Timestamp, concludeBy: Timestamp)
+    /// The organization accepted: stage `mediating`; ends the acceptance deadline.
     case mediationAccepted
+    /// The organization did not accept in time: flagged overdue; the stage is unchanged.
     case mediationAcceptanceOverdue
+    /// The organization declined: back to `registered`; mediation deadlines end; mediation
+    /// elsewhere or arbitration open.
     case mediationDeclined(reason: String)
+    /// A mediator was assigned: recorded on the case.
     case mediatorAssigned(mediator: String)
+    /// Mediation was extended with both parties' agreement: moves the conclusion deadline.
     case mediationExtended(until: Timestamp)
+    /// An effective mediation agreement was signed: stage `agreementPending`; starts the
+    /// performance, review and confirmation deadlines and opens review and confirmation.
     case mediationAgreementSigned(MediationAgreement, performanceDue: Timestamp, reviewBy: Timestamp, confirmationBy: Timestamp)
+    /// The performance notice was issued: recorded on the case.
     case performanceNoticeIssued(PerformanceNotice)
+    /// Mediation failed: back to `registered`; mediation deadlines end; arbitration opens.
     case mediationFailed(reason: String)
+    /// Mediation did not conclude in its term: flagged; arbitration opens while mediation may go
+    /// on.
     case mediationTermExpired
+    /// A return visit was made: the count of return visits goes up.
     case returnVisitRecorded(note: String)
+    /// The window for arbitration review closed: review is no longer available.
     case reviewWindowClosed
+    /// The window for judicial confirmation closed: confirmation is no longer available.
     case confirmationWindowClosed
+    /// A court or committee entrusted the case to an organization: stage `entrustedMediation`;
+    /// remembers where to return; the term starts.
     case mediationEntrusted(kind: EntrustedMediationKind, organization: String, reference: String, returnTo: Stage, termEnds: Timestamp)
+    /// The entrusted mediation succeeded: the case closes as mediated.
     case entrustedMediationSucceeded
+    /// The entrusted mediation failed or ran out of time: the case returns to the stage it came
+    /// from.
     case entrustedMediationFailed(returnTo: Stage)
+    /// The parties applied for arbitration review: stage `reviewApplied`; the review and
+    /// confirmation windows end.
     case reviewApplied
+    /// The committee accepted the review: stage `underReview`; the decision deadline starts.
     case reviewAccepted(decideBy: Timestamp)
+    /// The committee did not decide the review in time: flagged overdue.
     case reviewDecisionOverdue
+    /// A mediation document was issued: the case closes with an enforceable document.
     case mediationDocumentIssued
+    /// The committee refused to issue a mediation document: back to `agreementPending`; ends the
+    /// decision deadline.
     case reviewRefused(reason: String)
+    /// The parties applied for judicial confirmation: stage `confirmationApplied`; review and
+    /// confirmation windows end; the acceptance deadline starts.
     case confirmationApplied(acceptBy: Timestamp)
+    /// The court did not accept the confirmation in time: flagged overdue.
     case confirmationAcceptanceOverdue
+    /// The court ruled: valid closes the case as judicially confirmed; dismissed returns it to
+    /// `registered` with mediation or a lawsuit open.
     case confirmationDecided(confirmed: Bool)
+    /// The worker applied for a payment order: stage `paymentOrderApplied`; the acceptance deadline
+    /// starts.
     case paymentOrderApplied(acceptBy: Timestamp)
+    /// The court did not accept the payment-order application in time: flagged overdue.
     case paymentOrderAcceptanceOverdue
+    /// The court did not issue the payment order: back to `registered`.
     case paymentOrderRefused
+    /// The court issued the payment order: stage `paymentOrderIssued`; the employer's deadline to
+    /// pay or object starts.
     case paymentOrderIssued(answerBy: Timestamp)
+    /// The employer's valid objection ended the procedure: back to `registered`; a lawsuit opens.
     case paymentOrderObjected
+    /// The employer neither paid nor objected in time: the case closes with an enforceable payment
+    /// order.
     case paymentOrderEnforceable
+    /// A party applied for arbitration: stage `arbitrationApplied`; records the claims and their
+    /// limitation; mediation deadlines end; the acceptance deadline starts.
     case arbitrationApplied(claims: [Claim], limitation: [ClaimLimitation], decideBy: Timestamp)
+    /// The committee did not decide on acceptance in time: the applicant may sue.
     case arbitrationAcceptanceOverdue
+    /// The committee accepted: stage `arbitrating`; the service and award deadlines start.
     case arbitrationAccepted(serveBy: Timestamp, awardBy: Timestamp)
+    /// The committee refused the application: the case closes as not accepted, and the applicant
+    /// may sue.
     case arbitrationRefused(reason: String)
+    /// The respondent was served: the answer deadline starts.
     case respondentServed(answerBy: Timestamp)
+    /// The respondent was not served in time: flagged overdue.
     case serviceOverdue
+    /// The respondent did not answer in time: flagged overdue; the arbitration goes on.
     case respondentAnswerOverdue
+    /// The respondent answered: ends the answer deadline; a limitation defense is noted for the
+    /// award.
     case defenseRecorded(limitation: Bool)
+    /// The tribunal's mediation succeeded: the case closes with an enforceable arbitral mediation.
     case arbitralMediationRecorded
+    /// The award period was extended (once): moves the award deadline.
     case arbitrationExtended(awardBy: Timestamp)
+    /// No award in time: a party may sue.
     case awardOverdue
+    /// The award was issued: stage `awardIssued`; all deadlines end until the parties receive it.
     case awardIssued(Award)
+    /// A party received the award: its window to sue or to apply to set the award aside starts.
     case awardReceived(party: Actor.Role, challengeBy: Timestamp, challenge: CaseDeadline)
+    /// A party's window to challenge the award closed unused.
     case challengeWindowClosed(CaseDeadline)
+    /// Both parties received the award and no one challenged it in time: the case closes with an
+    /// effective award.
     case awardEffective
+    /// A party sued: stage `litigation` (reopening a closed case); deadlines and remedies end.
     case lawsuitFiled(party: Actor.Role, court: String)
+    /// The employer applied to set a final award aside: stage `setAsideApplied`; deadlines end.
     case setAsideApplied
+    /// The court's judgment was recorded: the case closes with an enforceable judgment.
     case judgmentRecorded(summary: String)
+    /// A party applied for enforcement: stage `enforcement`; it cannot be applied for again.
     case enforcementApplied(by: Actor.Role)
+    /// A party withdrew the case: it closes as withdrawn.
     case withdrawn(by: Actor.Role)
 }
 

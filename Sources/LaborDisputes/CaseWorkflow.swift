@@ -49,8 +49,26 @@ public enum Stage: String, Hashable, Sendable, Codable, CaseIterable {
 
 /// How a case ended, for statistics.
 public enum Outcome: String, Hashable, Sendable, Codable, CaseIterable {
-    case settledByNegotiation, mediated, mediationDocument, judiciallyConfirmed, arbitralMediation, awardEffective, judgment
-    case paymentOrder, notAccepted, withdrawn
+    /// A settlement agreement reached by negotiation was performed.
+    case settledByNegotiation
+    /// A mediation agreement was performed, or an entrusted mediation succeeded.
+    case mediated
+    /// Arbitration review found the agreement lawful and issued a mediation document (调解书).
+    case mediationDocument
+    /// A court confirmed the mediation agreement as valid (司法确认).
+    case judiciallyConfirmed
+    /// The arbitral tribunal's own mediation succeeded.
+    case arbitralMediation
+    /// The award took effect: both parties received it and no one challenged it in time.
+    case awardEffective
+    /// A court gave judgment.
+    case judgment
+    /// A payment order was paid, or became enforceable when the employer neither paid nor objected.
+    case paymentOrder
+    /// The arbitration committee refused the application; the applicant may still sue.
+    case notAccepted
+    /// A party withdrew the case.
+    case withdrawn
 
     /// Whether the outcome is a document a court enforces when it is not performed (LDMAL art. 51).
     public var enforceable: Bool {
@@ -63,23 +81,37 @@ public enum Outcome: String, Hashable, Sendable, Codable, CaseIterable {
 
 /// A case's state, folded from its events.
 public struct CaseState: Hashable, Sendable {
+    /// Where the case stands.
     public var stage: Stage = .unregistered
+    /// What was registered (channel, region, parties, claims, groups); `nil` before registration.
     public var registration: CaseCommand.RegisterCase?
+    /// The party that proposed negotiation (it cannot answer its own proposal).
     public var negotiationProposer: Actor.Role?
+    /// Unions that joined the negotiation.
     public var negotiationParticipants: [Actor] = []
+    /// The settlement agreement, once signed.
     public var settlement: SettlementAgreement?
+    /// The mediation organization applied to, or entrusted with the case.
     public var mediationOrganization: String?
+    /// The assigned mediator's id.
     public var mediator: String?
+    /// The organization accepted the current mediation application (an agreement requires it).
     public var mediationAccepted = false
+    /// The organization did not accept the current application in time.
     public var mediationAcceptanceOverdue = false
+    /// The current mediation did not conclude in its term (arbitration opened).
     public var mediationTermExpired = false
+    /// The effective mediation agreement, once signed (return visits follow it).
     public var mediationAgreement: MediationAgreement?
+    /// The performance notice, once issued (it is issued once).
     public var performanceNotice: PerformanceNotice?
+    /// How many return visits were recorded.
     public var returnVisits = 0
     /// What the parties may do next.
     public var remedies: Set<Remedy> = []
     /// The case's open deadlines and when they run out.
     public var deadlines: [CaseDeadline: Timestamp] = [:]
+    /// How the case ended; `nil` while it is open, and again once a lawsuit reopens it.
     public var outcome: Outcome?
     /// An entrusted mediation: its kind and the stage the case returns to when it fails.
     public var entrusted: (kind: EntrustedMediationKind, returnTo: Stage)? {
@@ -97,15 +129,21 @@ public struct CaseState: Hashable, Sendable {
     public var arbitrationApplicant: Actor.Role?
     /// The claims before arbitration and their limitation periods.
     public var arbitrationClaims: [Claim] = []
+    /// The limitation period of each arbitration claim, as computed on the application.
     public var limitation: [ClaimLimitation] = []
     /// The respondent raised the limitation defense.
     public var limitationDefense = false
+    /// The respondent was served with the arbitration application.
     public var respondentServed = false
+    /// The award period was extended (allowed once).
     public var arbitrationExtended = false
+    /// The arbitration award, once issued.
     public var award: Award?
     /// Parties that received the award.
     public var awardReceivedBy: Set<Actor.Role> = []
+    /// The court judgment's summary, once recorded.
     public var judgment: String?
+    /// A party applied for enforcement.
     public var enforcementApplied = false
 
     /// A new case.
@@ -120,9 +158,13 @@ public struct CaseState: Hashable, Sendable {
 /// The labor-dispute case as a workflow: commands, rules, events and deadlines (DOMAIN.md). This
 /// version covers intake, negotiation, mediation with its agreement and performance, and withdrawal.
 public struct CaseWorkflow: Workflow {
+    /// The case's commands.
     public typealias Command = CaseCommand
+    /// The case's events.
     public typealias Event = CaseEvent
+    /// The case's state, folded from its events.
     public typealias State = CaseState
+    /// Why a command is refused.
     public typealias Rejection = CaseRejection
 
     /// The deadline policy and calendar the case is decided under.
@@ -131,9 +173,13 @@ public struct CaseWorkflow: Workflow {
     /// Creates the workflow.
     public init(rules: CaseRules) { self.rules = rules }
 
+    /// The workflow's name: `labor-case`.
     public var name: String { "labor-case" }
+    /// The definition version new cases start under: 1.
     public var definitionVersion: UInt32 { 1 }
+    /// A case before registration (stage `unregistered`).
     public var initialState: CaseState { CaseState() }
+    /// The stored form of the case's events (``CaseEvent/codec``).
     public var codec: EventCodec<CaseEvent> { CaseEvent.codec }
 
     /// The roles that may give each command.
@@ -162,6 +208,8 @@ public struct CaseWorkflow: Workflow {
         }
     }
 
+    /// Decides a command: checks the actor's role and party, the case's stage, deadlines and rules,
+    /// and returns the events it produces, or throws the rejection naming the rule it breaks.
     public func decide(_ command: CaseCommand, state s: CaseState, context: DecisionContext) throws(CaseRejection) -> [CaseEvent] {
         guard let actor = context.actor == EngineActor.deadline ? Actor.scheduler : Actor(recorded: context.actor) else {
             throw CaseRejection(.notPermittedForRole, "the actor \(context.actor.debugDescription) is not `role:id` with a known role")
@@ -479,6 +527,7 @@ public struct CaseWorkflow: Workflow {
         return Award(items: decided, final: final, timeBarred: timeBarred)
     }
 
+    /// Applies one event to the state: its stage, outcome, deadlines, remedies and records.
     public func evolve(_ state: CaseState, _ event: CaseEvent) -> CaseState {
         var s = state
         func close(_ outcome: Outcome) {

@@ -22,6 +22,7 @@ public struct CaseCommandLine: Hashable, Sendable, Decodable {
 
     private enum Key: String, CodingKey { case id, at, actor, `case` }
 
+    /// Decodes a line: its id (not empty), instant, actor, case id and command.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: Key.self)
         id = try c.decode(String.self, forKey: .id)

@@ -7,28 +7,42 @@ import DocketCore
 public enum Lifecycle {
     /// A starting point: a name and the commands (actor, command, instant) that reach it.
     public struct Start: Sendable {
+        /// The starting point's name (the table's `from` column).
         public let name: String
         let steps: [(Actor, CaseCommand, String)]
     }
 
     /// A transition as written: where from, which command by whom, and the guard.
     public struct Transition: Sendable {
+        /// Where it starts.
         public let start: Start
+        /// Who gives the command (``Actor/scheduler`` for a deadline running out).
         public let actor: Actor
+        /// The command.
         public let command: CaseCommand
+        /// The command's label in the table: its name, qualified where one command has several
+        /// rows.
         public let label: String
+        /// The guard: when the command applies, in words.
         public let guardText: String
         let at: String
     }
 
     /// A row of the table, with what the workflow derives.
     public struct Row: Hashable, Sendable {
+        /// The starting point's name (`from`).
         public var stage: String
+        /// The command's label.
         public var command: String
+        /// The role that gives it, or `scheduler`.
         public var actor: String
+        /// The guard, in words.
         public var guardText: String
+        /// The events it produces, by type name without the `case.` prefix.
         public var events: [String]
+        /// The stage it leads to, with the outcome in parentheses when the case closes.
         public var next: String
+        /// The deadlines it sets (`+name`), moves (`~name`) or ends (`-name`).
         public var deadlines: [String]
     }
 

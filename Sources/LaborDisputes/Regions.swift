@@ -19,36 +19,64 @@ public struct RegionProfile: Hashable, Sendable, Codable {
 
     /// Roster rules of the plan.
     public struct RosterRules: Hashable, Sendable, Codable {
+        /// An organization must be filed (备案) with judicial administration and the industry
+        /// authority before it accepts cases.
         public var filingRequiredBeforeAccepting: Bool
+        /// The filing is also notified to the basic people's court.
         public var noticeToCourt: Bool
+        /// Mediators are graded (调解员等级评定).
         public var mediatorGrading: Bool
+        /// Each window of a one-stop center has at least one full-time people's mediator.
         public var fullTimeMediatorPerOneStopWindow: Bool
     }
 
+    /// The stable key, used as `region` in commands.
     public var id: String
+    /// The region's name in Chinese.
     public var name: String
+    /// The region's name in English.
     public var nameEnglish: String
+    /// `province` (including the municipalities) or `county`.
     public var level: String
+    /// The IANA time zone in which the region counts days.
     public var timeZone: String
+    /// The file name of the seed plan the profile is drawn from.
     public var seed: String
+    /// The intake channels the plan names (`inPerson` always).
     public var intakeChannels: [Channel]
+    /// The plan provides for one-window (一窗式) intake and transfer.
     public var oneWindowIntake: Bool
+    /// Labor inspection and arbitration share one intake (Shanghai: 监察仲裁一口受理).
     public var singleIntakeWithInspection: Bool
+    /// The mediation organization kinds the plan builds.
     public var organizationKinds: [String]
+    /// The plan's roster rules.
     public var rosterRules: RosterRules
+    /// Organizations steer parties to arbitration review or judicial confirmation only when they
+    /// need it; the parties' own right to apply is unchanged.
     public var reviewOrConfirmationOnlyWhereNeeded: Bool
+    /// The plan promotes payment orders (`false`: silent; the worker's right under LDMAL art. 16
+    /// stays).
     public var paymentOrders: Bool
+    /// The plan sets up a mediation expert pool (调解专家库).
     public var expertPool: Bool
+    /// The plan puts organizations and mediators on the courts' invited-mediation roster (特邀调解名册).
     public var invitedMediationRoster: Bool
+    /// The monthly minimum wage the final-award threshold is computed from.
     public var minimumWage: MinimumWage
+    /// The per-claim ceiling for a final award, as stated in the file; loading checks it equals
+    /// ``finalAwardThreshold``.
     public var finalAwardThresholdYuan: Decimal
     /// Deadline figures the region sets differently (none of the five plans does).
     public var deadlineOverrides: [String: PeriodOverride]
+    /// Short notes on what is specific to the region, each citing the seed plan.
     public var notes: [String]
 
     /// A deadline figure a region overrides.
     public struct PeriodOverride: Hashable, Sendable, Codable {
+        /// The period's length.
         public var length: Int
+        /// Its unit: a `PeriodUnit` raw value (`calendarDays`, `workingDays`, `years`).
         public var unit: String
     }
 

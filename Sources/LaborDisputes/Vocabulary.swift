@@ -5,7 +5,33 @@ public import Foundation
 public struct Actor: Hashable, Sendable, Codable, CustomStringConvertible {
     /// The roles of the command vocabulary.
     public enum Role: String, Hashable, Sendable, Codable, CaseIterable {
-        case worker, employer, union, mediator, organization, arbitrator, committee, court, inspection, registrar, system
+        /// The worker (劳动者) or personnel-dispute staff member: a party, usually the applicant.
+        case worker
+        /// The employer (用人单位), for a personnel dispute a public institution: the other party.
+        case employer
+        /// A union (工会): joins negotiation, may record its failure and an agreement's performance.
+        case union
+        /// A mediator (调解员): signs mediation agreements, records failures, notices and return
+        /// visits.
+        case mediator
+        /// A mediation organization (调解组织): accepts or declines mediation, assigns mediators,
+        /// extends the term and reports an entrusted mediation's result.
+        case organization
+        /// An arbitrator: serves the respondent, records arbitral mediation and issues the award.
+        case arbitrator
+        /// An arbitration committee or institute (仲裁委员会/仲裁院): accepts or refuses arbitration and
+        /// arbitration review, issues mediation documents, extends the award period, entrusts
+        /// mediation.
+        case committee
+        /// A people's court (人民法院): judicial confirmation, payment orders, entrusted mediation and
+        /// judgments.
+        case court
+        /// Labor inspection (劳动保障监察): registers disputes transferred from inspection.
+        case inspection
+        /// Intake staff who register a dispute (受理登记).
+        case registrar
+        /// Docket itself: the deadline scheduler, which sends `expireDeadline`.
+        case system
     }
 
     /// The actor's role.
@@ -37,17 +63,56 @@ public struct Actor: Hashable, Sendable, Codable, CustomStringConvertible {
 
 /// How a dispute reached Docket (DOMAIN.md, lifecycle step 1).
 public enum Channel: String, Hashable, Sendable, Codable, CaseIterable {
-    case inPerson, online, phone, inspectionTransfer, courtReferral, industryReferral
+    /// In person at an intake desk (one-window, 一窗式), written or oral (LDMAL art. 12).
+    case inPerson
+    /// Online.
+    case online
+    /// By telephone.
+    case phone
+    /// Transferred from labor inspection (Shanghai: 监察仲裁一口受理).
+    case inspectionTransfer
+    /// Referred by a people's court (委托移送).
+    case courtReferral
+    /// Referred by an industry authority (委托移送).
+    case industryReferral
 }
 
 /// The type of a claim (DOMAIN.md, "Dispute types and groups").
 public enum DisputeType: String, Hashable, Sendable, Codable, CaseIterable {
-    case laborRelationship, remuneration, workingHours, dismissal, socialInsurance, compensation, workInjuryMedical, personnel, other
+    /// Confirmation of a labor relationship (确认劳动关系); an agreement on it gets no arbitration
+    /// review.
+    case laborRelationship
+    /// Labor remuneration, unpaid wages (追索劳动报酬); payment-order eligible, final award up to the
+    /// threshold.
+    case remuneration
+    /// Working hours, rest and leave (工作时间、休息休假); a labor-standard dispute, its award item is
+    /// final.
+    case workingHours
+    /// Dismissal and termination of the labor contract (解除和终止劳动合同).
+    case dismissal
+    /// Social insurance (社会保险); a labor-standard dispute, its award item is final.
+    case socialInsurance
+    /// Economic compensation and damages (经济补偿、赔偿金); payment-order eligible, final award up to the
+    /// threshold.
+    case compensation
+    /// Work-injury medical costs (工伤医疗费); payment-order eligible, final award up to the threshold.
+    case workInjuryMedical
+    /// A personnel-contract dispute with a public institution (人事争议).
+    case personnel
+    /// Any other labor dispute.
+    case other
 }
 
 /// A key group of workers (重点群体).
 public enum KeyGroup: String, Hashable, Sendable, Codable, CaseIterable {
-    case migrantWorkers, dispatchedWorkers, newEmploymentForms, graduates
+    /// Migrant workers (农民工).
+    case migrantWorkers
+    /// Dispatched workers (劳务派遣).
+    case dispatchedWorkers
+    /// Workers in new forms of employment, such as platform workers (新就业形态劳动者).
+    case newEmploymentForms
+    /// College graduates (高校毕业生).
+    case graduates
 }
 
 /// A side of the dispute.

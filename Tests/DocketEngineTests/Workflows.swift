@@ -132,17 +132,6 @@ struct Approval: Workflow {
     .decoding("approval.expired", as: Empty.self) { _ in .expired }
 }
 
-/// A temporary directory removed when the value goes away.
-final class TemporaryDirectory: Sendable {
-    let path: String
-    init(_ name: String = "docket-engine-test") {
-        path = NSTemporaryDirectory() + "\(name)-\(UUID().uuidString)"
-        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-    func sub(_ name: String) -> String { path + "/" + name }
-}
-
 extension StreamID {
     static func test(_ s: String) -> StreamID { StreamID(verbatim: s) }
 }

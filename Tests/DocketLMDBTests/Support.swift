@@ -4,17 +4,6 @@ import DocketTesting
 import Foundation
 import Synchronization
 
-/// A temporary directory removed when the value goes away.
-final class TemporaryDirectory: Sendable {
-    let path: String
-    init(_ name: String = "docket-test") {
-        path = NSTemporaryDirectory() + "\(name)-\(UUID().uuidString)"
-        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-    func sub(_ name: String) -> String { path + "/" + name }
-}
-
 struct LMDBHarness: EventStoreHarness {
     let clock = ManualClock()
     let directory = TemporaryDirectory("docket-conformance")

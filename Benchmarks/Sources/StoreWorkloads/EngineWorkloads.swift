@@ -40,6 +40,21 @@ public struct Tally: Workflow {
 }
 
 extension Workloads {
+    /// `callers` concurrent tasks, each sending `perCaller` commands to its own stream.
+    static func sendCommands(_ engine: WorkflowEngine<Tally>, callers: Int, perCaller: Int) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for c in 0..<callers {
+                group.addTask {
+                    let stream = StreamID(verbatim: "tally-\(c)")
+                    for i in 0..<perCaller {
+                        _ = try await engine.handle(.add(i), for: stream, commandID: "c\(c)-\(i)", actor: "bench")
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+
     /// Durable commands per second through the engine (load from a warm cache, decide, encode,
     /// append with the expected version and an idempotency key), from `callers` concurrent callers
     /// each on its own stream.
@@ -56,17 +71,7 @@ extension Workloads {
             try await group.waitForAll()
         }
         let start = ContinuousClock.now
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for c in 0..<callers {
-                group.addTask {
-                    let stream = StreamID(verbatim: "tally-\(c)")
-                    for i in 0..<perCaller {
-                        _ = try await engine.handle(.add(i), for: stream, commandID: "c\(c)-\(i)", actor: "bench")
-                    }
-                }
-            }
-            try await group.waitForAll()
-        }
+        try await sendCommands(engine, callers: callers, perCaller: perCaller)
         let elapsed = seconds(ContinuousClock.now - start)
         if ProcessInfo.processInfo.environment["DOCKET_BENCH_VERBOSE"] != nil {
             let st = store.writeStatistics
@@ -195,17 +200,7 @@ extension Workloads {
     public static func engineCPU(callers: Int, perCaller: Int, prepare: Bool) async throws -> Double {
         let engine = try WorkflowEngine(workflow: Tally(), store: NullStore(prepare: prepare))
         let start = ContinuousClock.now
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for c in 0..<callers {
-                group.addTask {
-                    let stream = StreamID(verbatim: "tally-\(c)")
-                    for i in 0..<perCaller {
-                        _ = try await engine.handle(.add(i), for: stream, commandID: "c\(c)-\(i)", actor: "bench")
-                    }
-                }
-            }
-            try await group.waitForAll()
-        }
+        try await sendCommands(engine, callers: callers, perCaller: perCaller)
         return Double(callers * perCaller) / seconds(ContinuousClock.now - start)
     }
 
