@@ -4,9 +4,8 @@ public import DocketCore
 public struct CaseRejection: Error, Hashable, Sendable, CustomStringConvertible {
     /// The rule a command broke.
     public enum Code: String, Hashable, Sendable, Codable, CaseIterable {
-        /// Only certain roles may give a command: the actor's role may not give this one (or not
-        /// here, e.g. a proposer answering its own proposal, the applicant giving the respondent's
-        /// defense).
+        /// The actor's role may not give this command, or not here (a proposer answering its
+        /// own proposal, the applicant giving the respondent's defense, the wrong entrusting body).
         case notPermittedForRole
         /// A worker or employer acts only in a case it is registered as a party to.
         case notAParty
@@ -14,8 +13,7 @@ public struct CaseRejection: Error, Hashable, Sendable, CustomStringConvertible 
         case caseNotRegistered
         /// A case is registered once.
         case caseAlreadyRegistered
-        /// A closed case takes only what its rules allow (enforcement, an open lawsuit, a
-        /// deadline).
+        /// A closed case takes only what its rules allow: enforcement, an open lawsuit, a deadline.
         case caseClosed
         /// The command does not apply at the case's current stage.
         case wrongStage
@@ -44,9 +42,8 @@ public struct CaseRejection: Error, Hashable, Sendable, CustomStringConvertible 
         case paymentOrderNotAvailable
         /// Arbitration is applied for only where the case's stage and remedies allow it.
         case arbitrationNotAvailable
-        /// Arbitration comes before a court: a lawsuit is open only where the rules allow it, an
-        /// employer cannot sue on a final award, and only a final award is set aside, within 30
-        /// days.
+        /// Arbitration comes before a court: a lawsuit is open only where the rules allow it; an
+        /// employer cannot sue on a final award; only a final award is set aside, within 30 days.
         case lawsuitNotAvailable
         /// Enforcement needs an effective, enforceable document not already being enforced.
         case nothingToEnforce
@@ -110,8 +107,7 @@ public enum CaseCommand: Hashable, Sendable {
     case entrustMediation(kind: EntrustedMediationKind, organization: String, reference: String)
     /// The organization reports an entrusted mediation's result back.
     case reportEntrustedResult(success: Bool)
-    /// The parties apply for arbitration review (仲裁审查) of their mediation agreement, within 15
-    /// days.
+    /// The parties apply for arbitration review (仲裁审查) of their mediation agreement (15 days).
     case applyForArbitrationReview
     /// The committee accepts the arbitration review.
     case acceptArbitrationReview
@@ -124,10 +120,9 @@ public enum CaseCommand: Hashable, Sendable {
     /// The court's ruling: the agreement is valid, or the application is dismissed.
     case recordJudicialConfirmation(confirmed: Bool)
     /// The worker applies to a court for a payment order (支付令) on an unperformed mediation
-    /// agreement.
+    /// agreement on remuneration, work-injury medical costs, compensation or damages.
     case applyForPaymentOrder
-    /// The court issues or refuses a payment order, or records the employer's valid objection to
-    /// one.
+    /// The court issues or refuses a payment order, or records the employer's valid objection.
     case recordPaymentOrder(issued: Bool, objected: Bool)
     /// A party applies for arbitration, with its claims (`nil`: the registered claims).
     case applyForArbitration(claims: [Claim]?)

@@ -56,16 +56,15 @@ public enum AgreementKind: String, Hashable, Sendable, Codable {
 
 /// What a party may do next: the remedies the rules open at a point of the case.
 public enum Remedy: String, Hashable, Sendable, Codable, CaseIterable, Comparable {
-    /// Apply to a mediation organization (open on registration and after a failed negotiation,
-    /// a declined mediation or a dismissed confirmation).
+    /// Apply to a mediation organization (open on registration, and again after an unperformed
+    /// settlement, a declined mediation or a dismissed confirmation).
     case applyForMediation
     /// Apply for arbitration (open on registration, after mediation fails or runs out of time, and
     /// when an agreement is not performed).
     case applyForArbitration
     /// Apply for arbitration review of an effective mediation agreement, within 15 days.
     case applyForArbitrationReview
-    /// Apply to a court for judicial confirmation of an effective mediation agreement, within 30
-    /// days.
+    /// Apply to a court for judicial confirmation of an effective mediation agreement (30 days).
     case applyForJudicialConfirmation
     /// Apply to a court for a payment order when a mediation agreement on remuneration, work-injury
     /// medical costs, compensation or damages is not performed (worker only).
@@ -86,8 +85,8 @@ public enum CaseEvent: Hashable, Sendable {
     case registered(CaseCommand.RegisterCase)
     /// A party proposed negotiation: stage `negotiationProposed`; the answer deadline starts.
     case negotiationProposed(by: Actor.Role, answerBy: Timestamp)
-    /// The other party answered: `negotiating` if it accepted, else back to `registered`; ends the
-    /// answer deadline.
+    /// The other party answered: `negotiating` if it accepted, else back to `registered`; the
+    /// answer deadline ends.
     case negotiationAnswered(accepted: Bool)
     /// No answer in time: the proposal is deemed refused; back to `registered`.
     case negotiationDeemedRefused
@@ -98,8 +97,7 @@ public enum CaseEvent: Hashable, Sendable {
     /// A settlement agreement was signed: stage `settlementPending`; ends the negotiation period,
     /// starts the performance deadline, clears remedies.
     case settlementSigned(SettlementAgreement, performanceDue: Timestamp)
-    /// Negotiation failed (or its period ran out): back to `registered`; ends the negotiation
-    /// deadlines.
+    /// Negotiation failed (or its period ran out): back to `registered`; its deadlines end.
     case negotiationFailed(reason: String)
     /// The agreement or payment order was performed: the case closes (settled by negotiation,
     /// mediated, or payment order).
@@ -109,7 +107,7 @@ public enum CaseEvent: Hashable, Sendable {
     /// payment order where the claims allow).
     case agreementNotPerformed(AgreementKind)
     /// A party applied for mediation: stage `mediationApplied`; the acceptance and conclusion
-    /// deadlines start.
+    /// deadlines start, and the mediation flags reset.
     case mediationApplied(organization: String, oral: Bool, acceptBy: Timestamp, concludeBy: Timestamp)
     /// The organization accepted: stage `mediating`; ends the acceptance deadline.
     case mediationAccepted
@@ -129,8 +127,7 @@ public enum CaseEvent: Hashable, Sendable {
     case performanceNoticeIssued(PerformanceNotice)
     /// Mediation failed: back to `registered`; mediation deadlines end; arbitration opens.
     case mediationFailed(reason: String)
-    /// Mediation did not conclude in its term: flagged; arbitration opens while mediation may go
-    /// on.
+    /// Mediation did not conclude in its term: flagged; arbitration opens, mediation may go on.
     case mediationTermExpired
     /// A return visit was made: the count of return visits goes up.
     case returnVisitRecorded(note: String)
@@ -143,8 +140,7 @@ public enum CaseEvent: Hashable, Sendable {
     case mediationEntrusted(kind: EntrustedMediationKind, organization: String, reference: String, returnTo: Stage, termEnds: Timestamp)
     /// The entrusted mediation succeeded: the case closes as mediated.
     case entrustedMediationSucceeded
-    /// The entrusted mediation failed or ran out of time: the case returns to the stage it came
-    /// from.
+    /// The entrusted mediation failed or ran out of time: the case returns where it came from.
     case entrustedMediationFailed(returnTo: Stage)
     /// The parties applied for arbitration review: stage `reviewApplied`; the review and
     /// confirmation windows end.
@@ -166,8 +162,7 @@ public enum CaseEvent: Hashable, Sendable {
     /// The court ruled: valid closes the case as judicially confirmed; dismissed returns it to
     /// `registered` with mediation or a lawsuit open.
     case confirmationDecided(confirmed: Bool)
-    /// The worker applied for a payment order: stage `paymentOrderApplied`; the acceptance deadline
-    /// starts.
+    /// The worker applied for a payment order: stage `paymentOrderApplied`; acceptance deadline.
     case paymentOrderApplied(acceptBy: Timestamp)
     /// The court did not accept the payment-order application in time: flagged overdue.
     case paymentOrderAcceptanceOverdue
@@ -178,18 +173,16 @@ public enum CaseEvent: Hashable, Sendable {
     case paymentOrderIssued(answerBy: Timestamp)
     /// The employer's valid objection ended the procedure: back to `registered`; a lawsuit opens.
     case paymentOrderObjected
-    /// The employer neither paid nor objected in time: the case closes with an enforceable payment
-    /// order.
+    /// The employer neither paid nor objected in time: the case closes; the order is enforceable.
     case paymentOrderEnforceable
     /// A party applied for arbitration: stage `arbitrationApplied`; records the claims and their
     /// limitation; mediation deadlines end; the acceptance deadline starts.
-    case arbitrationApplied(claims: [Claim], limitation: [ClaimLimitation], decideBy: Timestamp)
+    case arbitrationApplied(by: Actor.Role, claims: [Claim], limitation: [ClaimLimitation], decideBy: Timestamp)
     /// The committee did not decide on acceptance in time: the applicant may sue.
     case arbitrationAcceptanceOverdue
     /// The committee accepted: stage `arbitrating`; the service and award deadlines start.
     case arbitrationAccepted(serveBy: Timestamp, awardBy: Timestamp)
-    /// The committee refused the application: the case closes as not accepted, and the applicant
-    /// may sue.
+    /// The committee refused the application: closed as not accepted; the applicant may sue.
     case arbitrationRefused(reason: String)
     /// The respondent was served: the answer deadline starts.
     case respondentServed(answerBy: Timestamp)
@@ -197,8 +190,7 @@ public enum CaseEvent: Hashable, Sendable {
     case serviceOverdue
     /// The respondent did not answer in time: flagged overdue; the arbitration goes on.
     case respondentAnswerOverdue
-    /// The respondent answered: ends the answer deadline; a limitation defense is noted for the
-    /// award.
+    /// The respondent answered: the answer deadline ends; a limitation defense counts in the award.
     case defenseRecorded(limitation: Bool)
     /// The tribunal's mediation succeeded: the case closes with an enforceable arbitral mediation.
     case arbitralMediationRecorded
@@ -212,8 +204,8 @@ public enum CaseEvent: Hashable, Sendable {
     case awardReceived(party: Actor.Role, challengeBy: Timestamp, challenge: CaseDeadline)
     /// A party's window to challenge the award closed unused.
     case challengeWindowClosed(CaseDeadline)
-    /// Both parties received the award and no one challenged it in time: the case closes with an
-    /// effective award.
+    /// Both parties received the award and no one challenged it in time: the award takes effect and
+    /// the case closes.
     case awardEffective
     /// A party sued: stage `litigation` (reopening a closed case); deadlines and remedies end.
     case lawsuitFiled(party: Actor.Role, court: String)
@@ -271,7 +263,7 @@ extension CaseEvent {
     private struct AcceptBy: Codable { var acceptBy: Timestamp }
     private struct AnswerBy: Codable { var answerBy: Timestamp }
     private struct Confirmed: Codable { var confirmed: Bool }
-    private struct ArbitrationApplied: Codable { var claims: [Claim]; var limitation: [ClaimLimitation]; var decideBy: Timestamp }
+    private struct ArbitrationApplied: Codable { var applicant: Actor.Role; var claims: [Claim]; var limitation: [ClaimLimitation]; var decideBy: Timestamp }
     private struct ArbitrationAccepted: Codable { var serveBy: Timestamp; var awardBy: Timestamp }
     private struct Defense: Codable { var limitation: Bool }
     private struct AwardBy: Codable { var awardBy: Timestamp }
@@ -326,8 +318,8 @@ extension CaseEvent {
         case .paymentOrderIssued(let by): try .json("case.paymentOrderIssued", AnswerBy(answerBy: by))
         case .paymentOrderObjected: try .json("case.paymentOrderObjected", Empty())
         case .paymentOrderEnforceable: try .json("case.paymentOrderEnforceable", Empty())
-        case .arbitrationApplied(let claims, let limitation, let by):
-            try .json("case.arbitrationApplied", ArbitrationApplied(claims: claims, limitation: limitation, decideBy: by))
+        case .arbitrationApplied(let applicant, let claims, let limitation, let by):
+            try .json("case.arbitrationApplied", ArbitrationApplied(applicant: applicant, claims: claims, limitation: limitation, decideBy: by))
         case .arbitrationAcceptanceOverdue: try .json("case.arbitrationAcceptanceOverdue", Empty())
         case .arbitrationAccepted(let serveBy, let awardBy): try .json("case.arbitrationAccepted", ArbitrationAccepted(serveBy: serveBy, awardBy: awardBy))
         case .arbitrationRefused(let reason): try .json("case.arbitrationRefused", Reason(reason: reason))
@@ -368,7 +360,9 @@ extension CaseEvent {
     .decoding("case.paymentOrderIssued", as: AnswerBy.self) { .paymentOrderIssued(answerBy: $0.answerBy) }
     .decoding("case.paymentOrderObjected", as: Empty.self) { _ in .paymentOrderObjected }
     .decoding("case.paymentOrderEnforceable", as: Empty.self) { _ in .paymentOrderEnforceable }
-    .decoding("case.arbitrationApplied", as: ArbitrationApplied.self) { .arbitrationApplied(claims: $0.claims, limitation: $0.limitation, decideBy: $0.decideBy) }
+    .decoding("case.arbitrationApplied", as: ArbitrationApplied.self) {
+        .arbitrationApplied(by: $0.applicant, claims: $0.claims, limitation: $0.limitation, decideBy: $0.decideBy)
+    }
     .decoding("case.arbitrationAcceptanceOverdue", as: Empty.self) { _ in .arbitrationAcceptanceOverdue }
     .decoding("case.arbitrationAccepted", as: ArbitrationAccepted.self) { .arbitrationAccepted(serveBy: $0.serveBy, awardBy: $0.awardBy) }
     .decoding("case.arbitrationRefused", as: Reason.self) { .arbitrationRefused(reason: $0.reason) }

@@ -408,7 +408,7 @@ public struct CaseWorkflow: Workflow {
                     limits.append(ClaimLimitation(claim: i, runsOut: nil, past: false))
                 }
             }
-            return [.arbitrationApplied(claims: claims, limitation: limits, decideBy: try expiry(.decideArbitrationAcceptance))]
+            return [.arbitrationApplied(by: actor.role, claims: claims, limitation: limits, decideBy: try expiry(.decideArbitrationAcceptance))]
         case .acceptArbitration:
             try stage(.arbitrationApplied, for: "accepting an arbitration application")
             return [.arbitrationAccepted(serveBy: try expiry(.serveRespondent), awardBy: try expiry(.arbitrationAward))]
@@ -702,8 +702,9 @@ public struct CaseWorkflow: Workflow {
             s.remedies = [.fileLawsuit]
         case .paymentOrderEnforceable:
             close(.paymentOrder)
-        case .arbitrationApplied(let claims, let limitation, let decideBy):
+        case .arbitrationApplied(let applicant, let claims, let limitation, let decideBy):
             s.stage = .arbitrationApplied
+            s.arbitrationApplicant = applicant
             s.arbitrationClaims = claims
             s.limitation = limitation
             s.remedies = []

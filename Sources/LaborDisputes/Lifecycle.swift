@@ -20,8 +20,7 @@ public enum Lifecycle {
         public let actor: Actor
         /// The command.
         public let command: CaseCommand
-        /// The command's label in the table: its name, qualified where one command has several
-        /// rows.
+        /// The command's label in the table: its name, qualified where a command has several rows.
         public let label: String
         /// The guard: when the command applies, in words.
         public let guardText: String

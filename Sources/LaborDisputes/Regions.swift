@@ -55,8 +55,7 @@ public struct RegionProfile: Hashable, Sendable, Codable {
     /// Organizations steer parties to arbitration review or judicial confirmation only when they
     /// need it; the parties' own right to apply is unchanged.
     public var reviewOrConfirmationOnlyWhereNeeded: Bool
-    /// The plan promotes payment orders (`false`: silent; the worker's right under LDMAL art. 16
-    /// stays).
+    /// The plan promotes payment orders (`false`: it is silent; LDMAL art. 16 applies everywhere).
     public var paymentOrders: Bool
     /// The plan sets up a mediation expert pool (调解专家库).
     public var expertPool: Bool

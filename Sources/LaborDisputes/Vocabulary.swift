@@ -11,20 +11,18 @@ public struct Actor: Hashable, Sendable, Codable, CustomStringConvertible {
         case employer
         /// A union (工会): joins negotiation, may record its failure and an agreement's performance.
         case union
-        /// A mediator (调解员): signs mediation agreements, records failures, notices and return
-        /// visits.
+        /// A mediator (调解员): signs agreements; records failures, notices and return visits.
         case mediator
         /// A mediation organization (调解组织): accepts or declines mediation, assigns mediators,
         /// extends the term and reports an entrusted mediation's result.
         case organization
         /// An arbitrator: serves the respondent, records arbitral mediation and issues the award.
         case arbitrator
-        /// An arbitration committee or institute (仲裁委员会/仲裁院): accepts or refuses arbitration and
-        /// arbitration review, issues mediation documents, extends the award period, entrusts
-        /// mediation.
+        /// An arbitration committee or institute (仲裁委员会/仲裁院): accepts or refuses arbitration
+        /// and arbitration review, issues mediation documents, extends the award period, entrusts
+        /// mediation to an organization.
         case committee
-        /// A people's court (人民法院): judicial confirmation, payment orders, entrusted mediation and
-        /// judgments.
+        /// A people's court (人民法院): confirmations, payment orders, entrusted mediation, judgments.
         case court
         /// Labor inspection (劳动保障监察): registers disputes transferred from inspection.
         case inspection
@@ -79,23 +77,19 @@ public enum Channel: String, Hashable, Sendable, Codable, CaseIterable {
 
 /// The type of a claim (DOMAIN.md, "Dispute types and groups").
 public enum DisputeType: String, Hashable, Sendable, Codable, CaseIterable {
-    /// Confirmation of a labor relationship (确认劳动关系); an agreement on it gets no arbitration
-    /// review.
+    /// Confirmation of a labor relationship (确认劳动关系); an agreement on it is not reviewed.
     case laborRelationship
-    /// Labor remuneration, unpaid wages (追索劳动报酬); payment-order eligible, final award up to the
-    /// threshold.
+    /// Labor remuneration, unpaid wages (追索劳动报酬); payment order; final award up to the threshold.
     case remuneration
-    /// Working hours, rest and leave (工作时间、休息休假); a labor-standard dispute, its award item is
-    /// final.
+    /// Working hours, rest and leave (工作时间、休息休假): a labor standard, its award item is final.
     case workingHours
     /// Dismissal and termination of the labor contract (解除和终止劳动合同).
     case dismissal
     /// Social insurance (社会保险); a labor-standard dispute, its award item is final.
     case socialInsurance
-    /// Economic compensation and damages (经济补偿、赔偿金); payment-order eligible, final award up to the
-    /// threshold.
+    /// Economic compensation and damages (经济补偿、赔偿金); payment order; final award to the threshold.
     case compensation
-    /// Work-injury medical costs (工伤医疗费); payment-order eligible, final award up to the threshold.
+    /// Work-injury medical costs (工伤医疗费); payment order; final award up to the threshold.
     case workInjuryMedical
     /// A personnel-contract dispute with a public institution (人事争议).
     case personnel

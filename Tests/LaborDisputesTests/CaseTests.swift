@@ -143,6 +143,19 @@ struct CaseTests {
         #expect(notPerformed.remedies.isSuperset(of: [.applyForArbitration, .applyForPaymentOrder]))
     }
 
+    @Test("the defense is the respondent's: the applicant cannot record it")
+    func defenseByRespondent() throws {
+        let (arbitrating, _) = try history([
+            (.registerCase(registration), Actor(.registrar, "R-1"), "2026-03-02T09:00:00+08:00"),
+            (.applyForArbitration(claims: nil), worker, "2026-03-02T10:00:00+08:00"),
+            (.acceptArbitration, Actor(.committee, "AC-1"), "2026-03-03T10:00:00+08:00"),
+        ])
+        #expect(arbitrating.arbitrationApplicant == .worker)
+        #expect(performing: { try workflow.decide(.recordDefense(limitation: true), state: arbitrating, context: context(worker, "2026-03-05T10:00:00+08:00")) },
+                throws: { ($0 as? CaseRejection)?.code == .notPermittedForRole })
+        #expect(try workflow.decide(.recordDefense(limitation: true), state: arbitrating, context: context(employer, "2026-03-05T10:00:00+08:00")) == [.defenseRecorded(limitation: true)])
+    }
+
     @Test("commands round-trip through the JSON vocabulary")
     func json() throws {
         let line = #"{"command":"signMediationAgreement","terms":"pay","performBy":"2026-04-30T00:00:00+08:00","signatures":{"worker":true,"employer":true,"mediator":true},"seal":false}"#
