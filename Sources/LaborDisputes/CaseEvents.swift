@@ -181,7 +181,7 @@ public enum CaseEvent: Hashable, Sendable {
     /// The committee did not decide on acceptance in time: the applicant may sue.
     case arbitrationAcceptanceOverdue
     /// The committee accepted: stage `arbitrating`; the service and award deadlines start.
-    case arbitrationAccepted(serveBy: Timestamp, awardBy: Timestamp)
+    case arbitrationAccepted(at: Timestamp, serveBy: Timestamp, awardBy: Timestamp)
     /// The committee refused the application: closed as not accepted; the applicant may sue.
     case arbitrationRefused(reason: String)
     /// The respondent was served: the answer deadline starts.
@@ -264,7 +264,7 @@ extension CaseEvent {
     private struct AnswerBy: Codable { var answerBy: Timestamp }
     private struct Confirmed: Codable { var confirmed: Bool }
     private struct ArbitrationApplied: Codable { var applicant: Actor.Role; var claims: [Claim]; var limitation: [ClaimLimitation]; var decideBy: Timestamp }
-    private struct ArbitrationAccepted: Codable { var serveBy: Timestamp; var awardBy: Timestamp }
+    private struct ArbitrationAccepted: Codable { var acceptedAt: Timestamp; var serveBy: Timestamp; var awardBy: Timestamp }
     private struct Defense: Codable { var limitation: Bool }
     private struct AwardBy: Codable { var awardBy: Timestamp }
     private struct Received: Codable { var party: Actor.Role; var challengeBy: Timestamp; var challenge: CaseDeadline }
@@ -321,7 +321,8 @@ extension CaseEvent {
         case .arbitrationApplied(let applicant, let claims, let limitation, let by):
             try .json("case.arbitrationApplied", ArbitrationApplied(applicant: applicant, claims: claims, limitation: limitation, decideBy: by))
         case .arbitrationAcceptanceOverdue: try .json("case.arbitrationAcceptanceOverdue", Empty())
-        case .arbitrationAccepted(let serveBy, let awardBy): try .json("case.arbitrationAccepted", ArbitrationAccepted(serveBy: serveBy, awardBy: awardBy))
+        case .arbitrationAccepted(let at, let serveBy, let awardBy):
+            try .json("case.arbitrationAccepted", ArbitrationAccepted(acceptedAt: at, serveBy: serveBy, awardBy: awardBy))
         case .arbitrationRefused(let reason): try .json("case.arbitrationRefused", Reason(reason: reason))
         case .respondentServed(let by): try .json("case.respondentServed", AnswerBy(answerBy: by))
         case .serviceOverdue: try .json("case.serviceOverdue", Empty())
@@ -364,7 +365,7 @@ extension CaseEvent {
         .arbitrationApplied(by: $0.applicant, claims: $0.claims, limitation: $0.limitation, decideBy: $0.decideBy)
     }
     .decoding("case.arbitrationAcceptanceOverdue", as: Empty.self) { _ in .arbitrationAcceptanceOverdue }
-    .decoding("case.arbitrationAccepted", as: ArbitrationAccepted.self) { .arbitrationAccepted(serveBy: $0.serveBy, awardBy: $0.awardBy) }
+    .decoding("case.arbitrationAccepted", as: ArbitrationAccepted.self) { .arbitrationAccepted(at: $0.acceptedAt, serveBy: $0.serveBy, awardBy: $0.awardBy) }
     .decoding("case.arbitrationRefused", as: Reason.self) { .arbitrationRefused(reason: $0.reason) }
     .decoding("case.respondentServed", as: AnswerBy.self) { .respondentServed(answerBy: $0.answerBy) }
     .decoding("case.serviceOverdue", as: Empty.self) { _ in .serviceOverdue }

@@ -127,6 +127,8 @@ public struct CaseState: Hashable, Sendable {
     public var overdue: Set<CaseDeadline> = []
     /// Who applied for arbitration.
     public var arbitrationApplicant: Actor.Role?
+    /// When the committee accepted the arbitration (the award period counts from it).
+    public var arbitrationAcceptedAt: Timestamp?
     /// The claims before arbitration and their limitation periods.
     public var arbitrationClaims: [Claim] = []
     /// The limitation period of each arbitration claim, as computed on the application.
@@ -235,6 +237,7 @@ public struct CaseWorkflow: Workflow {
             // A closed case is reopened only by a stage its rules allow.
             switch command {
             case .applyForEnforcement, .expireDeadline: break
+            case .recordReturnVisit where s.mediationAgreement != nil: break
             case .fileLawsuit where s.remedies.contains(.fileLawsuit): break
             default: throw CaseRejection(.caseClosed, "case \(context.stream) is closed (\(s.outcome?.rawValue ?? "closed"))")
             }
@@ -265,8 +268,9 @@ public struct CaseWorkflow: Workflow {
             return [.negotiationJoined(by: actor)]
         case .agreeNegotiationPeriod(let until):
             try stage(.negotiating, for: "agreeing a negotiation period")
-            try notPast(until, "the negotiation period's end")
-            return [.negotiationPeriodAgreed(until: until)]
+            // Like a performance date, the period's last day counts in full.
+            try notPast(rules.endOfDay(until), "the negotiation period's end")
+            return [.negotiationPeriodAgreed(until: rules.endOfDay(until))]
         case .signSettlement(let agreement):
             try stage(.negotiating, for: "signing a settlement agreement")
             try notPast(rules.endOfDay(agreement.performBy), "the performance date")
@@ -306,7 +310,7 @@ public struct CaseWorkflow: Workflow {
             guard rules.endOfDay(until) > current else { throw CaseRejection(.invalidCommand, "an extension must end after the current term (\(current))") }
             return [.mediationExtended(until: rules.endOfDay(until))]
         case .signMediationAgreement(let agreement):
-            try stage(.mediating, for: "signing a mediation agreement")
+            try stage(.mediationApplied, .mediating, for: "signing a mediation agreement")
             guard s.mediationAccepted else { throw CaseRejection(.mediationNotAccepted, "the organization has not accepted the mediation") }
             let missing = agreement.signatures.missing
             guard missing.isEmpty else {
@@ -392,7 +396,7 @@ public struct CaseWorkflow: Workflow {
             }
 
         case .applyForArbitration(let given):
-            guard s.remedies.contains(.applyForArbitration), s.stage == .registered || s.stage == .mediating else {
+            guard s.remedies.contains(.applyForArbitration), [.registered, .mediationApplied, .mediating].contains(s.stage) else {
                 throw CaseRejection(.arbitrationNotAvailable, "applying for arbitration is not possible while the case is \(s.stage.rawValue)")
             }
             let claims = given ?? s.registration?.claims ?? []
@@ -411,7 +415,7 @@ public struct CaseWorkflow: Workflow {
             return [.arbitrationApplied(by: actor.role, claims: claims, limitation: limits, decideBy: try expiry(.decideArbitrationAcceptance))]
         case .acceptArbitration:
             try stage(.arbitrationApplied, for: "accepting an arbitration application")
-            return [.arbitrationAccepted(serveBy: try expiry(.serveRespondent), awardBy: try expiry(.arbitrationAward))]
+            return [.arbitrationAccepted(at: now, serveBy: try expiry(.serveRespondent), awardBy: try expiry(.arbitrationAward))]
         case .refuseArbitration(let reason):
             try stage(.arbitrationApplied, for: "refusing an arbitration application")
             guard !reason.isEmpty else { throw CaseRejection(.invalidCommand, "a refusal to accept arbitration states its reason") }
@@ -431,8 +435,19 @@ public struct CaseWorkflow: Workflow {
             try stage(.arbitrating, for: "extending the arbitration")
             guard !s.arbitrationExtended else { throw CaseRejection(.invalidCommand, "the award period is extended once at most") }
             guard (1...15).contains(days) else { throw CaseRejection(.invalidCommand, "the award period is extended by 1 to 15 days, not \(days)") }
-            guard let awardBy = s.deadlines[.arbitrationAward] else { throw CaseRejection(.deadlinePassed, "the award period has run out") }
-            return [.arbitrationExtended(awardBy: Timestamp(millisecondsSinceEpoch: awardBy.millisecondsSinceEpoch + Int64(days) * 86_400_000))]
+            guard let awardBy = s.deadlines[.arbitrationAward], awardBy > now, let acceptedAt = s.arbitrationAcceptedAt else {
+                throw CaseRejection(.deadlinePassed, "the award period has run out")
+            }
+            // The extended period is counted again from acceptance: 45 + days, rolled like any period.
+            let base = rules.period(.arbitrationAward, region: region)
+            do {
+                let extended = try rules.calendar.expiry(
+                    of: PeriodRule(length: base.length + days, unit: base.unit, rollsToWorkingDay: base.rollsToWorkingDay), from: acceptedAt,
+                    utcOffsetSeconds: rules.utcOffsetSeconds)
+                return [.arbitrationExtended(awardBy: extended)]
+            } catch {
+                throw CaseRejection(.calendarNotCovered, "the extended award period cannot be counted: \(error.message)")
+            }
         case .issueAward(let items):
             try stage(.arbitrating, for: "issuing an award")
             guard !items.isEmpty else { throw CaseRejection(.invalidCommand, "an award has at least one item") }
@@ -447,8 +462,10 @@ public struct CaseWorkflow: Workflow {
             let rule: DeadlineRule = window == .setAsideFinalAward ? .setAsideFinalAward : .sueAfterAward
             return [.awardReceived(party: party, challengeBy: try expiry(rule), challenge: window)]
         case .fileLawsuit(let court):
+            func open(_ d: CaseDeadline) -> Bool { s.deadlines[d].map { $0 > now } ?? false }
             let allowed: Bool = switch s.stage {
-            case .awardIssued: actor.role == .worker ? s.deadlines[.workerSuit] != nil : s.deadlines[.employerSuit] != nil
+            case .awardIssued: actor.role == .worker ? open(.workerSuit) : open(.employerSuit)
+            case .setAsideApplied: actor.role == .worker && open(.workerSuit)
             case .registered, .closed, .arbitrationApplied, .arbitrating: s.remedies.contains(.fileLawsuit)
             default: false
             }
@@ -462,7 +479,7 @@ public struct CaseWorkflow: Workflow {
             return [.lawsuitFiled(party: actor.role, court: court)]
         case .applyToSetAsideAward:
             try stage(.awardIssued, for: "applying to set the award aside")
-            guard s.deadlines[.setAsideFinalAward] != nil else {
+            guard let window = s.deadlines[.setAsideFinalAward], window > now else {
                 throw CaseRejection(.lawsuitNotAvailable, "only a final award is set aside, within 30 days of the employer receiving it")
             }
             return [.setAsideApplied]
@@ -503,7 +520,7 @@ public struct CaseWorkflow: Workflow {
                 let after = evolve(s, .challengeWindowClosed(deadline))
                 let open = after.deadlines.keys.contains { [.workerSuit, .employerSuit, .setAsideFinalAward].contains($0) }
                 let received = after.awardReceivedBy.isSuperset(of: [.worker, .employer])
-                return received && !open ? [.challengeWindowClosed(deadline), .awardEffective] : [.challengeWindowClosed(deadline)]
+                return received && !open && s.stage == .awardIssued ? [.challengeWindowClosed(deadline), .awardEffective] : [.challengeWindowClosed(deadline)]
             }
         }
     }
@@ -585,6 +602,8 @@ public struct CaseWorkflow: Workflow {
             }
         case .mediationApplied(let organization, _, let acceptBy, let concludeBy):
             s.stage = .mediationApplied
+            // One mediation at a time; a party unwilling to go on may still apply for arbitration (LDMAL art. 5).
+            s.remedies = [.applyForArbitration]
             s.mediationOrganization = organization
             s.mediationAccepted = false
             s.mediationAcceptanceOverdue = false
@@ -648,11 +667,11 @@ public struct CaseWorkflow: Workflow {
             s.deadlines[.entrustedMediation] = nil
             s.entrusted = nil
         case .reviewApplied:
+            // The confirmation window keeps running: if the review is refused, confirmation may
+            // still be applied for within it.
             s.stage = .reviewApplied
             s.remedies.remove(.applyForArbitrationReview)
-            s.remedies.remove(.applyForJudicialConfirmation)
             s.deadlines[.applyForArbitrationReview] = nil
-            s.deadlines[.applyForJudicialConfirmation] = nil
         case .reviewAccepted(let decideBy):
             s.stage = .underReview
             s.deadlines[.decideArbitrationReview] = decideBy
@@ -713,8 +732,9 @@ public struct CaseWorkflow: Workflow {
         case .arbitrationAcceptanceOverdue:
             s.deadlines[.decideArbitrationAcceptance] = nil
             s.remedies.insert(.fileLawsuit)
-        case .arbitrationAccepted(let serveBy, let awardBy):
+        case .arbitrationAccepted(let acceptedAt, let serveBy, let awardBy):
             s.stage = .arbitrating
+            s.arbitrationAcceptedAt = acceptedAt
             s.deadlines[.decideArbitrationAcceptance] = nil
             s.remedies.remove(.fileLawsuit)
             s.deadlines[.serveRespondent] = serveBy
@@ -761,8 +781,9 @@ public struct CaseWorkflow: Workflow {
             s.deadlines = [:]
             s.remedies = []
         case .setAsideApplied:
+            // The worker keeps its own window to sue (LDMAL art. 48).
             s.stage = .setAsideApplied
-            s.deadlines = [:]
+            s.deadlines = s.deadlines.filter { $0.key == .workerSuit }
         case .judgmentRecorded(let summary):
             s.judgment = summary
             close(.judgment)
