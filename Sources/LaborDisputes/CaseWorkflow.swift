@@ -406,7 +406,7 @@ public struct CaseWorkflow: Workflow {
                 if claim.type == .remuneration, claim.duringEmployment == true {
                     limits.append(ClaimLimitation(claim: i, runsOut: nil, past: false))
                 } else if let known = claim.knownAt {
-                    let runsOut = try rules.expiry(.arbitrationLimitation, from: known, region: region)
+                    let runsOut = try limitationRunsOut(claim, knownAt: known, before: now, region: region)
                     limits.append(ClaimLimitation(claim: i, runsOut: runsOut, past: now >= runsOut))
                 } else {
                     limits.append(ClaimLimitation(claim: i, runsOut: nil, past: false))
@@ -523,6 +523,19 @@ public struct CaseWorkflow: Workflow {
                 return received && !open && s.stage == .awardIssued ? [.challengeWindowClosed(deadline), .awardEffective] : [.challengeWindowClosed(deadline)]
             }
         }
+    }
+
+    /// When a claim's limitation period runs out, as of `now`: one year from the latest interruption
+    /// before `now` (or from when the infringement was known), extended by the time the period was
+    /// suspended while it ran. (Each suspension counts once; suspensions are taken in order.)
+    func limitationRunsOut(_ claim: Claim, knownAt: Timestamp, before now: Timestamp, region: String?) throws(CaseRejection) -> Timestamp {
+        let start = ([knownAt] + (claim.interruptions ?? []).filter { $0 <= now && $0 >= knownAt }).max()!
+        var runsOut = try rules.expiry(.arbitrationLimitation, from: start, region: region)
+        for span in (claim.suspensions ?? []).sorted(by: { $0.from < $1.from }) where span.to > span.from && span.from < runsOut && span.to > start {
+            let from = max(span.from, start)
+            runsOut = Timestamp(millisecondsSinceEpoch: runsOut.millisecondsSinceEpoch + (span.to.millisecondsSinceEpoch - from.millisecondsSinceEpoch))
+        }
+        return runsOut
     }
 
     /// An award from its items: claims found time-barred on the respondent's limitation defense are

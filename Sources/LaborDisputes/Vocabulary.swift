@@ -139,12 +139,37 @@ public struct Claim: Hashable, Sendable, Codable {
     /// For a remuneration claim: the labor relationship still exists (such a claim is not
     /// time-barred during employment, LDMAL art. 27).
     public var duringEmployment: Bool?
+    /// Instants that interrupted the limitation period (a claim made to the other party, a request
+    /// to an authority for help, the other party agreeing to perform): the period starts again
+    /// from the latest of them (LDMAL art. 27).
+    public var interruptions: [Timestamp]?
+    /// Spans during which the period was suspended (force majeure or another justified reason): the
+    /// period resumes when the cause ends, so it runs out later by the suspended time within it.
+    public var suspensions: [Span]?
+
+    /// A span of time.
+    public struct Span: Hashable, Sendable, Codable {
+        /// When it began.
+        public var from: Timestamp
+        /// When it ended.
+        public var to: Timestamp
+        /// Creates a span.
+        public init(from: Timestamp, to: Timestamp) {
+            self.from = from
+            self.to = to
+        }
+    }
 
     /// Creates a claim.
-    public init(type: DisputeType, amount: Decimal? = nil, knownAt: Timestamp? = nil, duringEmployment: Bool? = nil) {
+    public init(
+        type: DisputeType, amount: Decimal? = nil, knownAt: Timestamp? = nil, duringEmployment: Bool? = nil,
+        interruptions: [Timestamp]? = nil, suspensions: [Span]? = nil
+    ) {
         self.type = type
         self.amount = amount
         self.knownAt = knownAt
         self.duringEmployment = duringEmployment
+        self.interruptions = interruptions
+        self.suspensions = suspensions
     }
 }
