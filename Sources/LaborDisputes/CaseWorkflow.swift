@@ -528,7 +528,7 @@ public struct CaseWorkflow: Workflow {
     /// When a claim's limitation period runs out, as of `now`: one year from the latest interruption
     /// before `now` (or from when the infringement was known), extended by the time the period was
     /// suspended while it ran. (Each suspension counts once; suspensions are taken in order.)
-    func limitationRunsOut(_ claim: Claim, knownAt: Timestamp, before now: Timestamp, region: String?) throws(CaseRejection) -> Timestamp {
+    public func limitationRunsOut(_ claim: Claim, knownAt: Timestamp, before now: Timestamp, region: String?) throws(CaseRejection) -> Timestamp {
         let start = ([knownAt] + (claim.interruptions ?? []).filter { $0 <= now && $0 >= knownAt }).max()!
         var runsOut = try rules.expiry(.arbitrationLimitation, from: start, region: region)
         for span in (claim.suspensions ?? []).sorted(by: { $0.from < $1.from }) where span.to > span.from && span.from < runsOut && span.to > start {

@@ -19,8 +19,10 @@ struct CaseEngine {
     let engine: WorkflowEngine<CaseWorkflow>
     let clock = CommandClock()
 
+    let rules: CaseRules
+
     init(store: LMDBEventStore) throws {
-        let rules = CaseRules(calendar: try HolidayCalendar.bundled())
+        rules = try CaseRules.bundled()
         engine = try WorkflowEngine(workflow: CaseWorkflow(rules: rules), store: store, clock: clock)
     }
 }
@@ -206,7 +208,17 @@ struct CaseCommandGroup: AsyncParsableCommand {
                     print("case \(id): \(summary.stage)\(summary.outcome.map { " (\($0))" } ?? "") — version \(summary.version)")
                     if let region = summary.region { print("region \(region), via \(summary.channel ?? "?")") }
                     for p in summary.parties { print("\(p.role.rawValue) \(p.id): \(p.name)") }
-                    for cl in summary.claims { print("claim: \(cl.type.rawValue)\(cl.amount.map { " \($0) yuan" } ?? "")") }
+                    for cl in summary.claims {
+                        // The limitation period of every claim, as of now (interruptions and suspensions included).
+                        var limitation = ""
+                        if cl.type == .remuneration, cl.duringEmployment == true {
+                            limitation = "; not time-barred during employment"
+                        } else if let known = cl.knownAt, let runsOut = try? cases.engine.workflow.limitationRunsOut(
+                            cl, knownAt: known, before: Timestamp(Date()), region: summary.region) {
+                            limitation = "; arbitration limitation period runs out \(local(runsOut))"
+                        }
+                        print("claim: \(cl.type.rawValue)\(cl.amount.map { " \($0) yuan" } ?? "")\(limitation)")
+                    }
                     for (name, due) in summary.deadlines.sorted(by: { $0.value < $1.value }) { print("deadline \(name): runs out \(due)") }
                     if !summary.remedies.isEmpty { print("may next: \(summary.remedies.joined(separator: ", "))") }
                     if let a = c.settlement { print("settlement agreement: \(a.terms); perform by \(local(a.performBy)); archived: \(a.archivable ? "yes" : "no (consent missing)")") }
