@@ -35,6 +35,9 @@ public struct DocketError: Error, Sendable, CustomStringConvertible {
         /// An event or command could not be encoded or decoded (unknown type, unsupported schema
         /// version, malformed payload).
         public static let codecFailure = Code("codecFailure")
+        /// A fired timer was moved or cancelled before its command could be applied; nothing was
+        /// written.
+        public static let timerSuperseded = Code("timerSuperseded")
     }
 
     /// The kind of failure.

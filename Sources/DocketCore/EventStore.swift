@@ -62,6 +62,10 @@ public protocol EventStore: Sendable {
     /// A stream's head, or `nil` when it does not exist.
     func head(of stream: StreamID) async throws -> StreamHead?
 
+    /// The first result of the append made with idempotency key `key`, or `nil` when the key was
+    /// never used (a store answers this from its idempotency index).
+    func appendResult(forIdempotencyKey key: String) async throws -> AppendResult?
+
     /// Returns when the log's last position is greater than `position`, or after the store's poll
     /// interval (so that appends by another process are seen), or throws `CancellationError`.
     func waitForEvents(after position: LogPosition) async throws

@@ -217,6 +217,12 @@ public enum LogAppender {
                 }
                 continue
             }
+            // A fired timer completes only if it is still scheduled at the instant it fired for:
+            // when it was moved or cancelled meanwhile, the command it carried is stale.
+            if let stale = try staleCompletion(request.timers, in: txn) {
+                outcomes.append(.failure(stale))
+                continue
+            }
             var heads: [StreamHead?] = []
             heads.reserveCapacity(request.streams.count)
             var conflict: VersionConflict?
@@ -269,6 +275,20 @@ public enum LogAppender {
 }
 
 extension LogAppender {
+    /// The error refusing a request whose `.complete` operation names a timer that is no longer
+    /// scheduled at that instant, or `nil`.
+    static func staleCompletion<T: TimerWriteTransaction>(_ operations: [TimerOperation], in txn: T) throws -> DocketError? {
+        for case .complete(let id, let due) in operations {
+            let current = try txn.timer(id)
+            guard current?.due == due else {
+                return DocketError(
+                    .timerSuperseded,
+                    "timer \(id) is no longer due at \(due) (\(current.map { "now due at \($0.due)" } ?? "cancelled")); its command is not applied")
+            }
+        }
+        return nil
+    }
+
     /// Writes records verbatim (for import), after checking that each continues the chain, carries a
     /// hash that matches its bytes, and continues its stream's versions. Throws before writing
     /// anything when a record fails these checks; the caller aborts the transaction on any throw.

@@ -33,7 +33,7 @@ extension WorkflowEngine {
                 commandID: payload.commandID(timer),
                 completing: .complete(timer.id, due: timer.due))
         } catch {
-            metrics.deadlinesFailed.increment()
+            if (error as? DocketError)?.code != .timerSuperseded { metrics.deadlinesFailed.increment() }
             throw error
         }
     }
@@ -45,6 +45,8 @@ public enum DeadlineFiring: Hashable, Sendable {
     case accepted
     /// The workflow refused the fired command (the stage had moved on); the timer is removed.
     case rejected(String)
+    /// The timer was moved or cancelled after it was read as due; nothing was applied.
+    case superseded
 }
 
 /// Something that fires the deadlines of one workflow: a ``WorkflowEngine``.
@@ -87,7 +89,12 @@ extension WorkflowEngine: DeadlineHandler {
     /// fires once in effect: after a crash it either is still there (nothing was written) or is gone
     /// with the events; a duplicate fire is answered from the idempotency index.
     public func fire(_ timer: ScheduledTimer) async throws -> DeadlineFiring {
-        let outcome = try await fireCounted(timer)
+        let outcome: CommandOutcome<W>
+        do {
+            outcome = try await fireCounted(timer)
+        } catch let e as DocketError where e.code == .timerSuperseded {
+            return .superseded
+        }
         switch outcome {
         case .accepted:
             metrics.deadlinesAccepted.increment()
@@ -109,6 +116,8 @@ public final class DeadlineScheduler: Service, Sendable {
         public var accepted = 0
         /// Timers whose command was refused (removed all the same).
         public var rejected = 0
+        /// Timers moved or cancelled after they were read as due (nothing applied).
+        public var superseded = 0
         /// Timers no handler was registered for (left in place).
         public var unhandled = 0
         /// Timers that failed (left in place, retried on the next tick).
@@ -166,6 +175,7 @@ public final class DeadlineScheduler: Service, Sendable {
                     switch try await handler.fire(timer) {
                     case .accepted: report.accepted += 1
                     case .rejected: report.rejected += 1
+                    case .superseded: report.superseded += 1
                     }
                     progressed = true
                 } catch is CancellationError {

@@ -50,9 +50,6 @@ public final class WorkflowEngine<W: Workflow>: Sendable {
         /// How often a command is decided again after a version conflict before the conflict is
         /// thrown (default 16).
         public var maxConflictRetries = 16
-        /// How far back (in events of the stream) a retried command's first result is looked for
-        /// when its id was used with different events (default 1,024).
-        public var idempotencyLookback = 1_024
         /// The defaults.
         public init() {}
     }
@@ -135,6 +132,11 @@ public final class WorkflowEngine<W: Workflow>: Sendable {
         try RecordCodec.validate(text: commandID, "command id")
         try RecordCodec.validate(text: metadata.actor, "actor")
         var current = try await load(stream)
+        // A fired deadline whose timer was moved or cancelled after it was read as due is stale
+        // (checked again in the append's transaction, for other processes).
+        if case .complete(let id, let due)? = completing, try await store.timer(id)?.due != due {
+            throw DocketError(.timerSuperseded, "timer \(id) is no longer due at \(due)")
+        }
         var retries = 0
         /// Another attempt after the stream moved on; gives up after `maxConflictRetries`.
         func retry(_ stale: StreamState<W.State>) async throws -> StreamState<W.State> {
@@ -255,14 +257,18 @@ public final class WorkflowEngine<W: Workflow>: Sendable {
         return .accepted(AcceptedCommand(events: events, append: result, replayed: true, stream: now))
     }
 
-    /// Looks for a command's events among the stream's last events.
+    /// The first result of a command id, from the store's idempotency index, when it appended to
+    /// `stream` (and, with `type`, when its first event there has that type).
     private func firstResult(of commandID: String, in stream: StreamID, type: String? = nil) async throws -> AppendResult? {
-        let recent = try await store.readStream(stream, from: .end, direction: .backward, limit: options.idempotencyLookback)
-        let mine = recent.filter { ByteString.same($0.commandID, commandID) && (type == nil || $0.type == type) }.reversed()
-        guard let first = mine.first, let last = mine.last else { return nil }
-        return AppendResult(
-            firstPosition: first.position, lastPosition: last.position,
-            streams: [.init(stream: stream, firstVersion: first.version, lastVersion: last.version)], isReplay: true)
+        guard var result = try await store.appendResult(forIdempotencyKey: commandID),
+            let range = result.streams.first(where: { $0.stream == stream })
+        else { return nil }
+        if let type {
+            let first = try await store.readStream(stream, from: range.firstVersion, direction: .forward, limit: 1)
+            guard first.first?.type == type else { return nil }
+        }
+        result.isReplay = true
+        return result
     }
 
     // MARK: Migration

@@ -195,6 +195,11 @@ public final class LMDBEventStore: ImportableEventStore {
         return try await withUnsafeThrowingContinuation { c in writer.submit(.append(prepared, c)) }
     }
 
+    public func appendResult(forIdempotencyKey key: String) async throws -> AppendResult? {
+        // The newest keys live in the writer's in-memory tail: ask the writer.
+        try await withCheckedThrowingContinuation { c in writer.submit(.lookupIdempotency(key, c)) }
+    }
+
     /// Runs reads in one snapshot, converting storage failures to ``DocketError``.
     func read<R>(_ body: (Transaction) throws -> R) throws -> R {
         do { return try env.read(body) } catch { throw publicError(error) }

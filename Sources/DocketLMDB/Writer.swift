@@ -19,6 +19,8 @@ final class Writer: Sendable {
         /// Run a write transaction that touches neither the log nor its indexes (timers,
         /// projections, opening databases); `then` runs after the commit, before the caller resumes.
         case transaction(@Sendable (borrowing Transaction) throws -> Void, then: @Sendable () -> Void, CheckedContinuation<Void, any Error>)
+        /// Look an idempotency key up in the tail (this thread's) and the index.
+        case lookupIdempotency(String, CheckedContinuation<AppendResult?, any Error>)
     }
 
     private struct Queue: ~Copyable {
@@ -163,6 +165,21 @@ final class Writer: Sendable {
                         appends.removeAll()
                     }
                     flushIndex(c)
+                case .lookupIdempotency(let key, let c):
+                    if !appends.isEmpty {
+                        commit(appends, &buffer)
+                        appends.removeAll()
+                    }
+                    do {
+                        let found = try env.read { txn in
+                            try tail.prepare(txn)
+                            return try TailWriter(txn: txn, tail: tail).idempotencyEntry(for: key)?.result
+                        }
+                        c.resume(returning: found)
+                    } catch {
+                        tail.invalidate()
+                        c.resume(throwing: publicError(error))
+                    }
                 case .transaction(let body, let then, let c):
                     if !appends.isEmpty {
                         commit(appends, &buffer)
@@ -307,6 +324,7 @@ final class Writer: Sendable {
         case .importRecords(_, let c): c.resume(throwing: error)
         case .flushIndex(let c): c.resume(throwing: error)
         case .transaction(_, _, let c): c.resume(throwing: error)
+        case .lookupIdempotency(_, let c): c.resume(throwing: error)
         }
     }
 }

@@ -274,6 +274,10 @@ public enum EventStoreConformance {
         try check(again == expected, "replay \(again) differs from the first result \(first)")
         try check(try await store.lastPosition() == LogPosition(3), "a replay must append nothing")
         try check(try await store.version(of: "s") == StreamVersion(2), "stream version unchanged by the replay")
+        let looked = try await store.appendResult(forIdempotencyKey: "k")
+        try check(looked?.firstPosition == first.firstPosition && looked?.streams == first.streams, "the key's first result is found: \(String(describing: looked))")
+        let none = try await store.appendResult(forIdempotencyKey: "never-used")
+        try check(none == nil, "an unused key has no result")
     }
 
     static func idempotencyReuse(_ h: any EventStoreHarness) async throws {

@@ -129,6 +129,10 @@ public final class InMemoryEventStore: ImportableEventStore, TimerStore, Project
         }
     }
 
+    public func appendResult(forIdempotencyKey key: String) async throws -> AppendResult? {
+        transact { $0.s.idempotency[ByteString(key)]?.result }
+    }
+
     public func lastPosition() async throws -> LogPosition { transact { $0.s.chain.position } }
     public func chainHead() async throws -> ChainHead { transact { $0.s.chain } }
     public func head(of stream: StreamID) async throws -> StreamHead? { transact { $0.s.heads[stream] } }

@@ -99,6 +99,30 @@ struct DeadlineTests {
         #expect(throws: DocketError.self) { try DeadlineScheduler(store: InMemoryEventStore(), handlers: [engine, engine]) }
     }
 
+    @Test("a timer read as due but cancelled before it fires is superseded: its command is not applied")
+    func superseded() async throws {
+        let clock = ManualClock(instant(1_000 * day))
+        let store = InMemoryEventStore(clock: clock)
+        let engine = try WorkflowEngine(workflow: Approval(), store: store, clock: clock)
+        let s = StreamID.test("a-1")
+        _ = try await engine.handle(.request(days: 1), for: s, commandID: "1", actor: "clerk")
+        clock.set(instant(1_001 * day))
+        let stale = try #require(try await store.dueTimers(until: clock.now(), limit: 10).first)
+        _ = try await engine.handle(.answer, for: s, commandID: "2", actor: "clerk")  // cancels the deadline
+        #expect(try await engine.fire(stale) == .superseded)
+        #expect(try await engine.state(of: s).state == .answered)
+        // Moved rather than cancelled: the same check, in the append's own transaction, refuses it.
+        let moved = ScheduledTimer(id: stale.id, due: instant(1_002 * day), payload: stale.payload)
+        try await store.updateTimers([.schedule(moved)])
+        let before = try await store.lastPosition()
+        await #expect(performing: {
+            try await store.append(AppendRequest(
+                stream: s, expected: .any, events: [Fixtures.event()], metadata: Fixtures.metadata, timers: [.complete(stale.id, due: stale.due)]))
+        }, throws: { ($0 as? DocketError)?.code == .timerSuperseded })
+        #expect(try await store.lastPosition() == before, "nothing of the refused append is written")
+        #expect(try await store.timer(stale.id) == moved)
+    }
+
     @Test("a timer of a workflow nobody handles is left in place and reported")
     func unhandled() async throws {
         let store = InMemoryEventStore()

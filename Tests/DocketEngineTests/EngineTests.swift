@@ -114,6 +114,20 @@ struct EngineTests {
         #expect(try await e.handle(.close, for: s, commandID: "other", actor: "a").rejection == .closed)
     }
 
+    @Test("a command retried after many newer events of its stream still answers with its first result")
+    func retryFarBack() async throws {
+        let clock = ManualClock()
+        let store = InMemoryEventStore(clock: clock)
+        let e = try engine(Counter(), store, clock: clock)
+        let s = StreamID.test("busy")
+        _ = try await e.handle(.increment(by: 7), for: s, commandID: "first", actor: "a")
+        for i in 0..<1_500 { _ = try await e.handle(.increment(by: 1), for: s, commandID: "n\(i)", actor: "a") }
+        clock.advance(milliseconds: 1_000)
+        let again = try await e.handle(.increment(by: 7), for: s, commandID: "first", actor: "a")
+        #expect(again.accepted?.replayed == true && again.accepted?.events == [.incremented(by: 7)])
+        #expect(try await e.state(of: s).state.total == 1_507)
+    }
+
     @Test("a version conflict is retried against the new state")
     func conflicts() async throws {
         let store = InMemoryEventStore()

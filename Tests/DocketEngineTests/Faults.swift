@@ -45,6 +45,7 @@ final class FaultyStore: EventStore, TimerStore, ProjectionStore {
     }
     func readLog(after position: LogPosition, limit: Int) async throws -> [RecordedEvent] { try await inner.readLog(after: position, limit: limit) }
     func lastPosition() async throws -> LogPosition { try await inner.lastPosition() }
+    func appendResult(forIdempotencyKey key: String) async throws -> AppendResult? { try await inner.appendResult(forIdempotencyKey: key) }
     func head(of stream: StreamID) async throws -> StreamHead? { try await inner.head(of: stream) }
     func waitForEvents(after position: LogPosition) async throws { try await inner.waitForEvents(after: position) }
     func verify() async throws -> VerificationReport { try await inner.verify() }

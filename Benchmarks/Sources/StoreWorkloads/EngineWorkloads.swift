@@ -186,6 +186,7 @@ final class NullStore: EventStore, TimerStore {
     func readStream(_ stream: StreamID, from version: StreamVersion, direction: ReadDirection, limit: Int) async throws -> [RecordedEvent] { [] }
     func readLog(after position: LogPosition, limit: Int) async throws -> [RecordedEvent] { [] }
     func lastPosition() async throws -> LogPosition { LogPosition(position.withLock { $0 }) }
+    func appendResult(forIdempotencyKey key: String) async throws -> AppendResult? { nil }
     func head(of stream: StreamID) async throws -> StreamHead? { nil }
     func waitForEvents(after position: LogPosition) async throws {}
     func verify() async throws -> VerificationReport { fatalError("not for benchmarks") }
