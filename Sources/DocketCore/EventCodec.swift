@@ -23,8 +23,8 @@ public struct EncodedEvent: Hashable, Sendable {
 }
 
 /// Canonical JSON for payloads: sorted keys and no escaped slashes, so that the same value always
-/// gives the same bytes. (Foundation's default strategies apply otherwise: store instants as numbers
-/// of milliseconds, as ``Timestamp`` does, rather than as `Date`.)
+/// gives the same bytes. Foundation's default strategies apply otherwise: store instants as
+/// ``Timestamp`` (an ISO 8601 string with milliseconds) rather than as `Date`.
 public enum JSONPayload {
     // Shared: JSONEncoder and JSONDecoder are Sendable, and their options are not changed after this.
     private static let encoder: JSONEncoder = {

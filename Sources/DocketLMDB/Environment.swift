@@ -36,7 +36,7 @@ final class Environment: @unchecked Sendable {
     let path: String
     private let gate: UnsafeMutablePointer<pthread_rwlock_t>
 
-    init(path: String, mapSize: Int, maxReaders: UInt32, flags: EnvironmentFlags) throws(LMDBError) {
+    init(path: String, mapSize: Int, maxReaders: UInt32, maxProjections: Int, flags: EnvironmentFlags) throws(LMDBError) {
         var env: OpaquePointer?
         try lmdbCheck(mdb_env_create(&env), "mdb_env_create")
         guard let env else { throw LMDBError(code: ENOMEM, operation: "mdb_env_create") }
@@ -50,7 +50,7 @@ final class Environment: @unchecked Sendable {
         pthread_rwlock_init(gate, &attr)
         pthread_rwlockattr_destroy(&attr)
         do {
-            try lmdbCheck(mdb_env_set_maxdbs(env, Self.maxDatabases), "mdb_env_set_maxdbs")
+            try lmdbCheck(mdb_env_set_maxdbs(env, Self.databases(maxProjections: maxProjections)), "mdb_env_set_maxdbs")
             try lmdbCheck(mdb_env_set_maxreaders(env, maxReaders), "mdb_env_set_maxreaders")
             try lmdbCheck(mdb_env_set_mapsize(env, mapSize), "mdb_env_set_mapsize")
             try lmdbCheck(mdb_env_open(env, path, flags.rawValue, 0o644), "mdb_env_open(\(path))")
@@ -65,8 +65,9 @@ final class Environment: @unchecked Sendable {
         }
     }
 
-    /// Named databases an environment can hold: the log's eight and two per projection.
-    static let maxDatabases: UInt32 = 520
+    /// Named databases an environment holds: the log's eight and two per projection. (LMDB sizes
+    /// every transaction by this number, so it is kept to what the store needs.)
+    static func databases(maxProjections: Int) -> UInt32 { UInt32(8 + 2 * Swift.max(0, maxProjections)) }
 
     /// Reader slots of dead processes cleared when the environment opened.
     private(set) var staleReadersCleared = 0

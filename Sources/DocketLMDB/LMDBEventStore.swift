@@ -54,6 +54,9 @@ public final class LMDBEventStore: ImportableEventStore {
         public var createIfMissing = true
         /// LMDB reader slots (concurrent read transactions across processes). Default 256.
         public var maxReaders: UInt32 = 256
+        /// The most projections (reactions included) this process opens in the store (default 32;
+        /// each uses two LMDB databases, and LMDB sizes every transaction by the total).
+        public var maxProjections = 32
         /// How many of the newest events may wait, indexed in memory, before their stream index,
         /// heads and idempotency entries are written to disk in one sorted pass (the flush happens in
         /// the commit that reaches the threshold, so the tail can exceed it by one batch). Larger
@@ -74,6 +77,8 @@ public final class LMDBEventStore: ImportableEventStore {
     private let signal: CommitSignal
     private let options: Options
     private let readerTail = ReaderTail()
+    /// The most projections this store opens (``Options/maxProjections``).
+    var maxProjections: Int { options.maxProjections }
     /// Row databases of projections opened in this process, by projection name.
     let projectionHandles = Mutex<[String: ProjectionDatabases]>([:])
 
@@ -104,7 +109,8 @@ public final class LMDBEventStore: ImportableEventStore {
         var flags: EnvironmentFlags = [.noTLS]
         if options.durability == .noFsyncMayLoseRecentCommitsOnPowerLoss { flags.insert(.noSync) }
         do {
-            env = try Environment(path: path, mapSize: options.initialMapSize, maxReaders: options.maxReaders, flags: flags)
+            env = try Environment(
+                path: path, mapSize: options.initialMapSize, maxReaders: options.maxReaders, maxProjections: options.maxProjections, flags: flags)
             try env.openDatabases()
             try Self.checkFormat(env, clock: options.clock)
         } catch {

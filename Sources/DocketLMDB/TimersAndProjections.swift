@@ -113,6 +113,12 @@ struct LMDBRowReader: ProjectionRowReader {
     }
 }
 
+/// The rows of a projection that has none.
+struct EmptyRowReader: ProjectionRowReader {
+    func value(for key: [UInt8]) throws -> [UInt8]? { nil }
+    func forEach(from start: [UInt8]?, _ body: ([UInt8], [UInt8]) throws -> Bool) throws {}
+}
+
 /// Carries a value out of a closure run on the writer thread.
 final class Box<T: Sendable>: Sendable {
     let value = Mutex<T?>(nil)
@@ -160,10 +166,15 @@ extension LMDBEventStore: TimerStore, ProjectionStore {
         try validateProjectionName(name)
         if let known = projectionHandles.withLock({ $0[name] }) { return known }
         let box = Box<ProjectionDatabases>()
+        let limit = maxProjections
         try await writeTransaction({ txn in
             if self.projectionHandles.withLock({ $0[name] }) != nil { return }
-            let slots = [try txn.openDatabase("projection:\(name):0"), try txn.openDatabase("projection:\(name):1")]
-            box.value.withLock { $0 = ProjectionDatabases(slots: slots) }
+            do {
+                let slots = [try txn.openDatabase("projection:\(name):0"), try txn.openDatabase("projection:\(name):1")]
+                box.value.withLock { $0 = ProjectionDatabases(slots: slots) }
+            } catch let e as LMDBError where e.code == MDB_DBS_FULL {
+                throw DocketError(.invalidArgument, "projection \(name) would be one more than the \(limit) this store was opened for; raise LMDBEventStore.Options.maxProjections")
+            }
         }, then: {
             if let opened = box.value.withLock({ $0 }) { self.projectionHandles.withLock { $0[name] = opened } }
         })
@@ -180,7 +191,8 @@ extension LMDBEventStore: TimerStore, ProjectionStore {
 
     public func commitProjection(_ commit: ProjectionCommit) async throws {
         try validateProjectionCommit(commit)
-        let dbs = try await projectionDatabases(commit.name)
+        // A commit without rows (a reaction's checkpoint) needs no row databases.
+        let dbs = commit.writes.isEmpty ? nil : try await projectionDatabases(commit.name)
         try await writeTransaction { txn in
             var (status, live) = try txn.projectionState(commit.name)
             let stored = commit.slot == .live ? status.checkpoint : status.rebuildCheckpoint
@@ -192,8 +204,9 @@ extension LMDBEventStore: TimerStore, ProjectionStore {
                     .checkpointConflict,
                     "projection \(commit.name) (\(commit.slot)) is at \(stored.map { "\($0)" } ?? "no rebuild"), not \(commit.expected); another runner moved it")
             }
-            let db = dbs.slots[commit.slot == .live ? live : 1 - live]
             for w in commit.writes {
+                guard let dbs else { break }
+                let db = dbs.slots[commit.slot == .live ? live : 1 - live]
                 try w.key.withUnsafeBytes { k in
                     if let v = w.value {
                         try v.withUnsafeBytes { try txn.put(db, k, $0) }
@@ -208,6 +221,13 @@ extension LMDBEventStore: TimerStore, ProjectionStore {
     }
 
     public func readProjection<R>(_ name: String, slot: ProjectionSlot, _ body: (any ProjectionRowReader) throws -> R) async throws -> R {
+        try validateProjectionName(name)
+        // A projection that never stored anything reads as empty, without creating its databases.
+        if projectionHandles.withLock({ $0[name] }) == nil,
+            try read({ txn in try Keys.withText(name) { try txn.get(txn.dbs.projections, $0) } == nil })
+        {
+            return try body(EmptyRowReader())
+        }
         let dbs = try await projectionDatabases(name)
         return try read { txn in
             let live = try txn.projectionState(name).live

@@ -124,7 +124,7 @@ public struct CaseRules: Sendable {
 
     /// The period of a rule in a region: the region's override, else the policy's.
     public func period(_ rule: DeadlineRule, region: String?) -> PeriodRule {
-        if let region, let o = regions[region]?.deadlineOverrides[rule.rawValue], let unit = PeriodUnit(rawValue: o.unit) {
+        if let region, let o = regions[region]?.deadlineOverrides[rule.rawValue], let unit = PeriodUnit(rawValue: o.unit), o.length >= 0 {
             return PeriodRule(length: o.length, unit: unit)
         }
         return policy.period(rule)

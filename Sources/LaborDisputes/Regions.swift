@@ -1,4 +1,5 @@
 public import Foundation
+import DocketEngine
 
 /// What a region's plan adds on top of national law (`Specs/regions/`, one file per region). A
 /// profile never removes a right the law gives.
@@ -102,6 +103,11 @@ public struct RegionProfile: Hashable, Sendable, Codable {
             }
             guard profile.finalAwardThresholdYuan == profile.finalAwardThreshold else {
                 throw RegionError("region file \(file.lastPathComponent): finalAwardThresholdYuan \(profile.finalAwardThresholdYuan) is not 12 × \(profile.minimumWage.monthlyYuan)")
+            }
+            for (rule, o) in profile.deadlineOverrides {
+                guard DeadlineRule(rawValue: rule) != nil, PeriodUnit(rawValue: o.unit) != nil, o.length >= 0 else {
+                    throw RegionError("region file \(file.lastPathComponent): the override of \(rule) (\(o.length) \(o.unit)) names an unknown rule or unit, or a negative length")
+                }
             }
             guard out.updateValue(profile, forKey: profile.id) == nil else { throw RegionError("two region files have id \(profile.id)") }
         }

@@ -214,7 +214,7 @@ struct CaseCommandGroup: AsyncParsableCommand {
                         if cl.type == .remuneration, cl.duringEmployment == true {
                             limitation = "; not time-barred during employment"
                         } else if let known = cl.knownAt, let runsOut = try? cases.engine.workflow.limitationRunsOut(
-                            cl, knownAt: known, before: Timestamp(Date()), region: summary.region) {
+                            cl, knownAt: known, before: try asOf.map(parseInstant) ?? Timestamp(Date()), region: summary.region) {
                             limitation = "; arbitration limitation period runs out \(local(runsOut))"
                         }
                         print("claim: \(cl.type.rawValue)\(cl.amount.map { " \($0) yuan" } ?? "")\(limitation)")

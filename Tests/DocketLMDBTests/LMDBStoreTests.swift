@@ -16,6 +16,28 @@ struct LMDBConformanceTests {
 
 @Suite("LMDB store on disk")
 struct LMDBStoreTests {
+    @Test("projections: a read of an unknown one creates nothing; more than maxProjections is a clear error")
+    func projectionLimits() async throws {
+        let dir = TemporaryDirectory()
+        var options = LMDBEventStore.Options()
+        options.maxProjections = 2
+        let store = try LMDBEventStore(path: dir.path, options: options)
+        let empty = try await store.readProjection("never", slot: .live) { reader in try reader.value(for: [1]) }
+        #expect(empty == nil)
+        #expect(store.projectionHandles.withLock { $0.isEmpty }, "reading an unknown projection opened no databases")
+        // A commit without rows (a reaction's checkpoint) opens none either.
+        try await store.commitProjection(ProjectionCommit(name: "reaction.x", slot: .live, expected: .beforeFirst, checkpoint: LogPosition(1), writes: []))
+        #expect(store.projectionHandles.withLock { $0.isEmpty })
+        for name in ["a", "b"] {
+            try await store.commitProjection(ProjectionCommit(name: name, slot: .live, expected: .beforeFirst, checkpoint: LogPosition(1), writes: [ProjectionWrite(key: [1], value: [2])]))
+        }
+        await #expect(performing: {
+            try await store.commitProjection(ProjectionCommit(name: "c", slot: .live, expected: .beforeFirst, checkpoint: LogPosition(1), writes: [ProjectionWrite(key: [1], value: [2])]))
+        }, throws: { ($0 as? DocketError)?.code == .invalidArgument && "\($0)".contains("maxProjections") })
+        #expect(try await store.readProjection("a", slot: .live) { try $0.value(for: [1]) } == [2])
+        await store.close()
+    }
+
     @Test("the map grows by itself when full, and nothing is lost")
     func mapGrowth() async throws {
         let dir = TemporaryDirectory()

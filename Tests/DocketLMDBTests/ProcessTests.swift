@@ -161,7 +161,7 @@ struct ProcessTests {
         child.kill()  // leaves its tail unindexed
         _ = child.wait()
         do {  // damage record 5 directly, as a disk error or a hand edit would
-            let env = try Environment(path: dir.path, mapSize: 1 << 30, maxReaders: 16, flags: [.noTLS])
+            let env = try Environment(path: dir.path, mapSize: 1 << 30, maxReaders: 16, maxProjections: 0, flags: [.noTLS])
             try env.openDatabases()
             try env.write { txn in
                 try Keys.withPosition(LogPosition(5)) { key in

@@ -25,7 +25,7 @@ struct FileScenario: Decodable, CustomTestStringConvertible, Sendable {
 
     /// A command line, or `{"tick": INSTANT}`: the scheduler fires every deadline due by then.
     enum Step: Decodable, Sendable {
-        case command(CaseCommandLine, raw: String)
+        case command(CaseCommandLine)
         case tick(Timestamp)
 
         init(from decoder: any Decoder) throws {
@@ -33,7 +33,7 @@ struct FileScenario: Decodable, CustomTestStringConvertible, Sendable {
             if c.contains(AnyKey("tick")) {
                 self = .tick(try c.decode(Timestamp.self, forKey: AnyKey("tick")))
             } else {
-                self = .command(try CaseCommandLine(from: decoder), raw: "")
+                self = .command(try CaseCommandLine(from: decoder))
             }
         }
     }
@@ -100,20 +100,23 @@ struct ScenarioRun {
     }
 
     /// Runs a step; returns the case events it appended and the rejection, if any.
-    func run(_ step: FileScenario.Step) async throws -> (events: [String], rejection: CaseRejection?) {
+    func run(_ step: FileScenario.Step) async throws -> (events: [String], rejection: CaseRejection?, fired: [String]) {
         let before = try await store.lastPosition()
         var rejection: CaseRejection?
+        var fired: [String] = []
         switch step {
-        case .command(let line, _):
+        case .command(let line):
             clock.set(line.at)
             rejection = try await engine.handle(line.command, for: line.caseID, commandID: line.id, actor: line.actor.description).rejection
         case .tick(let instant):
             clock.set(instant)
+            // The deadlines this tick fires: the due timers' names (`workflow|case|deadline`).
+            fired = try await store.dueTimers(until: instant, limit: 10_000).map { String($0.id.rawValue.split(separator: "|").last ?? "") }
             let report = try await scheduler.tick(until: instant)
             if report.failed > 0 { throw ScenarioError("a deadline failed to fire") }
         }
         let events = try await store.readLog(after: before, limit: 1_000).map(\.type).filter { !$0.hasPrefix("docket.") }
-        return (events, rejection)
+        return (events, rejection, fired)
     }
 }
 
@@ -130,11 +133,11 @@ struct ScenarioFileTests {
         let run = try ScenarioRun()
         var caseID: StreamID = "case-1"
         for (i, step) in s.given.enumerated() {
-            if case .command(let line, _) = step { caseID = line.caseID }
+            if case .command(let line) = step { caseID = line.caseID }
             let r = try await run.run(step)
             try #require(r.rejection == nil, "given step \(i + 1) was refused: \(r.rejection!)")
         }
-        if case .command(let line, _) = s.when { caseID = line.caseID }
+        if case .command(let line) = s.when { caseID = line.caseID }
         let result = try await run.run(s.when)
         if let rejection = s.then.rejection {
             #expect(result.rejection?.code.rawValue == rejection, "expected \(rejection), got \(result.rejection.map { "\($0)" } ?? "events \(result.events)")")
@@ -156,11 +159,9 @@ struct ScenarioFileTests {
                 continue
             }
             #expect(state.deadlines[deadline] == expected, "deadline \(name): \(state.deadlines[deadline].map { $0.iso8601 } ?? "none")")
-            // Every open deadline is a scheduled timer, due when the state says.
-            if let due = state.deadlines[deadline] {
-                let timer = try await run.store.timer(try run.engine.timerID(stream: caseID, deadline: name))
-                #expect(timer?.due == due, "the \(name) timer")
-            }
+            // Every open deadline is a scheduled timer, due when the state says; a closed one has none.
+            let timer = try await run.store.timer(try run.engine.timerID(stream: caseID, deadline: name))
+            #expect(timer?.due == state.deadlines[deadline], "the \(name) timer")
         }
     }
 
@@ -175,6 +176,24 @@ struct ScenarioFileTests {
         let coveredRules = Set(CaseRejection.Code.allCases.map(\.rawValue)).subtracting(["calendarNotCovered"])
         #expect(coveredRules.subtracting(rejections).sorted() == [], "rejections no scenario shows")
         #expect(Set(CaseEvent.codec.registeredTypes.map(\.type)) == allEvents, "the list of event types is complete")
+    }
+
+    @Test("every deadline's expiry is fired by the scheduler in some scenario")
+    func expiriesFired() async throws {
+        var fired = Set<String>()
+        for s in ScenarioLibrary.all {
+            guard case .tick = s.when else { continue }
+            let run = try ScenarioRun()
+            for step in s.given { _ = try await run.run(step) }
+            let r = try await run.run(s.when)
+            if !r.events.isEmpty { fired.formUnion(r.fired) }
+        }
+        #expect(Set(CaseDeadline.allCases.map(\.rawValue)).subtracting(fired).sorted() == [], "deadlines no tick scenario fires")
+    }
+
+    @Test("the expiry events of every deadline appear in tick scenarios")
+    func expiryEvents() throws {
+        let scenarios = ScenarioLibrary.all
         // Every deadline's expiry, fired by the scheduler (a tick), with dates that cross weekends and holidays.
         var ticked = Set<String>()
         for s in scenarios { if case .tick = s.when { ticked.formUnion(s.then.events ?? []) } }
