@@ -88,6 +88,13 @@ public struct IdempotencyEntry: Hashable, Sendable {
         return RecordCodec.digest(of: buf)
     }
 
+    /// Whether a command's run of records can be replayed: it names at most 65,535 streams, as every
+    /// append does (only a log written otherwise could exceed it). Cheap: no fingerprint.
+    public static func isReplayable(_ events: [RecordedEvent]) -> Bool {
+        guard events.count > Int(UInt16.max) else { return true }
+        return Set(events.map(\.stream)).count <= Int(UInt16.max)
+    }
+
     /// Rebuilds one command's entry from its contiguous run of records, which share its command id
     /// (used by imports, tail rebuilds and LMDB lookups); `nil` for an empty run or one naming more
     /// than 65,535 streams.

@@ -44,8 +44,10 @@ public struct ProjectionRows {
     /// A row holding a signed 64-bit counter (8 bytes big-endian); 0 when missing.
     public func counter(_ key: [UInt8]) throws -> Int64 {
         guard let raw = try value(for: key) else { return 0 }
-        guard raw.count == 8 else { throw DocketError(.corruptRecord, "projection row \(String(decoding: key, as: UTF8.self)) is not a counter") }
-        return raw.reduce(0) { $0 << 8 | Int64($1) }
+        guard let v = Self.counterValue(raw) else {
+            throw DocketError(.corruptRecord, "projection row \(String(decoding: key, as: UTF8.self)) is not a counter")
+        }
+        return v
     }
 
     /// Adds `delta` to a counter row.

@@ -114,12 +114,18 @@ public protocol ProjectionStore: Sendable {
     func projectionNames() async throws -> [String]
 }
 
+/// Whether `name` is 1 to `maxLength` bytes of ASCII letters, digits, `.`, `_` and `-` (the names
+/// of projections and workflows).
+public func isSimpleName(_ name: String, maxLength: Int) -> Bool {
+    let utf8 = name.utf8
+    return !utf8.isEmpty && utf8.count <= maxLength && utf8.allSatisfy { c in
+        (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x2E || c == 0x5F || c == 0x2D
+    }
+}
+
 /// Checks a projection name: 1 to 100 bytes of ASCII letters, digits, `.`, `_` and `-`.
 public func validateProjectionName(_ name: String) throws(DocketError) {
-    let utf8 = name.utf8
-    guard !utf8.isEmpty, utf8.count <= 100, utf8.allSatisfy({ c in
-        (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x2E || c == 0x5F || c == 0x2D
-    }) else {
+    guard isSimpleName(name, maxLength: 100) else {
         throw DocketError(.invalidArgument, "projection name \(name.debugDescription) must be 1 to 100 ASCII letters, digits, '.', '_' or '-'")
     }
 }

@@ -100,10 +100,7 @@ public struct StreamState<State: Sendable>: Sendable {
 }
 
 func validateWorkflowName(_ name: String) throws(DocketError) {
-    let utf8 = name.utf8
-    guard !utf8.isEmpty, utf8.count <= 64, utf8.allSatisfy({ c in
-        (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x2E || c == 0x5F || c == 0x2D
-    }) else {
+    guard isSimpleName(name, maxLength: 64) else {
         throw DocketError(.invalidArgument, "workflow name \(name.debugDescription) must be 1 to 64 ASCII letters, digits, '.', '_' or '-'")
     }
 }

@@ -113,7 +113,7 @@ final class TailIndex: @unchecked Sendable {
         var run: [RecordedEvent] = []
         func closeRun() {
             // A run that cannot be replayed (over 65,535 streams) is left out, as the appender would.
-            if let first = run.first, let key = first.commandID, IdempotencyEntry.rebuild(from: run) != nil {
+            if let first = run.first, let key = first.commandID, IdempotencyEntry.isReplayable(run) {
                 idempotency[ByteString(key)] = first.position
             }
             run.removeAll(keepingCapacity: true)
