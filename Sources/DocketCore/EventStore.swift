@@ -56,6 +56,10 @@ public protocol EventStore: Sendable {
     /// Reads up to `limit` events of the whole log with positions greater than `position`, in order.
     func readLog(after position: LogPosition, limit: Int) async throws -> [RecordedEvent]
 
+    /// Like ``readLog(after:limit:)``; with `payloads: false` the events' payloads may be left
+    /// empty (a store that cannot skip them returns them all the same).
+    func readLog(after position: LogPosition, limit: Int, payloads: Bool) async throws -> [RecordedEvent]
+
     /// The position of the last event in the log (``LogPosition/beforeFirst`` when empty).
     func lastPosition() async throws -> LogPosition
 
@@ -77,6 +81,11 @@ public protocol EventStore: Sendable {
 }
 
 extension EventStore {
+    /// Reads with payloads: stores that cannot skip them need not implement the variant.
+    public func readLog(after position: LogPosition, limit: Int, payloads: Bool) async throws -> [RecordedEvent] {
+        try await readLog(after: position, limit: limit)
+    }
+
     /// Appends events to one stream. See ``EventStore/append(_:)``.
     @discardableResult
     public func append(

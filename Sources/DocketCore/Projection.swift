@@ -6,8 +6,16 @@ public protocol Projection: Sendable {
     var name: String { get }
     /// The event types it handles, or `nil` for every event. Other events only move its checkpoint.
     var eventTypes: Set<String>? { get }
+    /// Whether `apply` reads the events' payloads (default `true`). A projection that looks only at
+    /// types, streams, metadata or times says `false`, and is fed without them, faster.
+    var needsPayloads: Bool { get }
     /// Applies one event to the rows.
     func apply(_ event: RecordedEvent, to rows: inout ProjectionRows) throws
+}
+
+extension Projection {
+    /// Payloads are read unless the projection says otherwise.
+    public var needsPayloads: Bool { true }
 }
 
 /// The rows of a projection while a batch of events is applied: reads see the batch's own changes

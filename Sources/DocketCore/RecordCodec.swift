@@ -68,8 +68,11 @@ public enum RecordCodec {
     public struct DecodeCache {
         var type = ""
         var actor = ""
+        /// Leave payloads out (empty) for readers that do not look at them: the copy of the payload
+        /// is most of the cost of decoding a record.
+        public var skipPayloads = false
         /// An empty cache.
-        public init() {}
+        public init(skipPayloads: Bool = false) { self.skipPayloads = skipPayloads }
     }
 
     /// Decodes a record, reusing `cache`'s strings where the bytes match.
@@ -105,7 +108,7 @@ public enum RecordCodec {
         let causation = try reader.readString()
         let commandID = try reader.readString()
         let payloadCount = Int(try reader.readCheckedLE() as UInt32)
-        let payload = try reader.readBytes(payloadCount)
+        let payload = cache.skipPayloads ? try reader.skipBytes(payloadCount) : try reader.readBytes(payloadCount)
         let previous = try reader.readHash()
         let hash = try reader.readHash()
         guard reader.offset == bytes.count else {
@@ -315,6 +318,14 @@ struct ByteReader {
     mutating func readString() throws(DocketError) -> String {
         let raw = try readRaw()
         return raw.isEmpty ? "" : String(decoding: raw, as: UTF8.self)
+    }
+
+    /// Moves past `count` bytes; returns an empty array in their place.
+    @inline(__always)
+    mutating func skipBytes(_ count: Int) throws(DocketError) -> [UInt8] {
+        guard offset + count <= bytes.count else { throw corrupt("payload of \(count) bytes runs past the end at byte \(offset)") }
+        offset += count
+        return []
     }
 
     @inline(__always)

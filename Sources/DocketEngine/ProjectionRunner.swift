@@ -94,12 +94,13 @@ public final class ProjectionRunner: Service, Sendable {
         guard checkpoint < head else { return 0 }
         let store = self.store
         let batch = options.batchSize
-        var events = try await store.readLog(after: checkpoint, limit: batch)
+        let payloads = p.needsPayloads
+        var events = try await store.readLog(after: checkpoint, limit: batch, payloads: payloads)
         while let last = events.last {
             try Task.checkCancellation()
             // Read the next batch on another thread while this one is applied and committed.
             let next: Task<[RecordedEvent], any Error>? =
-                last.position < head ? Task { try await store.readLog(after: last.position, limit: batch) } : nil
+                last.position < head ? Task { try await store.readLog(after: last.position, limit: batch, payloads: payloads) } : nil
             do {
                 let types = p.eventTypes
                 let current = events
@@ -190,6 +191,8 @@ public final class ProjectionRunner: Service, Sendable {
 public struct EventTypeCounter: Projection {
     public let name: String
     public var eventTypes: Set<String>? { nil }
+    /// Counting needs only the type.
+    public var needsPayloads: Bool { false }
 
     /// Creates the projection under `name`.
     public init(name: String = "event-types") { self.name = name }

@@ -240,11 +240,15 @@ public final class LMDBEventStore: ImportableEventStore {
     }
 
     public func readLog(after position: LogPosition, limit: Int) async throws -> [RecordedEvent] {
+        try await readLog(after: position, limit: limit, payloads: true)
+    }
+
+    public func readLog(after position: LogPosition, limit: Int, payloads: Bool) async throws -> [RecordedEvent] {
         guard limit > 0 else { return [] }
         return try read { txn in
             var out: [RecordedEvent] = []
             out.reserveCapacity(Swift.min(limit, 4096))
-            var cache = RecordCodec.DecodeCache()
+            var cache = RecordCodec.DecodeCache(skipPayloads: !payloads)
             try Keys.withPosition(position.next) { start in
                 try txn.scan(txn.dbs.events, from: start) { key, value in
                     let p = LogPosition(Keys.readUInt64BE(key))

@@ -16,6 +16,19 @@ struct LMDBConformanceTests {
 
 @Suite("LMDB store on disk")
 struct LMDBStoreTests {
+    @Test("a log read without payloads gives the same events with empty payloads")
+    func readWithoutPayloads() async throws {
+        let dir = TemporaryDirectory()
+        let store = try LMDBEventStore(path: dir.path)
+        for i in 0..<5 { try await store.append(to: "s", expected: .any, events: [Fixtures.event("T", "payload \(i)")], metadata: Fixtures.metadata) }
+        let full = try await store.readLog(after: .beforeFirst, limit: 10)
+        let bare = try await store.readLog(after: .beforeFirst, limit: 10, payloads: false)
+        #expect(bare.allSatisfy { $0.payload.isEmpty })
+        #expect(bare.map { var e = $0; e.payload = []; return e } == full.map { var e = $0; e.payload = []; return e })
+        #expect(full.allSatisfy { !$0.payload.isEmpty })
+        await store.close()
+    }
+
     @Test("projections: a read of an unknown one creates nothing; more than maxProjections is a clear error")
     func projectionLimits() async throws {
         let dir = TemporaryDirectory()

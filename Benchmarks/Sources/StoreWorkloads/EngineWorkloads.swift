@@ -147,7 +147,9 @@ extension Workloads {
             FileHandle.standardError.write(Data("  readLog pages: \(Int(Double(n) / seconds(t1 - t0))) events/s; scan: \(Int(Double(n) / seconds(t2 - t1))) events/s\n".utf8))
         }
         let name = "bench-\(UUID().uuidString.prefix(8))"
-        let runner = try ProjectionRunner(store: store, projections: [EventTypeCounter(name: name)])
+        let projection: any Projection = ProcessInfo.processInfo.environment["DOCKET_BENCH_PAYLOADS"] != nil
+            ? CountWithPayloads(name: name) : EventTypeCounter(name: name)
+        let runner = try ProjectionRunner(store: store, projections: [projection])
         let start = ContinuousClock.now
         let n = try await runner.catchUp()
         let elapsed = seconds(ContinuousClock.now - start)
@@ -213,4 +215,14 @@ extension Workloads {
         sink(bytes)
         return Double(n) / seconds(ContinuousClock.now - start)
     }
+}
+
+/// `EventTypeCounter` fed with payloads, to measure what skipping them saves.
+struct CountWithPayloads: Projection {
+    let inner: EventTypeCounter
+    init(name: String) { inner = EventTypeCounter(name: name) }
+    var name: String { inner.name }
+    var eventTypes: Set<String>? { nil }
+    var needsPayloads: Bool { true }
+    func apply(_ event: RecordedEvent, to rows: inout ProjectionRows) throws { try inner.apply(event, to: &rows) }
 }
