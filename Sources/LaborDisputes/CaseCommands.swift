@@ -49,6 +49,17 @@ public struct CaseRejection: Error, Hashable, Sendable, CustomStringConvertible 
         case nothingToEnforce
         /// A case is registered under a region that has a profile.
         case unknownRegion
+        /// The organization a command names, or acts as, is not on the roster.
+        case unknownOrganization
+        /// The organization is suspended or dissolved: it accepts no application.
+        case organizationNotActive
+        /// The region requires an organization to be filed with judicial administration before it
+        /// accepts cases (Qinghai), and this one is not.
+        case organizationNotFiled
+        /// The mediator a command names, or acts as, is not on the roster.
+        case unknownMediator
+        /// The mediator does not serve (or no longer serves) the organization mediating the case.
+        case mediatorNotActive
     }
 
     /// The rule.

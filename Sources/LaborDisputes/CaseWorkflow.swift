@@ -160,8 +160,8 @@ public struct CaseState: Hashable, Sendable {
 /// The labor-dispute case as a workflow: commands, rules, events and deadlines (DOMAIN.md). This
 /// version covers intake, negotiation, mediation with its agreement and performance, and withdrawal.
 public struct CaseWorkflow: Workflow {
-    /// The case's commands.
-    public typealias Command = CaseCommand
+    /// The case's commands, with the roster facts their decisions need (``DisputeDesk`` adds them).
+    public typealias Command = Checked<CaseCommand>
     /// The case's events.
     public typealias Event = CaseEvent
     /// The case's state, folded from its events.
@@ -210,9 +210,20 @@ public struct CaseWorkflow: Workflow {
         }
     }
 
-    /// Decides a command: checks the actor's role and party, the case's stage, deadlines and rules,
-    /// and returns the events it produces, or throws the rejection naming the rule it breaks.
-    public func decide(_ command: CaseCommand, state s: CaseState, context: DecisionContext) throws(CaseRejection) -> [CaseEvent] {
+    /// Decides a command with the roster facts that came with it.
+    public func decide(_ input: Checked<CaseCommand>, state s: CaseState, context: DecisionContext) throws(CaseRejection) -> [CaseEvent] {
+        try decide(input.command, rosters: input.rosters, state: s, context: context)
+    }
+
+    /// Decides a command: checks the actor's role and party, the rosters, the case's stage,
+    /// deadlines and rules, and returns the events it produces, or throws the rejection naming the
+    /// rule it breaks.
+    ///
+    /// - Parameter rosters: what the roster says about the organizations and mediators the command
+    ///   names or is given by. An organization or mediator absent from it is not on the roster.
+    public func decide(
+        _ command: CaseCommand, rosters: RosterFacts = RosterFacts(), state s: CaseState, context: DecisionContext
+    ) throws(CaseRejection) -> [CaseEvent] {
         guard let actor = context.actor == EngineActor.deadline ? Actor.scheduler : Actor(recorded: context.actor) else {
             throw CaseRejection(.notPermittedForRole, "the actor \(context.actor.debugDescription) is not `role:id` with a known role")
         }
@@ -230,6 +241,9 @@ public struct CaseWorkflow: Workflow {
             guard rules.regions.isEmpty || rules.regions[r.region] != nil else {
                 throw CaseRejection(.unknownRegion, "region \(r.region.debugDescription) has no profile (known: \(rules.regions.keys.sorted().joined(separator: ", ")))")
             }
+            guard !RosterSubject.streamPrefixes.contains(where: { context.stream.rawValue.hasPrefix($0) }) else {
+                throw CaseRejection(.invalidCommand, "a case id may not start with \(RosterSubject.streamPrefixes.joined(separator: ", ")): those streams are the rosters'")
+            }
             return [.registered(r)]
         }
         guard s.stage != .unregistered else { throw CaseRejection(.caseNotRegistered, "case \(context.stream) is not registered") }
@@ -246,6 +260,27 @@ public struct CaseWorkflow: Workflow {
             throw CaseRejection(.notAParty, "\(actor) is not a party to case \(context.stream)")
         }
         let region = s.registration?.region
+        // An organization acts only in the case it mediates; a mediator only for an organization it
+        // serves, and in a case under mediation, for that case's organization.
+        if actor.role == .organization, let org = s.mediationOrganization, actor.id != org {
+            throw CaseRejection(.notPermittedForRole, "organization \(actor.id) is not the organization mediating case \(context.stream) (\(org))")
+        }
+        if actor.role == .mediator {
+            guard let m = rosters.mediators[actor.id] else { throw CaseRejection(.unknownMediator, "mediator \(actor.id) is not on the roster") }
+            if let org = s.mediationOrganization {
+                guard m.serves(org) else { throw CaseRejection(.mediatorNotActive, "mediator \(actor.id) does not serve \(org), which mediates case \(context.stream)") }
+            } else {
+                guard m.serving else { throw CaseRejection(.mediatorNotActive, "mediator \(actor.id) serves no organization") }
+            }
+        }
+        /// The organization may take the case: on the roster, active, and filed where the region requires it.
+        func eligible(_ id: String) throws(CaseRejection) {
+            guard let o = rosters.organizations[id] else { throw CaseRejection(.unknownOrganization, "organization \(id) is not on the roster") }
+            guard o.status == .active else { throw CaseRejection(.organizationNotActive, "organization \(id) is \(o.status.rawValue) and accepts no application") }
+            if let region, rules.regions[region]?.rosterRules.filingRequiredBeforeAccepting == true, !o.filings.contains(.judicialAdministration) {
+                throw CaseRejection(.organizationNotFiled, "in \(region), organization \(id) must be filed with judicial administration before it accepts cases")
+            }
+        }
         func stage(_ allowed: Stage..., for what: String) throws(CaseRejection) {
             guard allowed.contains(s.stage) else { throw CaseRejection(.wrongStage, "\(what) is not possible while the case is \(s.stage.rawValue)") }
         }
@@ -291,9 +326,11 @@ public struct CaseWorkflow: Workflow {
                 throw CaseRejection(.wrongStage, "applying for mediation is not possible while the case is \(s.stage.rawValue)")
             }
             guard !organization.isEmpty else { throw CaseRejection(.invalidCommand, "a mediation application names the organization") }
+            try eligible(organization)
             return [.mediationApplied(organization: organization, oral: oral, acceptBy: try expiry(.acceptMediation), concludeBy: try expiry(.concludeMediation))]
         case .acceptMediation:
             try stage(.mediationApplied, for: "accepting a mediation application")
+            if let org = s.mediationOrganization { try eligible(org) }
             return [.mediationAccepted]
         case .declineMediation(let reason):
             try stage(.mediationApplied, for: "declining a mediation application")
@@ -302,6 +339,10 @@ public struct CaseWorkflow: Workflow {
         case .assignMediator(let mediator):
             try stage(.mediating, for: "assigning a mediator")
             guard !mediator.isEmpty else { throw CaseRejection(.invalidCommand, "name the mediator") }
+            guard let m = rosters.mediators[mediator] else { throw CaseRejection(.unknownMediator, "mediator \(mediator) is not on the roster") }
+            if let org = s.mediationOrganization, !m.serves(org) {
+                throw CaseRejection(.mediatorNotActive, "mediator \(mediator) does not serve \(org)")
+            }
             return [.mediatorAssigned(mediator: mediator)]
         case .extendMediation(let until, let partiesAgreed):
             try stage(.mediating, for: "extending mediation")
@@ -342,6 +383,7 @@ public struct CaseWorkflow: Workflow {
             case .tribunal: try stage(.arbitrationApplied, .arbitrating, for: "a tribunal's entrusted mediation")
             }
             guard !organization.isEmpty else { throw CaseRejection(.invalidCommand, "an entrusted mediation names the organization") }
+            try eligible(organization)
             let rule: DeadlineRule = switch kind {
             case .courtDelegated: .courtDelegatedMediation
             case .courtEntrusted: .courtEntrustedMediation
@@ -812,12 +854,12 @@ public struct CaseWorkflow: Workflow {
 
     /// Every open deadline is a timer: an event schedules each deadline it sets or moves, and
     /// cancels each it ends.
-    public func deadlines(after event: CaseEvent, from before: CaseState, to after: CaseState, context: DecisionContext) -> [DeadlineEffect<CaseCommand>] {
-        var effects: [DeadlineEffect<CaseCommand>] = []
+    public func deadlines(after event: CaseEvent, from before: CaseState, to after: CaseState, context: DecisionContext) -> [DeadlineEffect<Checked<CaseCommand>>] {
+        var effects: [DeadlineEffect<Checked<CaseCommand>>] = []
         for deadline in CaseDeadline.allCases {
             switch (before.deadlines[deadline], after.deadlines[deadline]) {
             case (let old, let new?) where old != new:
-                effects.append(.schedule(name: deadline.rawValue, due: new, fire: .expireDeadline(deadline)))
+                effects.append(.schedule(name: deadline.rawValue, due: new, fire: Checked(.expireDeadline(deadline))))
             case (_?, nil):
                 effects.append(.cancel(name: deadline.rawValue))
             default: break

@@ -50,6 +50,13 @@ public enum Lifecycle {
     static let employer = Actor(.employer, "E-1")
     static let organization = Actor(.organization, "O-7")
     static let mediator = Actor(.mediator, "M-3")
+    /// The roster the table's rows are decided against: O-7 active and filed, M-3 serving it.
+    static let rosters = RosterFacts(
+        organizations: ["O-7": OrganizationRecord(
+            kind: .peoplesMediation, name: "O-7", region: "shanghai", parent: nil, status: .active, filings: [.judicialAdministration], distinctions: [])],
+        mediators: ["M-3": MediatorRecord(
+            name: "M-3", source: .lawyer, memberships: ["O-7": Membership(fullTime: true, active: true)], trainings: [], evaluations: [],
+            grade: nil, rewards: 0, sanctions: 0, expert: false, invitedBy: [])])
     static let committee = Actor(.committee, "AC-1")
     static let arbitrator = Actor(.arbitrator, "A-2")
     static let court = Actor(.court, "C-1")
@@ -188,7 +195,7 @@ public enum Lifecycle {
                 let context = DecisionContext(
                     stream: "lifecycle", version: StreamVersion(version), definition: 1, now: now, commandID: "x",
                     actor: actor == .scheduler ? "docket.deadline" : actor.description)
-                let events = try workflow.decide(command, state: state, context: context)
+                let events = try workflow.decide(command, rosters: rosters, state: state, context: context)
                 version += UInt64(events.count)
                 return (workflow.replay(events, from: state), events)
             }

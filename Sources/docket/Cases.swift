@@ -14,16 +14,17 @@ final class CommandClock: DocketClock {
     func set(_ t: Timestamp) { current.withLock { $0 = t } }
 }
 
-/// The case engine over a store, with the bundled holiday calendar and the standard deadline policy.
+/// The dispute desk over a store (cases and rosters), with the bundled holiday calendar, region
+/// profiles and the standard deadline policy.
 struct CaseEngine {
-    let engine: WorkflowEngine<CaseWorkflow>
+    let desk: DisputeDesk
     let clock = CommandClock()
 
-    let rules: CaseRules
+    var engine: WorkflowEngine<CaseWorkflow> { desk.cases }
+    var rules: CaseRules { desk.rules }
 
     init(store: LMDBEventStore) throws {
-        rules = try CaseRules.bundled()
-        engine = try WorkflowEngine(workflow: CaseWorkflow(rules: rules), store: store, clock: clock)
+        desk = try DisputeDesk(store: store, rules: try CaseRules.bundled(), clock: clock)
     }
 }
 
@@ -69,6 +70,9 @@ struct Apply: AsyncParsableCommand {
         var line: Int
         var id: String?
         var `case`: String?
+        var organization: String?
+        var mediator: String?
+        var arbitrator: String?
         var command: String?
         var outcome: String
         var events: [String]?
@@ -76,6 +80,14 @@ struct Apply: AsyncParsableCommand {
         var replayed: Bool?
         var rejection: String?
         var message: String?
+
+        /// `case-1`, `organization ORG-1`, `mediator M-1` or `arbitrator A-1`.
+        var subject: String {
+            if let c = self.case { return c }
+            if let o = organization { return "organization \(o)" }
+            if let m = mediator { return "mediator \(m)" }
+            return arbitrator.map { "arbitrator \($0)" } ?? ""
+        }
     }
 
     func run() async throws {
@@ -96,22 +108,31 @@ struct Apply: AsyncParsableCommand {
                 if line.isEmpty { continue }
                 var result = LineResult(line: number, outcome: "error")
                 do {
-                    let parsed = try CaseCommandLine.parse(line)
+                    let parsed = try VocabularyLine.parse(line)
                     result.id = parsed.id
-                    result.case = parsed.caseID.rawValue
-                    result.command = parsed.command.name
+                    result.command = parsed.name
+                    switch parsed {
+                    case .caseCommand(let l): result.case = l.caseID.rawValue
+                    case .rosterCommand(let l):
+                        switch l.subject {
+                        case .organization(let id): result.organization = id
+                        case .mediator(let id): result.mediator = id
+                        case .arbitrator(let id): result.arbitrator = id
+                        }
+                    }
                     cases.clock.set(parsed.at)
-                    switch try await cases.engine.handle(parsed.command, for: parsed.caseID, commandID: parsed.id, actor: parsed.actor.description) {
-                    case .accepted(let a):
-                        result.outcome = "accepted"
-                        result.events = try a.events.map { try CaseEvent.codec.encode($0).type }
-                        result.stage = a.stream.state.stage.rawValue
-                        result.replayed = a.replayed
-                    case .rejected(let r):
+                    let outcome = try await cases.desk.handle(parsed)
+                    if let r = outcome.rejection {
                         failed = true
                         result.outcome = "rejected"
-                        result.rejection = r.code.rawValue
+                        result.rejection = r.code
                         result.message = r.message
+                    } else {
+                        result.outcome = "accepted"
+                        result.events = outcome.eventTypes
+                        result.replayed = outcome.replayed
+                        if case .caseCommand(.accepted(let a)) = outcome { result.stage = a.stream.state.stage.rawValue }
+                        if case .rosterCommand(.accepted(let a)) = outcome, let o = a.stream.state.organization { result.stage = o.status.rawValue }
                     }
                 } catch let e as DocketError {
                     failed = true
@@ -126,9 +147,10 @@ struct Apply: AsyncParsableCommand {
                     switch result.outcome {
                     case "accepted":
                         let events = result.events?.joined(separator: ", ") ?? ""
-                        print("line \(number): \(result.case ?? "") \(result.command ?? ""): accepted\(result.replayed == true ? " (already applied)" : "") → \(events.isEmpty ? "no change" : events); stage \(result.stage ?? "")")
+                        let state = result.case != nil ? "; stage \(result.stage ?? "")" : result.stage.map { "; status \($0)" } ?? ""
+                        print("line \(number): \(result.subject) \(result.command ?? ""): accepted\(result.replayed == true ? " (already applied)" : "") → \(events.isEmpty ? "no change" : events)\(state)")
                     case "rejected":
-                        print("line \(number): \(result.case ?? "") \(result.command ?? ""): rejected, \(result.rejection ?? ""): \(result.message ?? "")")
+                        print("line \(number): \(result.subject) \(result.command ?? ""): rejected, \(result.rejection ?? ""): \(result.message ?? "")")
                     default:
                         print("line \(number): error: \(result.message ?? "")")
                     }

@@ -23,13 +23,20 @@ let worker = Actor(.worker, "W-1")
 let employer = Actor(.employer, "E-1")
 let organization = Actor(.organization, "O-7")
 let mediator = Actor(.mediator, "M-3")
+/// The roster the tests decide against: O-7 active and filed, M-3 serving it.
+let testRosters = RosterFacts(
+    organizations: ["O-7": OrganizationRecord(
+        kind: .peoplesMediation, name: "O-7", region: "shanghai", parent: nil, status: .active, filings: [.judicialAdministration], distinctions: [])],
+    mediators: ["M-3": MediatorRecord(
+        name: "M-3", source: .lawyer, memberships: ["O-7": Membership(fullTime: true, active: true)], trainings: [], evaluations: [],
+        grade: nil, rewards: 0, sanctions: 0, expert: false, invitedBy: [])])
 
 /// The state after a history decided command by command, each at its own instant.
 func history(_ steps: [(CaseCommand, Actor, String)]) throws -> (CaseState, [CaseEvent]) {
     var state = workflow.initialState
     var all: [CaseEvent] = []
     for (command, actor, instant) in steps {
-        let events = try workflow.decide(command, state: state, context: context(actor, instant))
+        let events = try workflow.decide(command, rosters: testRosters, state: state, context: context(actor, instant))
         state = workflow.replay(events, from: state)
         all += events
     }
@@ -46,11 +53,11 @@ struct CaseTests {
         var bad = registration
         bad.claims = []
         #expect(throws: CaseRejection(.invalidCommand, "a case needs at least one claim")) {
-            try workflow.decide(.registerCase(bad), state: CaseState(), context: context(Actor(.registrar, "R-1"), "2026-03-02T09:00:00+08:00"))
+            try workflow.decide(.registerCase(bad), rosters: testRosters, state: CaseState(), context: context(Actor(.registrar, "R-1"), "2026-03-02T09:00:00+08:00"))
         }
-        #expect(performing: { try workflow.decide(.registerCase(registration), state: CaseState(), context: context(mediator, "2026-03-02T09:00:00+08:00")) },
+        #expect(performing: { try workflow.decide(.registerCase(registration), rosters: testRosters, state: CaseState(), context: context(mediator, "2026-03-02T09:00:00+08:00")) },
                 throws: { ($0 as? CaseRejection)?.code == .notPermittedForRole })
-        #expect(performing: { try workflow.decide(.registerCase(registration), state: state, context: context(Actor(.registrar, "R-1"), "2026-03-02T09:00:00+08:00")) },
+        #expect(performing: { try workflow.decide(.registerCase(registration), rosters: testRosters, state: state, context: context(Actor(.registrar, "R-1"), "2026-03-02T09:00:00+08:00")) },
                 throws: { ($0 as? CaseRejection)?.code == .caseAlreadyRegistered })
     }
 
@@ -65,9 +72,9 @@ struct CaseTests {
         #expect(events.last == .negotiationProposed(by: .worker, answerBy: at("2026-10-09T00:00:00+08:00")))
         let beforeProposal = workflow.replay(events.dropLast())
         #expect(workflow.deadlines(after: events.last!, from: beforeProposal, to: state, context: context(worker, "2026-09-27T10:00:00+08:00")).count == 1)
-        #expect(performing: { try workflow.decide(.expireDeadline(.answerNegotiation), state: state, context: context(.scheduler, "2026-10-08T23:59:00+08:00")) },
+        #expect(performing: { try workflow.decide(.expireDeadline(.answerNegotiation), rosters: testRosters, state: state, context: context(.scheduler, "2026-10-08T23:59:00+08:00")) },
                 throws: { ($0 as? CaseRejection)?.code == .invalidCommand })
-        let expired = try workflow.decide(.expireDeadline(.answerNegotiation), state: state, context: context(.scheduler, "2026-10-09T00:00:00+08:00"))
+        let expired = try workflow.decide(.expireDeadline(.answerNegotiation), rosters: testRosters, state: state, context: context(.scheduler, "2026-10-09T00:00:00+08:00"))
         #expect(expired == [.negotiationDeemedRefused])
         #expect(workflow.replay(expired, from: state).stage == .registered)
     }
@@ -78,11 +85,11 @@ struct CaseTests {
             (.registerCase(registration), Actor(.registrar, "R-1"), "2026-03-02T09:00:00+08:00"),
             (.proposeNegotiation, worker, "2026-03-02T10:00:00+08:00"),
         ])
-        #expect(performing: { try workflow.decide(.answerNegotiation(accept: true), state: state, context: context(worker, "2026-03-03T10:00:00+08:00")) },
+        #expect(performing: { try workflow.decide(.answerNegotiation(accept: true), rosters: testRosters, state: state, context: context(worker, "2026-03-03T10:00:00+08:00")) },
                 throws: { ($0 as? CaseRejection)?.code == .notPermittedForRole })
-        #expect(performing: { try workflow.decide(.answerNegotiation(accept: true), state: state, context: context(Actor(.employer, "E-9"), "2026-03-03T10:00:00+08:00")) },
+        #expect(performing: { try workflow.decide(.answerNegotiation(accept: true), rosters: testRosters, state: state, context: context(Actor(.employer, "E-9"), "2026-03-03T10:00:00+08:00")) },
                 throws: { ($0 as? CaseRejection)?.code == .notAParty })
-        #expect(try workflow.decide(.answerNegotiation(accept: true), state: state, context: context(employer, "2026-03-03T10:00:00+08:00")) == [.negotiationAnswered(accepted: true)])
+        #expect(try workflow.decide(.answerNegotiation(accept: true), rosters: testRosters, state: state, context: context(employer, "2026-03-03T10:00:00+08:00")) == [.negotiationAnswered(accepted: true)])
     }
 
     @Test("a settlement performed closes the case as settled by negotiation; not performed reopens the remedies")
@@ -100,7 +107,7 @@ struct CaseTests {
         #expect(pending.deadlines[.settlementPerformance] == at("2026-03-21T00:00:00+08:00"))
         let (closed, _) = try history(base + [(.recordPerformance(performed: true), employer, "2026-03-18T10:00:00+08:00")])
         #expect(closed.stage == .closed && closed.outcome == .settledByNegotiation && closed.deadlines.isEmpty)
-        let expired = try workflow.decide(.expireDeadline(.settlementPerformance), state: pending, context: context(.scheduler, "2026-03-21T00:00:00+08:00"))
+        let expired = try workflow.decide(.expireDeadline(.settlementPerformance), rosters: testRosters, state: pending, context: context(.scheduler, "2026-03-21T00:00:00+08:00"))
         #expect(expired == [.agreementNotPerformed(.settlement)])
         #expect(workflow.replay(expired, from: pending).remedies == [.applyForMediation, .applyForArbitration])
     }
@@ -116,9 +123,9 @@ struct CaseTests {
         #expect(applied.deadlines[.acceptMediation] == at("2026-04-10T00:00:00+08:00"))
         // 15 days end on Saturday 04-18: rolled to Monday 04-20, so the term runs out as 04-21 begins.
         #expect(applied.deadlines[.concludeMediation] == at("2026-04-21T00:00:00+08:00"))
-        let overdue = try workflow.decide(.expireDeadline(.acceptMediation), state: applied, context: context(.scheduler, "2026-04-10T00:00:00+08:00"))
+        let overdue = try workflow.decide(.expireDeadline(.acceptMediation), rosters: testRosters, state: applied, context: context(.scheduler, "2026-04-10T00:00:00+08:00"))
         #expect(overdue == [.mediationAcceptanceOverdue])
-        #expect(performing: { try workflow.decide(.acceptMediation, state: applied, context: context(mediator, "2026-04-07T10:00:00+08:00")) },
+        #expect(performing: { try workflow.decide(.acceptMediation, rosters: testRosters, state: applied, context: context(mediator, "2026-04-07T10:00:00+08:00")) },
                 throws: { ($0 as? CaseRejection)?.code == .notPermittedForRole })
         let (mediating, _) = try history(base + [
             (.acceptMediation, organization, "2026-04-07T10:00:00+08:00"),
@@ -127,11 +134,11 @@ struct CaseTests {
         let unsealed = MediationAgreement(terms: "pay 15,000 yuan", performBy: at("2026-04-30T00:00:00+08:00"),
                                           signatures: Signatures(worker: true, employer: true, mediator: true, organizationSeal: false))
         #expect(throws: CaseRejection(.agreementNotEffective, "the mediation agreement lacks the mediation organization's seal")) {
-            try workflow.decide(.signMediationAgreement(unsealed), state: mediating, context: context(mediator, "2026-04-10T10:00:00+08:00"))
+            try workflow.decide(.signMediationAgreement(unsealed), rosters: testRosters, state: mediating, context: context(mediator, "2026-04-10T10:00:00+08:00"))
         }
         var sealed = unsealed
         sealed.signatures.organizationSeal = true
-        let signed = try workflow.decide(.signMediationAgreement(sealed), state: mediating, context: context(mediator, "2026-04-10T10:00:00+08:00"))
+        let signed = try workflow.decide(.signMediationAgreement(sealed), rosters: testRosters, state: mediating, context: context(mediator, "2026-04-10T10:00:00+08:00"))
         let agreed = workflow.replay(signed, from: mediating)
         #expect(agreed.stage == .agreementPending && agreed.remedies == [.applyForArbitrationReview, .applyForJudicialConfirmation])
         // Signed Friday 04-10: 15 days end on Saturday 04-25, rolled to Monday 04-27.
@@ -151,9 +158,9 @@ struct CaseTests {
             (.acceptArbitration, Actor(.committee, "AC-1"), "2026-03-03T10:00:00+08:00"),
         ])
         #expect(arbitrating.arbitrationApplicant == .worker)
-        #expect(performing: { try workflow.decide(.recordDefense(limitation: true), state: arbitrating, context: context(worker, "2026-03-05T10:00:00+08:00")) },
+        #expect(performing: { try workflow.decide(.recordDefense(limitation: true), rosters: testRosters, state: arbitrating, context: context(worker, "2026-03-05T10:00:00+08:00")) },
                 throws: { ($0 as? CaseRejection)?.code == .notPermittedForRole })
-        #expect(try workflow.decide(.recordDefense(limitation: true), state: arbitrating, context: context(employer, "2026-03-05T10:00:00+08:00")) == [.defenseRecorded(limitation: true)])
+        #expect(try workflow.decide(.recordDefense(limitation: true), rosters: testRosters, state: arbitrating, context: context(employer, "2026-03-05T10:00:00+08:00")) == [.defenseRecorded(limitation: true)])
     }
 
     @Test("commands round-trip through the JSON vocabulary")
@@ -173,8 +180,8 @@ struct CaseTests {
         let store = InMemoryEventStore(clock: clock)
         let engine = try WorkflowEngine(workflow: workflow, store: store, clock: clock)
         let scheduler = try DeadlineScheduler(store: store, handlers: [engine], clock: clock)
-        _ = try await engine.handle(.registerCase(registration), for: "case-1", commandID: "1", actor: "registrar:R-1")
-        _ = try await engine.handle(.proposeNegotiation, for: "case-1", commandID: "2", actor: "worker:W-1")
+        _ = try await engine.handle(Checked(.registerCase(registration)), for: "case-1", commandID: "1", actor: "registrar:R-1")
+        _ = try await engine.handle(Checked(.proposeNegotiation), for: "case-1", commandID: "2", actor: "worker:W-1")
         #expect(try await store.timerCount() == 1)
         // Proposed Monday 03-02: day 5 is Saturday 03-07, rolled to Monday 03-09.
         clock.set(at("2026-03-09T23:59:59+08:00"))
@@ -183,7 +190,7 @@ struct CaseTests {
         #expect(try await scheduler.tick(until: clock.now()).accepted == 1)
         #expect(try await engine.state(of: "case-1").state.stage == .registered)
         #expect(try await store.timerCount() == 0)
-        let refused = try await engine.handle(.acceptMediation, for: "case-1", commandID: "3", actor: "organization:O-7")
+        let refused = try await engine.handle(Checked(.acceptMediation), for: "case-1", commandID: "3", actor: "organization:O-7")
         #expect(refused.rejection?.code == .wrongStage)
     }
 }

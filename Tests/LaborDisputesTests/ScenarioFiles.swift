@@ -9,6 +9,8 @@ import Testing
 /// when a command (or a tick), then the events appended and the case's state, or a rejection.
 struct ScenarioFile: Decodable {
     var title: String
+    /// Roster commands run before every scenario of the file.
+    var rosters: [FileScenario.Step]?
     var scenarios: [FileScenario]
 }
 
@@ -18,23 +20,32 @@ struct FileScenario: Decodable, CustomTestStringConvertible, Sendable {
     var when: Step
     var then: Expectation
     var file: String = ""
+    /// The file's roster commands, run before `given`.
+    var rosters: [Step] = []
 
     var testDescription: String { "\(file): \(name)" }
 
     enum CodingKeys: String, CodingKey { case name, given, when, then }
 
-    /// A command line, or `{"tick": INSTANT}`: the scheduler fires every deadline due by then.
+    /// A case or roster command line, or `{"tick": INSTANT}`: the scheduler fires every deadline due by then.
     enum Step: Decodable, Sendable {
-        case command(CaseCommandLine)
+        case command(VocabularyLine)
         case tick(Timestamp)
 
         init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: AnyKey.self)
             if c.contains(AnyKey("tick")) {
                 self = .tick(try c.decode(Timestamp.self, forKey: AnyKey("tick")))
+            } else if RosterCommand.names.contains(try c.decode(String.self, forKey: AnyKey("command"))) {
+                self = .command(.rosterCommand(try RosterCommandLine(from: decoder)))
             } else {
-                self = .command(try CaseCommandLine(from: decoder))
+                self = .command(.caseCommand(try CaseCommandLine(from: decoder)))
             }
+        }
+
+        var caseID: StreamID? {
+            if case .command(.caseCommand(let l)) = self { return l.caseID }
+            return nil
         }
     }
 
@@ -49,6 +60,10 @@ struct FileScenario: Decodable, CustomTestStringConvertible, Sendable {
         var overdue: [String]?
         var finalAward: Bool?
         var timeBarred: [String]?
+        /// For a roster command: the organization's status afterwards.
+        var status: String?
+        /// For a roster command on a mediator: the organizations it serves afterwards.
+        var serves: [String]?
     }
 }
 
@@ -73,6 +88,7 @@ enum ScenarioLibrary {
                 let file = try JSONDecoder().decode(ScenarioFile.self, from: Data(contentsOf: f))
                 for var s in file.scenarios {
                     s.file = f.lastPathComponent
+                    s.rosters = file.rosters ?? []
                     out.append(s)
                 }
             } catch {
@@ -91,23 +107,24 @@ enum ScenarioLibrary {
 struct ScenarioRun {
     let store = InMemoryEventStore()
     let clock = ManualClock()
-    let engine: WorkflowEngine<CaseWorkflow>
+    let desk: DisputeDesk
+    var engine: WorkflowEngine<CaseWorkflow> { desk.cases }
     let scheduler: DeadlineScheduler
 
     init() throws {
-        engine = try WorkflowEngine(workflow: CaseWorkflow(rules: try CaseRules.bundled()), store: store, clock: clock)
-        scheduler = try DeadlineScheduler(store: store, handlers: [engine], clock: clock)
+        desk = try DisputeDesk(store: store, rules: try CaseRules.bundled(), clock: clock)
+        scheduler = try DeadlineScheduler(store: store, handlers: [desk.cases], clock: clock)
     }
 
-    /// Runs a step; returns the case events it appended and the rejection, if any.
-    func run(_ step: FileScenario.Step) async throws -> (events: [String], rejection: CaseRejection?, fired: [String]) {
+    /// Runs a step; returns the events it appended and the rejection's code, if any.
+    func run(_ step: FileScenario.Step) async throws -> (events: [String], rejection: String?, fired: [String]) {
         let before = try await store.lastPosition()
-        var rejection: CaseRejection?
+        var rejection: String?
         var fired: [String] = []
         switch step {
         case .command(let line):
             clock.set(line.at)
-            rejection = try await engine.handle(line.command, for: line.caseID, commandID: line.id, actor: line.actor.description).rejection
+            rejection = try await desk.handle(line).rejection.map { "\($0.code): \($0.message)" }
         case .tick(let instant):
             clock.set(instant)
             // The deadlines this tick fires: the due timers' names (`workflow|case|deadline`).
@@ -132,20 +149,28 @@ struct ScenarioFileTests {
         #expect(s.then.rejection != "malformed file", "\(s.name)")
         let run = try ScenarioRun()
         var caseID: StreamID = "case-1"
-        for (i, step) in s.given.enumerated() {
-            if case .command(let line) = step { caseID = line.caseID }
+        for (i, step) in (s.rosters + s.given).enumerated() {
+            if let id = step.caseID { caseID = id }
             let r = try await run.run(step)
             try #require(r.rejection == nil, "given step \(i + 1) was refused: \(r.rejection!)")
         }
-        if case .command(let line) = s.when { caseID = line.caseID }
+        if let id = s.when.caseID { caseID = id }
         let result = try await run.run(s.when)
         if let rejection = s.then.rejection {
-            #expect(result.rejection?.code.rawValue == rejection, "expected \(rejection), got \(result.rejection.map { "\($0)" } ?? "events \(result.events)")")
+            #expect(result.rejection?.hasPrefix(rejection + ":") == true, "expected \(rejection), got \(result.rejection ?? "events \(result.events)")")
             #expect(result.events.isEmpty, "a refused command appends nothing")
         } else {
-            #expect(result.rejection == nil, "refused: \(result.rejection.map { "\($0)" } ?? "")")
+            #expect(result.rejection == nil, "refused: \(result.rejection ?? "")")
         }
         if let events = s.then.events { #expect(result.events == events) }
+        if case .command(.rosterCommand(let line)) = s.when {
+            if let status = s.then.status { #expect(try await run.desk.organization(line.subject.id)?.status.rawValue == status) }
+            if let serves = s.then.serves {
+                let m = try await run.desk.mediator(line.subject.id)
+                #expect(m?.memberships.filter(\.value.active).keys.sorted() == serves.sorted())
+            }
+            return
+        }
         let state = try await run.engine.state(of: caseID).state
         if let stage = s.then.stage { #expect(state.stage.rawValue == stage) }
         if let outcome = s.then.outcome { #expect(state.outcome?.rawValue == outcome) }
@@ -172,9 +197,15 @@ struct ScenarioFileTests {
         let events = Set(scenarios.flatMap { $0.then.events ?? [] })
         let allEvents = Set(CaseEventSamples.types)
         #expect(allEvents.subtracting(events).sorted() == [], "events no scenario produces")
-        let rejections = Set(scenarios.compactMap(\.then.rejection))
+        func isRoster(_ s: FileScenario) -> Bool { if case .command(.rosterCommand) = s.when { true } else { false } }
+        let rejections = Set(scenarios.filter { !isRoster($0) }.compactMap(\.then.rejection))
         let coveredRules = Set(CaseRejection.Code.allCases.map(\.rawValue)).subtracting(["calendarNotCovered"])
         #expect(coveredRules.subtracting(rejections).sorted() == [], "rejections no scenario shows")
+        // The rosters: every roster event and every roster rejection.
+        let rosterEvents = Set(scenarios.filter(isRoster).flatMap { $0.then.events ?? [] })
+        #expect(Set(RosterEvent.types).subtracting(rosterEvents).sorted() == [], "roster events no scenario produces")
+        let rosterRejections = Set(scenarios.filter(isRoster).compactMap(\.then.rejection))
+        #expect(Set(RosterRejection.Code.allCases.map(\.rawValue)).subtracting(rosterRejections).sorted() == [], "roster rejections no scenario shows")
         #expect(Set(CaseEvent.codec.registeredTypes.map(\.type)) == allEvents, "the list of event types is complete")
     }
 
@@ -184,7 +215,7 @@ struct ScenarioFileTests {
         for s in ScenarioLibrary.all {
             guard case .tick = s.when else { continue }
             let run = try ScenarioRun()
-            for step in s.given { _ = try await run.run(step) }
+            for step in s.rosters + s.given { _ = try await run.run(step) }
             let r = try await run.run(s.when)
             if !r.events.isEmpty { fired.formUnion(r.fired) }
         }
