@@ -99,7 +99,10 @@ let package = Package(
         ),
         .testTarget(
             name: "LaborDisputesTests",
-            dependencies: ["DocketCore", "DocketEngine", "DocketTesting", "LaborDisputes"],
+            dependencies: [
+                "DocketCore", "DocketEngine", "DocketTesting", "LaborDisputes",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

@@ -20,6 +20,7 @@ let package = Package(
                 .product(name: "DocketCore", package: "Docket"),
                 .product(name: "DocketLMDB", package: "Docket"),
                 .product(name: "DocketEngine", package: "Docket"),
+                .product(name: "LaborDisputes", package: "Docket"),
             ]
         ),
         .executableTarget(name: "docket-bench", dependencies: ["StoreWorkloads"]),

@@ -11,11 +11,25 @@ public protocol Projection: Sendable {
     var needsPayloads: Bool { get }
     /// Applies one event to the rows.
     func apply(_ event: RecordedEvent, to rows: inout ProjectionRows) throws
+    /// Applies a batch of events, in log order, including events of types the projection does not
+    /// handle (skip them). The default applies each handled event in turn; a projection that keeps
+    /// decoded state per row may decode and encode each row once per batch instead.
+    func apply(batch events: [RecordedEvent], to rows: inout ProjectionRows) throws
 }
 
 extension Projection {
     /// Payloads are read unless the projection says otherwise.
     public var needsPayloads: Bool { true }
+
+    /// Applies each handled event of the batch in turn.
+    public func apply(batch events: [RecordedEvent], to rows: inout ProjectionRows) throws {
+        let types = eventTypes
+        for i in events.indices {
+            // Indexing, not `for e in events`: the event is passed borrowed, not copied.
+            if let types, !types.contains(events[i].type) { continue }
+            try apply(events[i], to: &rows)
+        }
+    }
 }
 
 /// The rows of a projection while a batch of events is applied: reads see the batch's own changes

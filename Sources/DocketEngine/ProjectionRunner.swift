@@ -102,15 +102,10 @@ public final class ProjectionRunner: Service, Sendable {
             let next: Task<[RecordedEvent], any Error>? =
                 last.position < head ? Task { try await store.readLog(after: last.position, limit: batch, payloads: payloads) } : nil
             do {
-                let types = p.eventTypes
                 let current = events
                 let writes = try await store.readProjection(p.name, slot: slot) { reader in
                     var rows = ProjectionRows(reader: reader)
-                    for i in current.indices {
-                        // Indexing, not `for e in events`: the event is passed borrowed, not copied.
-                        if let types, !types.contains(current[i].type) { continue }
-                        try p.apply(current[i], to: &rows)
-                    }
+                    try p.apply(batch: current, to: &rows)
                     return rows.writes
                 }
                 try await store.commitProjection(ProjectionCommit(

@@ -184,7 +184,13 @@ public enum CaseCommand: Hashable, Sendable {
         public var oral: Bool
 
         /// Creates the fields.
-        public init(channel: Channel, region: String, parties: [Party], claims: [Claim], groups: [KeyGroup] = [], workersInvolved: Int = 1, oral: Bool = false) {
+        /// The employer's sector, for the risk ledger (optional).
+        public var sector: Sector?
+        public init(
+            channel: Channel, region: String, parties: [Party], claims: [Claim], groups: [KeyGroup] = [], workersInvolved: Int = 1, oral: Bool = false,
+            sector: Sector? = nil
+        ) {
+            self.sector = sector
             self.channel = channel
             self.region = region
             self.parties = parties
@@ -247,7 +253,7 @@ public enum CaseCommand: Hashable, Sendable {
 extension CaseCommand: Codable {
     private enum Key: String, CodingKey {
         case command, accept, until, reason, performed, organization, oral, mediator, partiesAgreed, note, deadline
-        case terms, performBy, archiveConsent, privilegedFacts, signatures, seal, capacityAssessment
+        case terms, performBy, archiveConsent, privilegedFacts, disclosureConsent, signatures, seal, capacityAssessment
         case kind, reference, success, confirmed, issued, objected, claims, limitation, days, items, party, court, summary
     }
 
@@ -277,7 +283,8 @@ extension CaseCommand: Codable {
             self = .signSettlement(SettlementAgreement(
                 terms: try c.decode(String.self, forKey: .terms), performBy: try c.decode(Timestamp.self, forKey: .performBy),
                 workerArchiveConsent: consent.worker, employerArchiveConsent: consent.employer,
-                privilegedFacts: try c.decodeIfPresent([String].self, forKey: .privilegedFacts) ?? []))
+                privilegedFacts: try c.decodeIfPresent([String].self, forKey: .privilegedFacts) ?? [],
+                disclosureConsent: try c.decodeIfPresent(PartyConsent.self, forKey: .disclosureConsent)))
         case "recordNegotiationFailure": self = .recordNegotiationFailure(reason: try c.decodeIfPresent(String.self, forKey: .reason) ?? "")
         case "recordPerformance": self = .recordPerformance(performed: try c.decode(Bool.self, forKey: .performed))
         case "applyForMediation":
@@ -363,6 +370,7 @@ extension CaseCommand: Codable {
             try c.encode(s.performBy, forKey: .performBy)
             try c.encode(ArchiveConsent(worker: s.workerArchiveConsent, employer: s.employerArchiveConsent), forKey: .archiveConsent)
             try c.encode(s.privilegedFacts, forKey: .privilegedFacts)
+            try c.encodeIfPresent(s.disclosureConsent, forKey: .disclosureConsent)
         case .recordNegotiationFailure(let reason), .declineMediation(let reason), .recordMediationFailure(let reason):
             try c.encode(reason, forKey: .reason)
         case .recordPerformance(let performed): try c.encode(performed, forKey: .performed)

@@ -80,7 +80,7 @@ public enum Outcome: String, Hashable, Sendable, Codable, CaseIterable {
 }
 
 /// A case's state, folded from its events.
-public struct CaseState: Hashable, Sendable {
+public struct CaseState: Hashable, Sendable, Codable {
     /// Where the case stands.
     public var stage: Stage = .unregistered
     /// What was registered (channel, region, parties, claims, groups); `nil` before registration.

@@ -13,18 +13,41 @@ public struct SettlementAgreement: Hashable, Sendable, Codable {
     public var employerArchiveConsent: Bool
     /// Facts a party conceded in order to settle: privileged, not usable against it later.
     public var privilegedFacts: [String]
+    /// Each party's consent to the privileged facts being used as evidence later (absent: neither consents).
+    public var disclosureConsent: PartyConsent?
 
     /// Creates an agreement.
-    public init(terms: String, performBy: Timestamp, workerArchiveConsent: Bool, employerArchiveConsent: Bool, privilegedFacts: [String] = []) {
+    public init(
+        terms: String, performBy: Timestamp, workerArchiveConsent: Bool, employerArchiveConsent: Bool, privilegedFacts: [String] = [],
+        disclosureConsent: PartyConsent? = nil
+    ) {
         self.terms = terms
         self.performBy = performBy
         self.workerArchiveConsent = workerArchiveConsent
         self.employerArchiveConsent = employerArchiveConsent
         self.privilegedFacts = privilegedFacts
+        self.disclosureConsent = disclosureConsent
     }
 
     /// It enters the archive only with both parties' consent.
     public var archivable: Bool { workerArchiveConsent && employerArchiveConsent }
+    /// The privileged facts may be used as evidence: both parties agreed.
+    public var privilegedFactsDisclosable: Bool { disclosureConsent?.both ?? false }
+}
+
+/// Each party's consent to something.
+public struct PartyConsent: Hashable, Sendable, Codable {
+    /// The worker consents.
+    public var worker: Bool
+    /// The employer consents.
+    public var employer: Bool
+    /// Both consent.
+    public var both: Bool { worker && employer }
+    /// A consent.
+    public init(worker: Bool, employer: Bool) {
+        self.worker = worker
+        self.employer = employer
+    }
 }
 
 /// The signatures and seals on a mediation agreement.

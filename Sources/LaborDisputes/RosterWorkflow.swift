@@ -237,7 +237,7 @@ public struct MediatorRecord: Hashable, Sendable, Codable {
 }
 
 /// The state of one roster entry.
-public struct RosterState: Hashable, Sendable {
+public struct RosterState: Hashable, Sendable, Codable {
     /// The organization, once registered (an `organization/…` stream).
     public var organization: OrganizationRecord?
     /// The mediator, once appointed (a `mediator/…` stream).

@@ -97,6 +97,22 @@ public enum DisputeType: String, Hashable, Sendable, Codable, CaseIterable {
     case other
 }
 
+/// Key sectors of the risk ledger (DOMAIN.md, dispute types and groups).
+public enum Sector: String, Hashable, Sendable, Codable, CaseIterable {
+    /// Industrial parks.
+    case industrialPark
+    /// Internet firms and platforms.
+    case internet
+    /// Construction.
+    case construction
+    /// Labor-intensive manufacturing.
+    case laborIntensiveManufacturing
+    /// Firms in operating difficulty.
+    case operatingDifficulty
+    /// Anything else.
+    case other
+}
+
 /// A key group of workers (重点群体).
 public enum KeyGroup: String, Hashable, Sendable, Codable, CaseIterable {
     /// Migrant workers (农民工).

@@ -19,7 +19,8 @@ struct Docket: AsyncParsableCommand {
             """,
         version: DocketVersion.current,
         subcommands: [
-            Demo.self, Apply.self, CaseCommandGroup.self, Tick.self, Read.self, Verify.self, Info.self, Export.self, Import.self, Backup.self,
+            Demo.self, Apply.self, CaseCommandGroup.self, RosterCommandGroup.self, ArchiveCommandGroup.self, Stats.self, Risk.self, Rebuild.self, Tick.self, Read.self,
+            Verify.self, Info.self, Export.self, Import.self, Backup.self,
             AppendLoop.self, HoldReader.self,
         ]
     )

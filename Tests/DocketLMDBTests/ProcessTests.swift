@@ -268,4 +268,54 @@ struct ProcessTests {
         #expect(run(["case", "show", "nope", "--store", store]).stderr == "docket: error: no case nope [invalidArgument]\n")
         #expect(run(["verify", "--store", store]).status == 0)
     }
+
+    @Test("the CLI on read models: roster lines through apply, roster, stats, risk, archive, evidence, rebuild")
+    func readModels() async throws {
+        let dir = TemporaryDirectory("docket-read-models")
+        func run(_ args: [String]) -> (lines: [String], stderr: String, status: Int32) {
+            guard let c = try? Child.docket(args) else { return ([], "could not start", -1) }
+            return c.wait()
+        }
+        let registrar = #""actor":{"role":"registrar","id":"R-1"}"#
+        let org = #""actor":{"role":"organization","id":"ORG-1"},"case":"case-1""#
+        let lines = [
+            #"{"command":"registerOrganization","id":"r1","at":"2026-01-05T09:00:00+08:00","# + registrar + #","organization":"ORG-1","kind":"townshipStreet","name":"城东街道调委会","region":"qinghai"}"#,
+            #"{"command":"fileOrganization","id":"r2","at":"2026-01-05T10:00:00+08:00","# + registrar + #","organization":"ORG-1","authority":"judicialAdministration"}"#,
+            #"{"command":"appointMediator","id":"r3","at":"2026-01-06T09:00:00+08:00","# + registrar + #","mediator":"MED-1","organization":"ORG-1","name":"马兰","source":"retiredJudge","fullTime":true}"#,
+            #"{"command":"registerCase","id":"c1","at":"2026-03-02T09:00:00+08:00","# + registrar + #","case":"case-1","channel":"inPerson","region":"qinghai","parties":[{"role":"worker","id":"W-1","name":"李伟"},{"role":"employer","id":"E-1","name":"高原建工"}],"claims":[{"type":"remuneration","amount":18000}],"groups":["migrantWorkers"],"workersInvolved":1,"oral":false,"sector":"construction"}"#,
+            #"{"command":"applyForMediation","id":"c2","at":"2026-03-02T10:00:00+08:00","actor":{"role":"worker","id":"W-1"},"case":"case-1","organization":"ORG-1"}"#,
+            #"{"command":"acceptMediation","id":"c3","at":"2026-03-03T10:00:00+08:00","# + org + "}",
+            #"{"command":"assignMediator","id":"c4","at":"2026-03-03T11:00:00+08:00","# + org + #","mediator":"MED-1"}"#,
+            #"{"command":"signMediationAgreement","id":"c5","at":"2026-03-05T10:00:00+08:00","actor":{"role":"mediator","id":"MED-1"},"case":"case-1","terms":"pay 18,000 yuan","performBy":"2026-03-20T00:00:00+08:00","signatures":{"worker":true,"employer":true,"mediator":true},"seal":true}"#,
+            #"{"command":"recordPerformance","id":"c6","at":"2026-03-12T10:00:00+08:00","actor":{"role":"employer","id":"E-1"},"case":"case-1","performed":true}"#,
+            #"{"command":"applyForMediation","id":"c7","at":"2026-03-12T10:00:00+08:00","actor":{"role":"worker","id":"W-1"},"case":"case-2","organization":"ORG-NONE"}"#,
+        ]
+        let file = dir.sub("commands.ndjson")
+        try (lines.joined(separator: "\n") + "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        let store = dir.sub("s")
+        let applied = run(["apply", file, "--store", store])
+        #expect(applied.status == 1, "the last line is refused")
+        #expect(applied.lines[0].hasPrefix("line 1: organization ORG-1 registerOrganization: accepted → roster.organizationRegistered"), "\(applied.lines)")
+        #expect(applied.lines.count == 10 && applied.lines[9].contains("rejected"), "\(applied.lines)")
+        let roster = run(["roster", "organizations", "--store", store])
+        #expect(roster.status == 0 && roster.lines == ["ORG-1\t城东街道调委会\ttownshipStreet\tqinghai\tactive\tfiled: judicialAdministration\t1 mediator(s)"], "\(roster)")
+        let before = run(["roster", "mediators", "--as-of", "2026-01-05T23:00:00+08:00", "--store", store])
+        #expect(before.status == 0 && before.lines.isEmpty, "no mediator yet on 5 January: \(before)")
+        let stats = run(["stats", "--store", store, "--json"])
+        #expect(stats.status == 0 && stats.lines.first?.contains(#""resolvedByNegotiationAndMediation":{"count":1,"of":1,"share":1}"#) == true, "\(stats)")
+        let text = run(["stats", "--store", store, "--region", "qinghai"])
+        #expect(text.lines.contains("resolved by negotiation and mediation: 100.0% (1 of 1)"), "\(text)")
+        #expect(run(["stats", "--period", "week", "--store", store]).status != 0)
+        let show = run(["archive", "show", "case-1", "--store", store])
+        #expect(show.status == 0 && show.lines.first?.hasPrefix("case case-1: 2 document(s), 6 event(s)") == true, "\(show)")
+        let evidence = run(["archive", "evidence", "case-1", "--for", "litigation", "--format", "md", "--store", store])
+        #expect(evidence.status == 0 && evidence.lines.first == "# Evidence: case case-1", "\(evidence)")
+        #expect(run(["archive", "show", "nope", "--store", store]).stderr == "docket: error: no case nope [invalidArgument]\n")
+        let risk = run(["risk", "--store", store, "--json"])
+        #expect(risk.status == 0 && risk.lines.first == #"{"enterprises":[],"sectors":[]}"#, "one closed dispute puts no enterprise on the ledger: \(risk)")
+        let rebuilt = run(["rebuild", "--store", store])
+        #expect(rebuilt.status == 0 && rebuilt.lines.count == 3, "\(rebuilt)")
+        #expect(run(["rebuild", "nope", "--store", store]).status != 0)
+        #expect(run(["stats", "--store", store, "--json"]).lines == stats.lines, "the same figures after a rebuild")
+    }
 }

@@ -105,13 +105,16 @@ enum ScenarioLibrary {
 
 /// Runs a scenario against a fresh in-memory store through the engine and the deadline scheduler.
 struct ScenarioRun {
-    let store = InMemoryEventStore()
-    let clock = ManualClock()
+    let clock: ManualClock
+    let store: InMemoryEventStore
     let desk: DisputeDesk
     var engine: WorkflowEngine<CaseWorkflow> { desk.cases }
     let scheduler: DeadlineScheduler
 
     init() throws {
+        // Transaction time is the scenario's clock too, so that "as of" questions have definite answers.
+        clock = ManualClock()
+        store = InMemoryEventStore(clock: clock)
         desk = try DisputeDesk(store: store, rules: try CaseRules.bundled(), clock: clock)
         scheduler = try DeadlineScheduler(store: store, handlers: [desk.cases], clock: clock)
     }

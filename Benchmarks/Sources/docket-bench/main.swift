@@ -45,6 +45,14 @@ if let i = CommandLine.arguments.firstIndex(of: "--reads-existing") {
     for _ in 0..<3 { log("reads: \(Int(try await Workloads.storeRandomReads(at: CommandLine.arguments[i + 1], streams: 10_000, reads: 20_000, seed: 42))) streams/s") }
     exit(0)
 }
+if let i = CommandLine.arguments.firstIndex(of: "--build-case-log") {
+    log("built \(try await Workloads.buildCaseLog(at: CommandLine.arguments[i + 1], events: Int(CommandLine.arguments[i + 2])!)) events")
+    exit(0)
+}
+if let i = CommandLine.arguments.firstIndex(of: "--rebuild-existing") {
+    for _ in 0..<3 { log("rebuild: \(Int(try await Workloads.rebuildReadModels(at: CommandLine.arguments[i + 1]))) events/s") }
+    exit(0)
+}
 if let i = CommandLine.arguments.firstIndex(of: "--scan-existing") {
     for _ in 0..<3 { log("scan: \(Int(try Workloads.storeScan(at: CommandLine.arguments[i + 1]).eventsPerSecond)) events/s") }
     exit(0)
@@ -128,6 +136,20 @@ try await pair("projectionCatchUp", unit: "events/s", target: "projection counti
                raw: { Workloads.rawScan(at: projectionDir) })
 Workloads.remove(projectionDir)
 
+// The read models of the dispute system (cases and rosters), rebuilt from a log of labor cases.
+let readModelDir = Workloads.directory("read-models")
+var readModelEvents = 0
+if selected("readModelRebuild") {
+    log("building a log of about \(scanEvents) case events through the dispute desk...")
+    let t0 = ContinuousClock.now
+    readModelEvents = try await Workloads.buildCaseLog(at: readModelDir, events: scanEvents)
+    log("built \(readModelEvents) events in \(ContinuousClock.now - t0)")
+}
+try await pair("readModelRebuild", unit: "events/s", target: "all read models rebuilt >= 500,000 events/s", meets: { _, store in store >= 500_000 },
+               store: { try await Workloads.rebuildReadModels(at: readModelDir) },
+               raw: { Workloads.rawScan(at: readModelDir) })
+Workloads.remove(readModelDir)
+
 struct Report: Codable {
     var runs: Int
     var scanEvents: Int
@@ -148,3 +170,4 @@ let report = Report(
 let encoder = JSONEncoder()
 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
 print(String(decoding: try encoder.encode(report), as: UTF8.self))
+

@@ -1,0 +1,84 @@
+import DocketCore
+import DocketEngine
+import DocketLMDB
+import Foundation
+import LaborDisputes
+
+/// A clock that always shows one instant: every command of the benchmark's cases is given then.
+struct FixedClock: DocketClock {
+    let instant: Timestamp
+    func now() -> Timestamp { instant }
+}
+
+extension Workloads {
+    /// Builds a log of at least `events` events of labor cases through the dispute desk: organizations
+    /// and mediators on the roster, then cases that register, apply for mediation, are accepted,
+    /// get a mediator, and (four in five) sign an agreement that is performed, or (one in five) fail
+    /// mediation and go to arbitration. Returns the number of events in the log.
+    public static func buildCaseLog(at dir: String, events: Int, callers: Int = 64) async throws -> Int {
+        let store = try openStore(dir, durability: .noFsyncMayLoseRecentCommitsOnPowerLoss)
+        let desk = try DisputeDesk(store: store, rules: try CaseRules.bundled(), clock: FixedClock(instant: Timestamp(iso8601: "2026-03-02T10:00:00+08:00")!))
+        let registrar = Actor(.registrar, "R-1")
+        let regions = ["shandong", "huilai", "qinghai", "tianjin", "shanghai"]
+        for (i, region) in regions.enumerated() {
+            let org = "ORG-\(i)"
+            _ = try await desk.handle(.registerOrganization(kind: .peoplesMediation, name: "\(region) mediation committee", region: region, parent: nil),
+                                      for: .organization(org), commandID: "o\(i)", actor: registrar)
+            _ = try await desk.handle(.fileOrganization(authority: .judicialAdministration), for: .organization(org), commandID: "f\(i)", actor: registrar)
+            _ = try await desk.handle(.appointMediator(organization: org, name: "M\(i)", source: .lawyer, fullTime: true),
+                                      for: .mediator("MED-\(i)"), commandID: "m\(i)", actor: registrar)
+        }
+        let cases = events / 7 + 1
+        let performBy = Timestamp(iso8601: "2026-04-30T00:00:00+08:00")!
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for c in 0..<callers {
+                group.addTask {
+                    for n in stride(from: c, to: cases, by: callers) {
+                        let id = StreamID(verbatim: "case-\(n)")
+                        let r = n % regions.count
+                        let org = "ORG-\(r)", worker = Actor(.worker, "W-\(n)"), employer = "E-\(n % 997)"
+                        let registration = CaseCommand.RegisterCase(
+                            channel: .inPerson, region: regions[r],
+                            parties: [Party(role: .worker, id: worker.id, name: "worker \(n)"), Party(role: .employer, id: employer, name: "employer \(employer)")],
+                            claims: [Claim(type: n % 3 == 0 ? .dismissal : .remuneration, amount: Decimal(5_000 + n % 50_000))],
+                            groups: n % 4 == 0 ? [.migrantWorkers] : [], workersInvolved: 1 + n % 5)
+                        var steps: [(CaseCommand, Actor)] = [
+                            (.registerCase(registration), registrar), (.applyForMediation(organization: org, oral: false), worker),
+                            (.acceptMediation, Actor(.organization, org)), (.assignMediator(mediator: "MED-\(r)"), Actor(.organization, org)),
+                        ]
+                        if n % 5 == 4 {
+                            steps += [(.recordMediationFailure(reason: "no agreement"), Actor(.mediator, "MED-\(r)")), (.applyForArbitration(claims: nil), worker)]
+                        } else {
+                            let agreement = MediationAgreement(terms: "pay", performBy: performBy, signatures: Signatures(worker: true, employer: true, mediator: true, organizationSeal: true))
+                            steps += [(.signMediationAgreement(agreement), Actor(.mediator, "MED-\(r)")), (.recordPerformance(performed: true), Actor(.employer, employer))]
+                        }
+                        for (k, (command, actor)) in steps.enumerated() {
+                            let outcome = try await desk.handle(command, case: id, commandID: "c\(n)-\(k)", actor: actor)
+                            if let r = outcome.rejection { fatalError("case \(n) step \(k) refused: \(r)") }
+                        }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        try await store.flush()
+        let n = Int(try await store.lastPosition().value)
+        await store.close()
+        return n
+    }
+
+    /// Events per second rebuilding every read model of the dispute system (cases and rosters)
+    /// from position zero, on the log at `dir` (built by ``buildCaseLog(at:events:callers:)``).
+    public static func rebuildReadModels(at dir: String) async throws -> Double {
+        let store = try openStore(dir)
+        let models = try DisputeReadModels(store: store, rules: try CaseRules.bundled())
+        let events = Double(try await store.lastPosition().value)
+        let start = ContinuousClock.now
+        for p in models.projections { try await models.runner.rebuild(p.name) }
+        let elapsed = seconds(ContinuousClock.now - start)
+        let records = try await models.caseRecords()
+        precondition(records.count > 0, "the rebuilt case rows are there")
+        await store.close()
+        return events / elapsed
+    }
+}

@@ -1,0 +1,319 @@
+public import DocketCore
+public import DocketEngine
+import Foundation
+
+/// One case as the read models see it: the case's state, folded by the workflow's own `evolve`,
+/// and the instants the statistics need (each event's valid time, `occurredAt`).
+public struct CaseRecord: Hashable, Sendable, Codable {
+    /// The case id.
+    public var id: String
+    /// The state after the last event.
+    public var state: CaseState
+    /// When the case was registered.
+    public var openedAt: Timestamp
+    /// When it last closed, if it is closed.
+    public var closedAt: Timestamp?
+    /// Each stage the case entered, with when, in order.
+    public var stages: [StageEntry]
+    /// Every mediator ever assigned, in order.
+    public var mediators: [String]
+    /// Every organization that took the case (applied to or entrusted), in order.
+    public var organizations: [String]
+    /// When the current or last mediation application was made, and when that mediation ended.
+    public var mediationAppliedAt: Timestamp?
+    /// When the current or last mediation ended (agreement, failure, expiry, decline).
+    public var mediationEndedAt: Timestamp?
+    /// Mediation ended with an agreement within its term.
+    public var mediationConcludedInTime: Bool?
+    /// An arbitration-review application was made on the mediation agreement.
+    public var reviewApplied: Bool
+    /// A judicial-confirmation application was made.
+    public var confirmationApplied: Bool
+    /// The case was entrusted to mediation, and how that ended (nil while pending).
+    public var entrusted: Bool
+    /// The entrusted mediation succeeded (nil while pending or never entrusted).
+    public var entrustedSucceeded: Bool?
+    /// Agreements (settlement, mediation) that fell due: performed on time, or not.
+    public var agreementsPerformed: Int
+    /// Agreements not performed by their date.
+    public var agreementsNotPerformed: Int
+    /// An award was issued within its period (nil before any award).
+    public var awardInTime: Bool?
+    /// The log position of the case's last event.
+    public var lastPosition: UInt64
+
+    /// A record; the read model builds them, tests and importers may too.
+    public init(
+        id: String, state: CaseState, openedAt: Timestamp, closedAt: Timestamp? = nil, stages: [StageEntry] = [], mediators: [String] = [],
+        organizations: [String] = [], mediationAppliedAt: Timestamp? = nil, mediationEndedAt: Timestamp? = nil,
+        mediationConcludedInTime: Bool? = nil, reviewApplied: Bool = false, confirmationApplied: Bool = false, entrusted: Bool = false,
+        entrustedSucceeded: Bool? = nil, agreementsPerformed: Int = 0, agreementsNotPerformed: Int = 0, awardInTime: Bool? = nil,
+        lastPosition: UInt64 = 0
+    ) {
+        self.id = id
+        self.state = state
+        self.openedAt = openedAt
+        self.closedAt = closedAt
+        self.stages = stages
+        self.mediators = mediators
+        self.organizations = organizations
+        self.mediationAppliedAt = mediationAppliedAt
+        self.mediationEndedAt = mediationEndedAt
+        self.mediationConcludedInTime = mediationConcludedInTime
+        self.reviewApplied = reviewApplied
+        self.confirmationApplied = confirmationApplied
+        self.entrusted = entrusted
+        self.entrustedSucceeded = entrustedSucceeded
+        self.agreementsPerformed = agreementsPerformed
+        self.agreementsNotPerformed = agreementsNotPerformed
+        self.awardInTime = awardInTime
+        self.lastPosition = lastPosition
+    }
+
+    /// A stage and when the case entered it.
+    public struct StageEntry: Hashable, Sendable, Codable {
+        /// The stage.
+        public var stage: Stage
+        /// When the case entered it.
+        public var since: Timestamp
+    }
+
+    /// The case's region.
+    public var region: String? { state.registration?.region }
+    /// The case's dispute types, one per claim type.
+    public var disputeTypes: Set<DisputeType> { Set(state.registration?.claims.map(\.type) ?? []) }
+    /// The case's key groups.
+    public var groups: Set<KeyGroup> { Set(state.registration?.groups ?? []) }
+}
+
+/// The read model of cases: one row per case (`case/ID`) holding its ``CaseRecord``. Statistics,
+/// the risk ledger and the archives' registration data are computed from these rows.
+public struct CaseProjection: Projection {
+    /// `cases`.
+    public var name: String { "cases" }
+    /// The case events (`case.*`).
+    public var eventTypes: Set<String>? { Set(CaseEvent.codec.registeredTypes.map(\.type)) }
+
+    let workflow: CaseWorkflow
+
+    /// The projection, folding with the workflow's rules.
+    public init(rules: CaseRules) { workflow = CaseWorkflow(rules: rules) }
+
+    static func key(_ stream: StreamID) -> [UInt8] { Array("case/\(stream.rawValue)".utf8) }
+
+    public func apply(_ event: RecordedEvent, to rows: inout ProjectionRows) throws {
+        try apply(batch: [event], to: &rows)
+    }
+
+    /// Decodes each case's record once per batch and writes it once.
+    public func apply(batch events: [RecordedEvent], to rows: inout ProjectionRows) throws {
+        let types = eventTypes ?? []
+        var records: [StreamID: CaseRecord] = [:]
+        for i in events.indices {
+            let e = events[i]
+            guard types.contains(e.type) else { continue }
+            var record: CaseRecord? = records[e.stream]
+            if record == nil, let bytes = try rows.value(for: Self.key(e.stream)) {
+                record = try JSONPayload.decode(CaseRecord.self, from: bytes, what: "case row \(e.stream)")
+            }
+            records[e.stream] = fold(record, try CaseEvent.codec.decode(e), e)
+        }
+        for (stream, record) in records { rows.set(Self.key(stream), try JSONPayload.encode(record)) }
+    }
+
+    /// One event into a case's record.
+    func fold(_ record: CaseRecord?, _ event: CaseEvent, _ e: RecordedEvent) -> CaseRecord {
+        let at = e.occurredAt
+        var r = record ?? CaseRecord(
+            id: e.stream.rawValue, state: workflow.initialState, openedAt: at, closedAt: nil, stages: [], mediators: [], organizations: [],
+            mediationAppliedAt: nil, mediationEndedAt: nil, mediationConcludedInTime: nil, reviewApplied: false, confirmationApplied: false,
+            entrusted: false, entrustedSucceeded: nil, agreementsPerformed: 0, agreementsNotPerformed: 0, awardInTime: nil, lastPosition: 0)
+        let before = r.state
+        r.state = workflow.evolve(r.state, event)
+        r.lastPosition = e.position.value
+        if r.state.stage != before.stage { r.stages.append(.init(stage: r.state.stage, since: at)) }
+        if r.state.stage == .closed, before.stage != .closed { r.closedAt = at }
+        if r.state.stage != .closed { r.closedAt = nil }
+        switch event {
+        case .registered: r.openedAt = at
+        case .mediationApplied(let o, _, _, _):
+            r.organizations.append(o)
+            r.mediationAppliedAt = at
+            r.mediationEndedAt = nil
+            r.mediationConcludedInTime = nil
+        case .mediationEntrusted(_, let o, _, _, _):
+            r.organizations.append(o)
+            r.entrusted = true
+            r.entrustedSucceeded = nil
+        case .entrustedMediationSucceeded: r.entrustedSucceeded = true
+        case .entrustedMediationFailed: r.entrustedSucceeded = false
+        case .mediatorAssigned(let m): r.mediators.append(m)
+        case .mediationAgreementSigned:
+            r.mediationEndedAt = at
+            r.mediationConcludedInTime = before.deadlines[.concludeMediation].map { at < $0 } ?? true
+        case .mediationFailed, .mediationTermExpired, .mediationDeclined:
+            if r.mediationEndedAt == nil, r.mediationAppliedAt != nil {
+                r.mediationEndedAt = at
+                r.mediationConcludedInTime = false
+            }
+        case .reviewApplied: r.reviewApplied = true
+        case .confirmationApplied: r.confirmationApplied = true
+        case .agreementPerformed: r.agreementsPerformed += 1
+        case .agreementNotPerformed: r.agreementsNotPerformed += 1
+        case .awardIssued: r.awardInTime = !before.overdue.contains(.arbitrationAward)
+        default: break
+        }
+        return r
+    }
+
+    /// Every case record in the rows.
+    public static func records(_ reader: any ProjectionRowReader) throws -> [CaseRecord] {
+        var out: [CaseRecord] = []
+        let prefix = Array("case/".utf8)
+        try reader.forEach(from: prefix) { key, value in
+            guard key.starts(with: prefix) else { return false }
+            out.append(try JSONPayload.decode(CaseRecord.self, from: value, what: "case row \(String(decoding: key, as: UTF8.self))"))
+            return true
+        }
+        return out
+    }
+}
+
+/// The read model of the rosters: one row per entry (`organization/ID`, `mediator/ID`,
+/// `arbitrator/ID`) holding its ``RosterState``, folded by the roster workflow's `evolve`.
+public struct RosterProjection: Projection {
+    /// `rosters`.
+    public var name: String { "rosters" }
+    /// The roster events (`roster.*`).
+    public var eventTypes: Set<String>? { Set(RosterEvent.types) }
+
+    let workflow = RosterWorkflow(regions: [:])
+
+    /// The projection.
+    public init() {}
+
+    public func apply(_ event: RecordedEvent, to rows: inout ProjectionRows) throws {
+        let key = Array(event.stream.rawValue.utf8)
+        var state = try rows.value(for: key).map { try JSONPayload.decode(RosterState.self, from: $0, what: "roster row \(event.stream)") } ?? RosterState()
+        state = workflow.evolve(state, try RosterEvent.codec.decode(event))
+        rows.set(key, try JSONPayload.encode(state))
+    }
+
+    /// The roster as the rows hold it.
+    public static func roster(_ reader: any ProjectionRowReader) throws -> Roster {
+        var roster = Roster()
+        try reader.forEach(from: nil) { key, value in
+            let k = String(decoding: key, as: UTF8.self)
+            let state = try JSONPayload.decode(RosterState.self, from: value, what: "roster row \(k)")
+            guard let slash = k.firstIndex(of: "/") else { return true }
+            let id = String(k[k.index(after: slash)...])
+            if let o = state.organization { roster.organizations[id] = o }
+            if let m = state.mediator { roster.mediators[id] = m }
+            if let l = state.liaisons { roster.liaisons[id] = l }
+            return true
+        }
+        return roster
+    }
+}
+
+/// The rosters at one moment: every organization, mediator and arbitrator's liaison areas.
+public struct Roster: Hashable, Sendable, Codable {
+    /// Organizations by id.
+    public var organizations: [String: OrganizationRecord] = [:]
+    /// Mediators by id.
+    public var mediators: [String: MediatorRecord] = [:]
+    /// Arbitrators' liaison organizations, by arbitrator id.
+    public var liaisons: [String: [String]] = [:]
+    /// An empty roster.
+    public init() {}
+}
+
+/// The read models of a dispute system, over one store: the projections, their runner, and
+/// queries now or "as of" a past instant.
+public struct DisputeReadModels: Sendable {
+    /// The store.
+    public let store: any EventStore & ProjectionStore
+    /// The projections: ``CaseProjection``, ``RosterProjection`` and ``ArchiveProjection``.
+    public let projections: [any Projection]
+    /// Their runner.
+    public let runner: ProjectionRunner
+
+    /// The read models of `store`, folding cases under `rules`.
+    public init(store: any EventStore & ProjectionStore, rules: CaseRules) throws(DocketError) {
+        self.store = store
+        projections = [CaseProjection(rules: rules), RosterProjection(), ArchiveProjection()]
+        runner = try ProjectionRunner(store: store, projections: projections)
+    }
+
+    /// The case projection.
+    var cases: CaseProjection { projections[0] as! CaseProjection }
+
+    /// The case records: from the live rows (caught up first), or, with `asOf`, folded from the
+    /// events recorded by then, so that the answer is what was known at that instant.
+    public func caseRecords(asOf: Timestamp? = nil) async throws -> [CaseRecord] {
+        if let asOf { return try CaseProjection.records(try await fold(cases, recordedBy: asOf)) }
+        try await runner.catchUp()
+        return try await store.readProjection("cases", slot: .live) { try CaseProjection.records($0) }
+    }
+
+    /// The roster: live, or as it stood on `asOf` (valid time: the roster events that occurred by then).
+    public func roster(asOf: Timestamp? = nil) async throws -> Roster {
+        if let asOf { return try RosterProjection.roster(try await fold(RosterProjection(), occurredBy: asOf)) }
+        try await runner.catchUp()
+        return try await store.readProjection("rosters", slot: .live) { try RosterProjection.roster($0) }
+    }
+
+    /// A case's dossier: live, or as recorded by `asOf`. Nil for a case with no events.
+    public func dossier(of caseID: String, asOf: Timestamp? = nil) async throws -> Dossier? {
+        let entries: [ArchiveEntry]
+        if let asOf {
+            entries = try ArchiveProjection.entries(of: caseID, try await fold(ArchiveProjection(), recordedBy: asOf, and: { $0.stream.rawValue == caseID }))
+        } else {
+            try await runner.catchUp()
+            entries = try await store.readProjection("archives", slot: .live) { try ArchiveProjection.entries(of: caseID, $0) }
+        }
+        return entries.isEmpty ? nil : Dossier(caseID: caseID, entries: entries)
+    }
+
+    /// Folds a projection in memory over the events recorded by `instant` (transaction time).
+    func fold(_ p: any Projection, recordedBy instant: Timestamp, and also: (RecordedEvent) -> Bool = { _ in true }) async throws -> MemoryRows {
+        try await fold(p) { $0.recordedAt <= instant && also($0) }
+    }
+
+    /// Folds a projection in memory over the events that occurred by `instant` (valid time).
+    func fold(_ p: any Projection, occurredBy instant: Timestamp) async throws -> MemoryRows {
+        try await fold(p) { $0.occurredAt <= instant }
+    }
+
+    func fold(_ p: any Projection, where include: (RecordedEvent) -> Bool) async throws -> MemoryRows {
+        let memory = MemoryRows()
+        var after = LogPosition.beforeFirst
+        while true {
+            let batch = try await store.readLog(after: after, limit: 16_384)
+            guard let last = batch.last else { break }
+            var rows = ProjectionRows(reader: memory)
+            try p.apply(batch: batch.filter(include), to: &rows)
+            memory.merge(rows.writes)
+            after = last.position
+        }
+        return memory
+    }
+}
+
+/// Rows held in memory, for projections folded to answer "as of" questions.
+final class MemoryRows: ProjectionRowReader {
+    var rows: [[UInt8]: [UInt8]] = [:]
+
+    func value(for key: [UInt8]) throws -> [UInt8]? { rows[key] }
+
+    func forEach(from start: [UInt8]?, _ body: ([UInt8], [UInt8]) throws -> Bool) throws {
+        for key in rows.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+            if let start, key.lexicographicallyPrecedes(start) { continue }
+            guard try body(key, rows[key]!) else { return }
+        }
+    }
+
+    func merge(_ writes: [ProjectionWrite]) {
+        for w in writes { rows[w.key] = w.value }
+    }
+}

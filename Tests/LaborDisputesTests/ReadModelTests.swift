@@ -1,0 +1,224 @@
+import DocketCore
+import DocketEngine
+import DocketTesting
+import Foundation
+import LaborDisputes
+import PropertyBased
+import Testing
+
+/// Histories made of the scenario files' steps: each scenario's given and when, on its own case id
+/// and roster ids, interleaved at random, with the projections caught up at random points.
+struct MixedHistory {
+    let run: ScenarioRun
+    let models: DisputeReadModels
+
+    init() throws {
+        run = try ScenarioRun()
+        models = try DisputeReadModels(store: run.store, rules: try CaseRules.bundled())
+    }
+
+    /// The steps of scenario `index`, renamed into namespace `n` so that scenarios do not collide.
+    static func steps(_ index: Int, _ n: Int) -> [FileScenario.Step] {
+        let s = ScenarioLibrary.all[index % ScenarioLibrary.all.count]
+        return (s.rosters + s.given + [s.when]).map { step in
+            guard case .command(let line) = step else { return step }
+            switch line {
+            case .caseCommand(var l):
+                l.caseID = StreamID(verbatim: "h\(n)-\(l.caseID.rawValue)")
+                l.id = "h\(n)-\(l.id)"
+                return .command(.caseCommand(l))
+            case .rosterCommand(var l):
+                l.id = "h\(n)-\(l.id)"
+                return .command(.rosterCommand(l))
+            }
+        }
+    }
+}
+
+@Suite("Read models: cases, rosters, statistics, risk ledger")
+struct ReadModelTests {
+    @Test("every projection rebuilt from zero equals the one kept up to date, over random histories")
+    func rebuildEqualsLive() async {
+        await propertyCheck(count: 12, input: Gen.int(in: 0...10_000).array(of: 2...8), Gen.uint64(in: 1...UInt64.max)) { picks, seed in
+            let h = try MixedHistory()
+            var queues = picks.enumerated().map { MixedHistory.steps($0.element, $0.offset) }
+            var rng = SplitMix(seed)
+            while queues.contains(where: { !$0.isEmpty }) {
+                let open = queues.indices.filter { !queues[$0].isEmpty }
+                let q = open[Int(rng.next() % UInt64(open.count))]
+                let step = queues[q].removeFirst()
+                do { _ = try await h.run.run(step) } catch {  // refusals are part of a history too; errors are not
+                    Issue.record("step \(step) failed: \(error)")
+                    return
+                }
+                if rng.next() % 4 == 0 { try await h.models.runner.catchUp() }
+            }
+            try await h.models.runner.catchUp()
+            // Rows are compared as values: sets and dictionaries inside a case's state encode in hash order.
+            let liveCases = try await h.models.caseRecords().sorted { $0.id < $1.id }
+            let liveRoster = try await h.models.roster()
+            #expect(!liveCases.isEmpty)
+            #expect(try await rows(h.run.store, "cases").count == liveCases.count)
+            let liveArchives = try await rows(h.run.store, "archives")
+            for name in ["cases", "rosters", "archives"] { try await h.models.runner.rebuild(name) }
+            #expect(try await h.models.caseRecords().sorted { $0.id < $1.id } == liveCases)
+            #expect(try await h.models.roster() == liveRoster)
+            #expect(try await rows(h.run.store, "archives") == liveArchives)
+            // Every case row equals the engine's own state of the case: the projection folds like the engine.
+            for r in try await h.models.caseRecords() {
+                #expect(try await h.run.engine.state(of: StreamID(verbatim: r.id)).state == r.state, "case \(r.id)")
+            }
+        }
+    }
+
+    func rows(_ store: any ProjectionStore, _ name: String) async throws -> [[UInt8]: [UInt8]] {
+        try await store.readProjection(name, slot: .live) { reader in
+            var out: [[UInt8]: [UInt8]] = [:]
+            try reader.forEach(from: nil) { k, v in
+                out[k] = v
+                return true
+            }
+            return out
+        }
+    }
+
+    @Test("statistics: the headline share, timeliness, rates, mediators; as of an instant, only what was recorded by then")
+    func statistics() async throws {
+        let h = try MixedHistory()
+        let registered = ScenarioLibrary.all.firstIndex { $0.name.hasPrefix("the organization's own mediator records the failure") }!
+        // A mediated case (agreement performed), a failed mediation, and a withdrawn case.
+        for step in MixedHistory.steps(registered, 1) { _ = try await h.run.run(step) }
+        let failedAt = try await h.run.store.lastPosition()
+        let w = Actor(.worker, "W-1")
+        h.run.clock.set(Timestamp(iso8601: "2026-03-06T10:00:00+08:00")!)
+        #expect(try await h.run.desk.handle(.withdrawCase, case: "h1-case-1", commandID: "w", actor: w).rejection == nil)
+        let records = try await h.models.caseRecords()
+        #expect(records.count == 1)
+        let report = Statistics.report(records, period: .month)
+        #expect(report.totals.opened == 1 && report.totals.closed == 1)
+        #expect(report.totals.outcomes == ["withdrawn": 1])
+        #expect(report.totals.resolvedByNegotiationAndMediation.count == 0 && report.totals.resolvedByNegotiationAndMediation.of == 1)
+        #expect(report.totals.mediationConcludedInTime.count == 0 && report.totals.mediationConcludedInTime.of == 1)
+        #expect(report.periods.map(\.period) == ["2026-03"])
+        #expect(report.pendingByStage.isEmpty)
+        // As of the instant before the withdrawal was recorded, the case was open.
+        let events = try await h.run.store.readLog(after: .beforeFirst, limit: 10_000)
+        let before = events.first { $0.position == failedAt }!.recordedAt
+        let then = Statistics.report(try await h.models.caseRecords(asOf: before), period: .quarter)
+        #expect(then.totals.closed == 0 && then.pendingByStage == ["registered": 1])
+        #expect(then.periods.map(\.period) == ["2026-Q1"])
+    }
+
+    @Test("the roster as of a day: who served which organization then")
+    func rosterAsOf() async throws {
+        let h = try MixedHistory()
+        let r = Actor(.registrar, "R-1")
+        func at(_ s: String) { h.run.clock.set(Timestamp(iso8601: s)!) }
+        at("2026-01-05T09:00:00+08:00")
+        _ = try await h.run.desk.handle(.registerOrganization(kind: .industry, name: "建筑业调委会", region: "tianjin", parent: nil), for: .organization("O-1"), commandID: "1", actor: r)
+        _ = try await h.run.desk.handle(.appointMediator(organization: "O-1", name: "王芳", source: .retiredJudge, fullTime: false), for: .mediator("M-1"), commandID: "2", actor: r)
+        at("2026-06-01T09:00:00+08:00")
+        _ = try await h.run.desk.handle(.gradeMediator(grade: "一级"), for: .mediator("M-1"), commandID: "3", actor: r)
+        _ = try await h.run.desk.handle(.exitMediator(reason: "retired", organization: nil), for: .mediator("M-1"), commandID: "4", actor: r)
+        let now = try await h.models.roster()
+        #expect(now.mediators["M-1"]?.serving == false && now.mediators["M-1"]?.grade == "一级")
+        let march = try await h.models.roster(asOf: Timestamp(iso8601: "2026-03-01T00:00:00+08:00")!)
+        #expect(march.mediators["M-1"]?.serves("O-1") == true && march.mediators["M-1"]?.grade == nil)
+        #expect(march.organizations["O-1"]?.name == "建筑业调委会")
+        #expect(try await h.models.roster(asOf: Timestamp(iso8601: "2025-12-31T00:00:00+08:00")!).organizations.isEmpty)
+    }
+
+    @Test("the risk ledger grades enterprises and flags a major dispute for joint handling")
+    func risk() throws {
+        func record(_ id: String, employer: String, workers: Int, amount: Decimal, type: DisputeType, open: Bool, groups: [KeyGroup] = []) -> CaseRecord {
+            var state = CaseState()
+            state.stage = open ? .registered : .closed
+            state.outcome = open ? nil : .mediated
+            state.registration = .init(
+                channel: .inPerson, region: "tianjin", parties: [Party(role: .worker, id: "W", name: "W"), Party(role: .employer, id: employer, name: employer)],
+                claims: [Claim(type: type, amount: amount)], groups: groups, workersInvolved: workers, sector: .construction)
+            let t = Timestamp(millisecondsSinceEpoch: 0)
+            return CaseRecord(id: id, state: state, openedAt: t, closedAt: open ? nil : t)
+        }
+        let ledger = RiskLedger.build([
+            record("a", employer: "BIG", workers: 40, amount: 600_000, type: .remuneration, open: true, groups: [.migrantWorkers]),
+            record("b", employer: "BIG", workers: 1, amount: 5_000, type: .dismissal, open: false),
+            record("c", employer: "SMALL", workers: 1, amount: 3_000, type: .remuneration, open: true),
+            record("d", employer: "DONE", workers: 1, amount: 3_000, type: .remuneration, open: false),
+            record("e", employer: "PLATFORM", workers: 12, amount: 90_000, type: .laborRelationship, open: true, groups: [.newEmploymentForms]),
+        ])
+        #expect(ledger.enterprises.map(\.employer) == ["BIG", "PLATFORM", "SMALL"], "one closed dispute is not on the ledger")
+        #expect(ledger.enterprises[0].grade == .major && ledger.enterprises[0].emergencyJointHandling)
+        #expect(ledger.enterprises[0].themes == [.wageArrears] && ledger.enterprises[0].openCases == 1 && ledger.enterprises[0].cases == 2)
+        #expect(ledger.enterprises[1].grade == .high && ledger.enterprises[1].themes == [.irregularEmployment])
+        #expect(ledger.enterprises[2].grade == .medium)
+        #expect(ledger.sectors.first?.openCases == 3)
+    }
+}
+
+@Suite("Archives: dossiers and evidence exports")
+struct ArchiveTests {
+    /// A negotiated case: registered, negotiation proposed and accepted, settlement signed.
+    func settle(_ h: MixedHistory, facts: [String], archive: PartyConsent, disclose: PartyConsent?) async throws {
+        let r = Actor(.registrar, "R-1"), w = Actor(.worker, "W-1"), e = Actor(.employer, "E-1")
+        h.run.clock.set(Timestamp(iso8601: "2026-03-02T09:00:00+08:00")!)
+        let registration = CaseCommand.RegisterCase(
+            channel: .inPerson, region: "shandong", parties: [Party(role: .worker, id: "W-1", name: "张敏"), Party(role: .employer, id: "E-1", name: "鲁信机械")],
+            claims: [Claim(type: .remuneration, amount: 9_000)])
+        let agreement = SettlementAgreement(
+            terms: "pay 9,000 yuan", performBy: Timestamp(iso8601: "2026-03-20T00:00:00+08:00")!, workerArchiveConsent: archive.worker,
+            employerArchiveConsent: archive.employer, privilegedFacts: facts, disclosureConsent: disclose)
+        for (i, (command, actor)) in [(CaseCommand.registerCase(registration), r), (.proposeNegotiation, w), (.answerNegotiation(accept: true), e), (.signSettlement(agreement), w)].enumerated() {
+            let outcome = try await h.run.desk.handle(command, case: "case-1", commandID: "\(i)", actor: actor)
+            try #require(outcome.rejection == nil, "\(outcome.rejection!)")
+        }
+    }
+
+    @Test("a settlement agreement enters the archive only with both parties' consent")
+    func consent() async throws {
+        for (archive, archived) in [(PartyConsent(worker: true, employer: true), true), (PartyConsent(worker: true, employer: false), false)] {
+            let h = try MixedHistory()
+            try await settle(h, facts: [], archive: archive, disclose: nil)
+            let dossier = try #require(try await h.models.dossier(of: "case-1"))
+            #expect((dossier.documents["settlement"] != nil) == archived)
+            #expect(dossier.registration?.region == "shandong")
+            #expect(dossier.timeline.map(\.event) == ["case.registered", "case.negotiationProposed", "case.negotiationAnswered", "case.settlementSigned"])
+        }
+    }
+
+    @Test("no privileged fact leaks into an evidence export, JSON or Markdown, unless both parties agreed")
+    func noLeak() async {
+        await propertyCheck(count: 25, input: Gen.uint64(in: 1...UInt64.max), Gen.int(in: 0...15)) { seed, consents in
+            let h = try MixedHistory()
+            let facts = (0..<(1 + Int(seed % 3))).map { "承认加班未付-\(seed)-\($0)" }
+            let disclose = consents & 3 == 0 ? nil : PartyConsent(worker: consents & 1 != 0, employer: consents & 2 != 0)
+            let archive = PartyConsent(worker: true, employer: consents & 4 == 0 || consents & 8 != 0)
+            try await settle(h, facts: facts, archive: archive, disclose: disclose)
+            let dossier = try #require(try await h.models.dossier(of: "case-1"))
+            for proceeding in ["arbitration", "litigation"] {
+                let export = dossier.evidence(for: proceeding)
+                let json = String(decoding: try JSONEncoder().encode(export), as: UTF8.self)
+                let texts = [json, export.markdown]
+                let allowed = archive.both && (disclose?.both ?? false)
+                for fact in facts {
+                    for text in texts { #expect(text.contains(fact) == allowed, "fact \(fact), disclosure \(String(describing: disclose)), archive \(archive)") }
+                }
+                if archive.both && !allowed {
+                    #expect(export.documents.first { $0.kind == "settlement" }?.privilegedFactsWithheld == facts.count)
+                }
+            }
+        }
+    }
+}
+
+struct SplitMix {
+    var state: UInt64
+    init(_ seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
