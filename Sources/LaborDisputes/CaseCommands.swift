@@ -124,6 +124,22 @@ public enum CaseCommand: Hashable, Sendable {
     case acceptArbitrationReview
     /// The committee finds the agreement lawful and issues an enforceable mediation document (调解书).
     case issueMediationDocument
+    /// The committee extends the review by 5 days, once, on approval.
+    case extendArbitrationReview
+    /// The court accepts a confirmation application; it decides within 15 days.
+    case acceptJudicialConfirmation
+    /// The court extends its confirmation decision by 10 days, once.
+    case extendJudicialConfirmation
+    /// The court accepts a payment-order application; it issues or refuses within 15 days.
+    case acceptPaymentOrder
+    /// The tribunal schedules the hearing, at least 5 days after the notice (JSON field `hearing`).
+    case scheduleHearing(at: Timestamp)
+    /// A party did not attend the hearing without good reason (art. 36).
+    case recordAbsence(party: Actor.Role)
+    /// The applicant changes its claims in arbitration; the award period restarts.
+    case changeClaims(claims: [Claim])
+    /// The committee adds a party; the award period restarts.
+    case addParty(Party)
     /// The committee refuses the review or to issue a mediation document, with its ground.
     case refuseArbitrationReview(reason: String)
     /// The parties apply to a court for judicial confirmation (司法确认), within 30 days.
@@ -226,6 +242,14 @@ public enum CaseCommand: Hashable, Sendable {
         case .applyForArbitrationReview: "applyForArbitrationReview"
         case .acceptArbitrationReview: "acceptArbitrationReview"
         case .issueMediationDocument: "issueMediationDocument"
+        case .extendArbitrationReview: "extendArbitrationReview"
+        case .acceptJudicialConfirmation: "acceptJudicialConfirmation"
+        case .extendJudicialConfirmation: "extendJudicialConfirmation"
+        case .acceptPaymentOrder: "acceptPaymentOrder"
+        case .scheduleHearing: "scheduleHearing"
+        case .recordAbsence: "recordAbsence"
+        case .changeClaims: "changeClaims"
+        case .addParty: "addParty"
         case .refuseArbitrationReview: "refuseArbitrationReview"
         case .applyForJudicialConfirmation: "applyForJudicialConfirmation"
         case .recordJudicialConfirmation: "recordJudicialConfirmation"
@@ -254,7 +278,7 @@ extension CaseCommand: Codable {
     private enum Key: String, CodingKey {
         case command, accept, until, reason, performed, organization, oral, mediator, partiesAgreed, note, deadline
         case terms, performBy, archiveConsent, privilegedFacts, disclosureConsent, signatures, seal, capacityAssessment
-        case kind, reference, success, confirmed, issued, objected, claims, limitation, days, items, party, court, summary
+        case kind, reference, success, confirmed, issued, objected, claims, limitation, days, items, party, court, summary, hearing
     }
 
     private struct ArchiveConsent: Codable {
@@ -310,6 +334,14 @@ extension CaseCommand: Codable {
         case "applyForArbitrationReview": self = .applyForArbitrationReview
         case "acceptArbitrationReview": self = .acceptArbitrationReview
         case "issueMediationDocument": self = .issueMediationDocument
+        case "extendArbitrationReview": self = .extendArbitrationReview
+        case "acceptJudicialConfirmation": self = .acceptJudicialConfirmation
+        case "extendJudicialConfirmation": self = .extendJudicialConfirmation
+        case "acceptPaymentOrder": self = .acceptPaymentOrder
+        case "scheduleHearing": self = .scheduleHearing(at: try c.decode(Timestamp.self, forKey: .hearing))
+        case "recordAbsence": self = .recordAbsence(party: try c.decode(Actor.Role.self, forKey: .party))
+        case "changeClaims": self = .changeClaims(claims: try c.decode([Claim].self, forKey: .claims))
+        case "addParty": self = .addParty(try c.decode(Party.self, forKey: .party))
         case "refuseArbitrationReview": self = .refuseArbitrationReview(reason: try c.decode(String.self, forKey: .reason))
         case "applyForJudicialConfirmation": self = .applyForJudicialConfirmation
         case "recordJudicialConfirmation": self = .recordJudicialConfirmation(confirmed: try c.decode(Bool.self, forKey: .confirmed))
@@ -343,7 +375,8 @@ extension CaseCommand: Codable {
         switch self {
         case .registerCase(let r): try r.encode(to: encoder)
         case .proposeNegotiation, .joinNegotiation, .acceptMediation, .withdrawCase, .applyForArbitrationReview, .acceptArbitrationReview,
-            .issueMediationDocument, .applyForJudicialConfirmation, .applyForPaymentOrder, .acceptArbitration, .serveRespondent,
+            .issueMediationDocument, .applyForJudicialConfirmation, .extendArbitrationReview, .acceptJudicialConfirmation,
+            .extendJudicialConfirmation, .acceptPaymentOrder, .applyForPaymentOrder, .acceptArbitration, .serveRespondent,
             .recordArbitralMediation, .applyToSetAsideAward, .applyForEnforcement:
             break
         case .entrustMediation(let kind, let organization, let reference):
@@ -353,6 +386,10 @@ extension CaseCommand: Codable {
         case .reportEntrustedResult(let success): try c.encode(success, forKey: .success)
         case .refuseArbitrationReview(let reason), .refuseArbitration(let reason): try c.encode(reason, forKey: .reason)
         case .recordJudicialConfirmation(let confirmed): try c.encode(confirmed, forKey: .confirmed)
+        case .scheduleHearing(let at): try c.encode(at, forKey: .hearing)
+        case .recordAbsence(let party): try c.encode(party, forKey: .party)
+        case .changeClaims(let claims): try c.encode(claims, forKey: .claims)
+        case .addParty(let party): try c.encode(party, forKey: .party)
         case .recordPaymentOrder(let issued, let objected):
             try c.encode(issued, forKey: .issued)
             try c.encode(objected, forKey: .objected)

@@ -24,8 +24,12 @@ public enum CaseDeadline: String, Hashable, Sendable, Codable, CaseIterable {
     case decideArbitrationReview
     /// The court did not accept a confirmation application in time: flagged overdue.
     case acceptJudicialConfirmation
+    /// The court did not decide an accepted confirmation in time: flagged overdue.
+    case decideJudicialConfirmation
     /// The court did not accept a payment-order application in time: flagged overdue.
     case acceptPaymentOrder
+    /// The court did not issue (or refuse) an accepted payment order in time: flagged overdue.
+    case issuePaymentOrder
     /// The employer neither paid nor objected: the payment order is enforceable.
     case answerPaymentOrder
     /// The committee did not decide on an arbitration application: the applicant may sue.
@@ -146,7 +150,9 @@ public enum CaseEvent: Hashable, Sendable {
     /// confirmation windows end.
     case reviewApplied
     /// The committee accepted the review: stage `underReview`; the decision deadline starts.
-    case reviewAccepted(decideBy: Timestamp)
+    case reviewAccepted(decideBy: Timestamp, acceptedAt: Timestamp? = nil)
+    /// The committee extended the review (once, +5 days on approval): moves the decision deadline.
+    case reviewExtended(decideBy: Timestamp)
     /// The committee did not decide the review in time: flagged overdue.
     case reviewDecisionOverdue
     /// A mediation document was issued: the case closes with an enforceable document.
@@ -159,6 +165,12 @@ public enum CaseEvent: Hashable, Sendable {
     case confirmationApplied(acceptBy: Timestamp)
     /// The court did not accept the confirmation in time: flagged overdue.
     case confirmationAcceptanceOverdue
+    /// The court accepted the confirmation application: its decision deadline starts (15 days).
+    case confirmationAccepted(at: Timestamp, decideBy: Timestamp)
+    /// The court extended its decision (once, +10 days).
+    case confirmationExtended(decideBy: Timestamp)
+    /// The court did not decide the confirmation in time: flagged overdue.
+    case confirmationDecisionOverdue
     /// The court ruled: valid closes the case as judicially confirmed; dismissed returns it to
     /// `registered` with mediation or a lawsuit open.
     case confirmationDecided(confirmed: Bool)
@@ -166,6 +178,10 @@ public enum CaseEvent: Hashable, Sendable {
     case paymentOrderApplied(acceptBy: Timestamp)
     /// The court did not accept the payment-order application in time: flagged overdue.
     case paymentOrderAcceptanceOverdue
+    /// The court accepted the payment-order application: it issues or refuses within 15 days.
+    case paymentOrderAccepted(issueBy: Timestamp)
+    /// The court did not issue the payment order in time: flagged overdue.
+    case paymentOrderIssueOverdue
     /// The court did not issue the payment order: back to `registered`.
     case paymentOrderRefused
     /// The court issued the payment order: stage `paymentOrderIssued`; the employer's deadline to
@@ -194,6 +210,17 @@ public enum CaseEvent: Hashable, Sendable {
     case defenseRecorded(limitation: Bool)
     /// The tribunal's mediation succeeded: the case closes with an enforceable arbitral mediation.
     case arbitralMediationRecorded
+    /// A hearing was scheduled, notified at least 5 days ahead (LDMAL art. 35).
+    case hearingScheduled(at: Timestamp)
+    /// The applicant did not attend the hearing without good reason: the application counts as
+    /// withdrawn (art. 36); the case closes as withdrawn.
+    case applicantAbsent
+    /// The respondent did not attend: the tribunal may decide by default (art. 36).
+    case respondentAbsent
+    /// The applicant changed its claims: the award period restarts from the change.
+    case claimsChanged(claims: [Claim], limitation: [ClaimLimitation], at: Timestamp, awardBy: Timestamp)
+    /// A party was added: the award period restarts from the addition.
+    case partyAdded(Party, at: Timestamp, awardBy: Timestamp)
     /// The award period was extended (once): moves the award deadline.
     case arbitrationExtended(awardBy: Timestamp)
     /// No award in time: a party may sue.
@@ -260,6 +287,12 @@ extension CaseEvent {
     private struct Entrusted: Codable { var kind: EntrustedMediationKind; var organization: String; var reference: String; var returnTo: Stage; var termEnds: Timestamp }
     private struct ReturnTo: Codable { var returnTo: Stage }
     private struct DecideBy: Codable { var decideBy: Timestamp }
+    private struct ReviewAccepted: Codable { var decideBy: Timestamp; var acceptedAt: Timestamp? }
+    private struct Accepted: Codable { var acceptedAt: Timestamp; var decideBy: Timestamp }
+    private struct IssueBy: Codable { var issueBy: Timestamp }
+    private struct Hearing: Codable { var at: Timestamp }
+    private struct ClaimsChanged: Codable { var claims: [Claim]; var limitation: [ClaimLimitation]; var at: Timestamp; var awardBy: Timestamp }
+    private struct PartyAdded: Codable { var party: Party; var at: Timestamp; var awardBy: Timestamp }
     private struct AcceptBy: Codable { var acceptBy: Timestamp }
     private struct AnswerBy: Codable { var answerBy: Timestamp }
     private struct Confirmed: Codable { var confirmed: Bool }
@@ -305,7 +338,19 @@ extension CaseEvent {
         case .entrustedMediationSucceeded: try .json("case.entrustedMediationSucceeded", Empty())
         case .entrustedMediationFailed(let back): try .json("case.entrustedMediationFailed", ReturnTo(returnTo: back))
         case .reviewApplied: try .json("case.reviewApplied", Empty())
-        case .reviewAccepted(let by): try .json("case.reviewAccepted", DecideBy(decideBy: by))
+        case .reviewAccepted(let by, let at): try .json("case.reviewAccepted", ReviewAccepted(decideBy: by, acceptedAt: at))
+        case .reviewExtended(let by): try .json("case.reviewExtended", DecideBy(decideBy: by))
+        case .confirmationAccepted(let at, let by): try .json("case.confirmationAccepted", Accepted(acceptedAt: at, decideBy: by))
+        case .confirmationExtended(let by): try .json("case.confirmationExtended", DecideBy(decideBy: by))
+        case .confirmationDecisionOverdue: try .json("case.confirmationDecisionOverdue", Empty())
+        case .paymentOrderAccepted(let by): try .json("case.paymentOrderAccepted", IssueBy(issueBy: by))
+        case .paymentOrderIssueOverdue: try .json("case.paymentOrderIssueOverdue", Empty())
+        case .hearingScheduled(let at): try .json("case.hearingScheduled", Hearing(at: at))
+        case .applicantAbsent: try .json("case.applicantAbsent", Empty())
+        case .respondentAbsent: try .json("case.respondentAbsent", Empty())
+        case .claimsChanged(let claims, let limitation, let at, let by):
+            try .json("case.claimsChanged", ClaimsChanged(claims: claims, limitation: limitation, at: at, awardBy: by))
+        case .partyAdded(let party, let at, let by): try .json("case.partyAdded", PartyAdded(party: party, at: at, awardBy: by))
         case .reviewDecisionOverdue: try .json("case.reviewDecisionOverdue", Empty())
         case .mediationDocumentIssued: try .json("case.mediationDocumentIssued", Empty())
         case .reviewRefused(let reason): try .json("case.reviewRefused", Reason(reason: reason))
@@ -348,7 +393,18 @@ extension CaseEvent {
     .decoding("case.entrustedMediationSucceeded", as: Empty.self) { _ in .entrustedMediationSucceeded }
     .decoding("case.entrustedMediationFailed", as: ReturnTo.self) { .entrustedMediationFailed(returnTo: $0.returnTo) }
     .decoding("case.reviewApplied", as: Empty.self) { _ in .reviewApplied }
-    .decoding("case.reviewAccepted", as: DecideBy.self) { .reviewAccepted(decideBy: $0.decideBy) }
+    .decoding("case.reviewAccepted", as: ReviewAccepted.self) { .reviewAccepted(decideBy: $0.decideBy, acceptedAt: $0.acceptedAt) }
+    .decoding("case.reviewExtended", as: DecideBy.self) { .reviewExtended(decideBy: $0.decideBy) }
+    .decoding("case.confirmationAccepted", as: Accepted.self) { .confirmationAccepted(at: $0.acceptedAt, decideBy: $0.decideBy) }
+    .decoding("case.confirmationExtended", as: DecideBy.self) { .confirmationExtended(decideBy: $0.decideBy) }
+    .decoding("case.confirmationDecisionOverdue", as: Empty.self) { _ in .confirmationDecisionOverdue }
+    .decoding("case.paymentOrderAccepted", as: IssueBy.self) { .paymentOrderAccepted(issueBy: $0.issueBy) }
+    .decoding("case.paymentOrderIssueOverdue", as: Empty.self) { _ in .paymentOrderIssueOverdue }
+    .decoding("case.hearingScheduled", as: Hearing.self) { .hearingScheduled(at: $0.at) }
+    .decoding("case.applicantAbsent", as: Empty.self) { _ in .applicantAbsent }
+    .decoding("case.respondentAbsent", as: Empty.self) { _ in .respondentAbsent }
+    .decoding("case.claimsChanged", as: ClaimsChanged.self) { .claimsChanged(claims: $0.claims, limitation: $0.limitation, at: $0.at, awardBy: $0.awardBy) }
+    .decoding("case.partyAdded", as: PartyAdded.self) { .partyAdded($0.party, at: $0.at, awardBy: $0.awardBy) }
     .decoding("case.reviewDecisionOverdue", as: Empty.self) { _ in .reviewDecisionOverdue }
     .decoding("case.mediationDocumentIssued", as: Empty.self) { _ in .mediationDocumentIssued }
     .decoding("case.reviewRefused", as: Reason.self) { .reviewRefused(reason: $0.reason) }

@@ -139,6 +139,20 @@ public struct CaseState: Hashable, Sendable, Codable {
     public var respondentServed = false
     /// The award period was extended (allowed once).
     public var arbitrationExtended = false
+    /// The committee extended the arbitration review (once).
+    public var reviewExtended: Bool?
+    /// When the committee accepted the arbitration review.
+    public var reviewAcceptedAt: Timestamp?
+    /// When the court accepted the confirmation application.
+    public var confirmationAcceptedAt: Timestamp?
+    /// The court extended its confirmation decision (once).
+    public var confirmationExtended: Bool?
+    /// The court accepted the payment-order application.
+    public var paymentOrderAccepted: Bool?
+    /// The scheduled arbitration hearing.
+    public var hearingAt: Timestamp?
+    /// The respondent missed the hearing: the tribunal may decide by default (art. 36).
+    public var respondentAbsent: Bool?
     /// The arbitration award, once issued.
     public var award: Award?
     /// Parties that received the award.
@@ -200,8 +214,13 @@ public struct CaseWorkflow: Workflow {
         case .acceptMediation, .declineMediation, .assignMediator, .extendMediation, .reportEntrustedResult: [.organization]
         case .signMediationAgreement, .issuePerformanceNotice, .recordMediationFailure, .recordReturnVisit: [.organization, .mediator]
         case .entrustMediation: [.committee, .court]
-        case .acceptArbitrationReview, .issueMediationDocument, .refuseArbitrationReview, .acceptArbitration, .refuseArbitration, .extendArbitration:
+        case .acceptArbitrationReview, .issueMediationDocument, .refuseArbitrationReview, .acceptArbitration, .refuseArbitration, .extendArbitration,
+            .extendArbitrationReview, .addParty:
             [.committee]
+        case .scheduleHearing: [.committee, .arbitrator]
+        case .recordAbsence: [.arbitrator]
+        case .changeClaims: [.worker, .employer]
+        case .acceptJudicialConfirmation, .extendJudicialConfirmation, .acceptPaymentOrder: [.court]
         case .serveRespondent: [.committee, .arbitrator]
         case .recordArbitralMediation, .issueAward: [.arbitrator]
         case .receiveAward: [.committee, .arbitrator, .worker, .employer]
@@ -288,6 +307,32 @@ public struct CaseWorkflow: Workflow {
             guard t > now else { throw CaseRejection(.deadlinePassed, "\(what) \(t) is not after the command's instant \(now)") }
         }
         func expiry(_ rule: DeadlineRule) throws(CaseRejection) -> Timestamp { try rules.expiry(rule, from: now, region: region) }
+        /// A period extended once: counted again from its start, `rule` + `extension` long, rolled like any period.
+        func extended(_ rule: DeadlineRule, by ext: DeadlineRule, from start: Timestamp) throws(CaseRejection) -> Timestamp {
+            let base = rules.period(rule, region: region), more = rules.period(ext, region: region)
+            do {
+                return try rules.calendar.expiry(
+                    of: PeriodRule(length: base.length + more.length, unit: base.unit, rollsToWorkingDay: base.rollsToWorkingDay), from: start,
+                    utcOffsetSeconds: rules.utcOffsetSeconds)
+            } catch {
+                throw CaseRejection(.calendarNotCovered, "the extended period cannot be counted: \(error.message)")
+            }
+        }
+        /// Each claim's arbitration limitation period as of now.
+        func limitations(_ claims: [Claim]) throws(CaseRejection) -> [ClaimLimitation] {
+            var limits: [ClaimLimitation] = []
+            for (i, claim) in claims.enumerated() {
+                if claim.type == .remuneration, claim.duringEmployment == true {
+                    limits.append(ClaimLimitation(claim: i, runsOut: nil, past: false))
+                } else if let known = claim.knownAt {
+                    let runsOut = try limitationRunsOut(claim, knownAt: known, before: now, region: region)
+                    limits.append(ClaimLimitation(claim: i, runsOut: runsOut, past: now >= runsOut))
+                } else {
+                    limits.append(ClaimLimitation(claim: i, runsOut: nil, past: false))
+                }
+            }
+            return limits
+        }
         switch command {
         case .registerCase:
             preconditionFailure("handled above")
@@ -406,7 +451,12 @@ public struct CaseWorkflow: Workflow {
             if s.registration?.claims.contains(where: { $0.type == .laborRelationship }) == true {
                 throw CaseRejection(.reviewNotAvailable, "an agreement on confirming a labor relationship is not reviewed; refuse the review instead")
             }
-            return [.reviewAccepted(decideBy: try expiry(.decideArbitrationReview))]
+            return [.reviewAccepted(decideBy: try expiry(.decideArbitrationReview), acceptedAt: now)]
+        case .extendArbitrationReview:
+            try stage(.underReview, for: "extending an arbitration review")
+            guard s.reviewExtended != true else { throw CaseRejection(.invalidCommand, "a review is extended once at most") }
+            guard let due = s.deadlines[.decideArbitrationReview], due > now else { throw CaseRejection(.deadlinePassed, "the review period has run out") }
+            return [.reviewExtended(decideBy: try extended(.decideArbitrationReview, by: .arbitrationReviewExtension, from: s.reviewAcceptedAt ?? now))]
         case .issueMediationDocument:
             try stage(.underReview, for: "issuing a mediation document")
             return [.mediationDocumentIssued]
@@ -420,6 +470,16 @@ public struct CaseWorkflow: Workflow {
                 throw CaseRejection(.confirmationNotAvailable, "judicial confirmation is applied for within 30 days of the agreement taking effect")
             }
             return [.confirmationApplied(acceptBy: try expiry(.acceptJudicialConfirmation))]
+        case .acceptJudicialConfirmation:
+            try stage(.confirmationApplied, for: "accepting a confirmation application")
+            guard s.confirmationAcceptedAt == nil else { throw CaseRejection(.invalidCommand, "the confirmation application was already accepted") }
+            return [.confirmationAccepted(at: now, decideBy: try expiry(.decideJudicialConfirmation))]
+        case .extendJudicialConfirmation:
+            try stage(.confirmationApplied, for: "extending a confirmation decision")
+            guard let acceptedAt = s.confirmationAcceptedAt else { throw CaseRejection(.invalidCommand, "the court extends a decision only once it accepted the application") }
+            guard s.confirmationExtended != true else { throw CaseRejection(.invalidCommand, "a confirmation decision is extended once at most") }
+            guard let due = s.deadlines[.decideJudicialConfirmation], due > now else { throw CaseRejection(.deadlinePassed, "the decision period has run out") }
+            return [.confirmationExtended(decideBy: try extended(.decideJudicialConfirmation, by: .judicialConfirmationExtension, from: acceptedAt))]
         case .recordJudicialConfirmation(let confirmed):
             try stage(.confirmationApplied, for: "recording a confirmation ruling")
             return [.confirmationDecided(confirmed: confirmed)]
@@ -430,6 +490,10 @@ public struct CaseWorkflow: Workflow {
                     "a payment order is applied for when a mediation agreement on remuneration, work-injury medical costs, compensation or damages is not performed")
             }
             return [.paymentOrderApplied(acceptBy: try expiry(.acceptPaymentOrder))]
+        case .acceptPaymentOrder:
+            try stage(.paymentOrderApplied, for: "accepting a payment-order application")
+            guard s.paymentOrderAccepted != true else { throw CaseRejection(.invalidCommand, "the payment-order application was already accepted") }
+            return [.paymentOrderAccepted(issueBy: try expiry(.issuePaymentOrder))]
         case .recordPaymentOrder(let issued, let objected):
             switch s.stage {
             case .paymentOrderApplied: return [issued ? .paymentOrderIssued(answerBy: try expiry(.answerPaymentOrder)) : .paymentOrderRefused]
@@ -443,18 +507,7 @@ public struct CaseWorkflow: Workflow {
             }
             let claims = given ?? s.registration?.claims ?? []
             guard !claims.isEmpty else { throw CaseRejection(.invalidCommand, "an arbitration application has at least one claim") }
-            var limits: [ClaimLimitation] = []
-            for (i, claim) in claims.enumerated() {
-                if claim.type == .remuneration, claim.duringEmployment == true {
-                    limits.append(ClaimLimitation(claim: i, runsOut: nil, past: false))
-                } else if let known = claim.knownAt {
-                    let runsOut = try limitationRunsOut(claim, knownAt: known, before: now, region: region)
-                    limits.append(ClaimLimitation(claim: i, runsOut: runsOut, past: now >= runsOut))
-                } else {
-                    limits.append(ClaimLimitation(claim: i, runsOut: nil, past: false))
-                }
-            }
-            return [.arbitrationApplied(by: actor.role, claims: claims, limitation: limits, decideBy: try expiry(.decideArbitrationAcceptance))]
+            return [.arbitrationApplied(by: actor.role, claims: claims, limitation: try limitations(claims), decideBy: try expiry(.decideArbitrationAcceptance))]
         case .acceptArbitration:
             try stage(.arbitrationApplied, for: "accepting an arbitration application")
             return [.arbitrationAccepted(at: now, serveBy: try expiry(.serveRespondent), awardBy: try expiry(.arbitrationAward))]
@@ -466,6 +519,31 @@ public struct CaseWorkflow: Workflow {
             try stage(.arbitrating, for: "serving the respondent")
             guard !s.respondentServed else { throw CaseRejection(.invalidCommand, "the respondent was already served") }
             return [.respondentServed(answerBy: try expiry(.respondentAnswers))]
+        case .scheduleHearing(let at):
+            try stage(.arbitrating, for: "scheduling a hearing")
+            // 5 days' notice: the hearing may be on the 5th day after the notice's day, at the earliest.
+            let earliest = Timestamp(millisecondsSinceEpoch: try rules.expiry(.hearingNotice, from: now, region: region).millisecondsSinceEpoch - 86_400_000)
+            guard at >= earliest else {
+                throw CaseRejection(.invalidCommand, "the hearing is notified at least 5 days ahead: not before \(earliest), not \(at)")
+            }
+            return [.hearingScheduled(at: at)]
+        case .recordAbsence(let party):
+            try stage(.arbitrating, for: "recording an absence")
+            guard let hearing = s.hearingAt, now >= hearing else { throw CaseRejection(.invalidCommand, "an absence is recorded at or after a scheduled hearing") }
+            guard [.worker, .employer].contains(party), let applicant = s.arbitrationApplicant else { throw CaseRejection(.invalidCommand, "the absent party is the worker or the employer") }
+            return [party == applicant ? .applicantAbsent : .respondentAbsent]
+        case .changeClaims(let claims):
+            try stage(.arbitrating, for: "changing the claims")
+            guard actor.role == s.arbitrationApplicant else { throw CaseRejection(.notPermittedForRole, "only the applicant changes its claims") }
+            guard !claims.isEmpty else { throw CaseRejection(.invalidCommand, "an arbitration has at least one claim") }
+            return [.claimsChanged(claims: claims, limitation: try limitations(claims), at: now, awardBy: try expiry(.arbitrationAward))]
+        case .addParty(let party):
+            try stage(.arbitrating, for: "adding a party")
+            guard [.worker, .employer].contains(party.role), !party.id.isEmpty else { throw CaseRejection(.invalidCommand, "an added party is a worker or an employer with an id") }
+            guard !(s.registration?.parties.contains { $0.role == party.role && $0.id == party.id } ?? false) else {
+                throw CaseRejection(.invalidCommand, "\(party.role.rawValue) \(party.id) is already a party")
+            }
+            return [.partyAdded(party, at: now, awardBy: try expiry(.arbitrationAward))]
         case .recordDefense(let limitation):
             try stage(.arbitrating, for: "recording the respondent's defense")
             guard actor.role != s.arbitrationApplicant else { throw CaseRejection(.notPermittedForRole, "the defense is the respondent's") }
@@ -552,6 +630,8 @@ public struct CaseWorkflow: Workflow {
             case .decideArbitrationReview: return [.reviewDecisionOverdue]
             case .acceptJudicialConfirmation: return [.confirmationAcceptanceOverdue]
             case .acceptPaymentOrder: return [.paymentOrderAcceptanceOverdue]
+            case .issuePaymentOrder: return [.paymentOrderIssueOverdue]
+            case .decideJudicialConfirmation: return [.confirmationDecisionOverdue]
             case .answerPaymentOrder: return [.paymentOrderEnforceable]
             case .decideArbitrationAcceptance: return [.arbitrationAcceptanceOverdue]
             case .serveRespondent: return [.serviceOverdue]
@@ -727,8 +807,12 @@ public struct CaseWorkflow: Workflow {
             s.stage = .reviewApplied
             s.remedies.remove(.applyForArbitrationReview)
             s.deadlines[.applyForArbitrationReview] = nil
-        case .reviewAccepted(let decideBy):
+        case .reviewAccepted(let decideBy, let acceptedAt):
             s.stage = .underReview
+            s.reviewAcceptedAt = acceptedAt
+            s.deadlines[.decideArbitrationReview] = decideBy
+        case .reviewExtended(let decideBy):
+            s.reviewExtended = true
             s.deadlines[.decideArbitrationReview] = decideBy
         case .reviewDecisionOverdue:
             s.overdue.insert(.decideArbitrationReview)
@@ -748,6 +832,16 @@ public struct CaseWorkflow: Workflow {
         case .confirmationAcceptanceOverdue:
             s.overdue.insert(.acceptJudicialConfirmation)
             s.deadlines[.acceptJudicialConfirmation] = nil
+        case .confirmationAccepted(let at, let decideBy):
+            s.confirmationAcceptedAt = at
+            s.deadlines[.acceptJudicialConfirmation] = nil
+            s.deadlines[.decideJudicialConfirmation] = decideBy
+        case .confirmationExtended(let decideBy):
+            s.confirmationExtended = true
+            s.deadlines[.decideJudicialConfirmation] = decideBy
+        case .confirmationDecisionOverdue:
+            s.overdue.insert(.decideJudicialConfirmation)
+            s.deadlines[.decideJudicialConfirmation] = nil
         case .confirmationDecided(let confirmed):
             if confirmed {
                 close(.judiciallyConfirmed)
@@ -763,12 +857,21 @@ public struct CaseWorkflow: Workflow {
         case .paymentOrderAcceptanceOverdue:
             s.overdue.insert(.acceptPaymentOrder)
             s.deadlines[.acceptPaymentOrder] = nil
+        case .paymentOrderAccepted(let issueBy):
+            s.paymentOrderAccepted = true
+            s.deadlines[.acceptPaymentOrder] = nil
+            s.deadlines[.issuePaymentOrder] = issueBy
+        case .paymentOrderIssueOverdue:
+            s.overdue.insert(.issuePaymentOrder)
+            s.deadlines[.issuePaymentOrder] = nil
         case .paymentOrderRefused:
             s.stage = .registered
             s.deadlines[.acceptPaymentOrder] = nil
+            s.deadlines[.issuePaymentOrder] = nil
         case .paymentOrderIssued(let answerBy):
             s.stage = .paymentOrderIssued
             s.deadlines[.acceptPaymentOrder] = nil
+            s.deadlines[.issuePaymentOrder] = nil
             s.deadlines[.answerPaymentOrder] = answerBy
         case .paymentOrderObjected:
             s.stage = .registered
@@ -812,6 +915,20 @@ public struct CaseWorkflow: Workflow {
             s.deadlines[.respondentAnswers] = nil
         case .arbitralMediationRecorded:
             close(.arbitralMediation)
+        case .hearingScheduled(let at): s.hearingAt = at
+        case .applicantAbsent: close(.withdrawn)
+        case .respondentAbsent: s.respondentAbsent = true
+        case .claimsChanged(let claims, let limitation, let at, let awardBy):
+            s.arbitrationClaims = claims
+            s.limitation = limitation
+            s.arbitrationAcceptedAt = at
+            s.arbitrationExtended = false
+            s.deadlines[.arbitrationAward] = awardBy
+        case .partyAdded(let party, let at, let awardBy):
+            s.registration?.parties.append(party)
+            s.arbitrationAcceptedAt = at
+            s.arbitrationExtended = false
+            s.deadlines[.arbitrationAward] = awardBy
         case .arbitrationExtended(let awardBy):
             s.arbitrationExtended = true
             s.deadlines[.arbitrationAward] = awardBy

@@ -85,9 +85,12 @@ public enum Lifecycle {
     static let underReview = Start(name: "underReview", steps: reviewApplied.steps + [(committee, .acceptArbitrationReview, "2026-03-09T10:00:00+08:00")])
     static let confirmationApplied = Start(name: "confirmationApplied", steps: agreementPending.steps + [(worker, .applyForJudicialConfirmation, "2026-03-06T10:00:00+08:00")])
     static let paymentOrderApplied = Start(name: "paymentOrderApplied", steps: notPerformed.steps + [(worker, .applyForPaymentOrder, "2026-05-06T10:00:00+08:00")])
+    static let confirmationAccepted = Start(name: "confirmationApplied (accepted)", steps: confirmationApplied.steps + [(court, .acceptJudicialConfirmation, "2026-03-09T10:00:00+08:00")])
+    static let paymentOrderAccepted = Start(name: "paymentOrderApplied (accepted)", steps: paymentOrderApplied.steps + [(court, .acceptPaymentOrder, "2026-05-07T10:00:00+08:00")])
     static let paymentOrderIssued = Start(name: "paymentOrderIssued", steps: paymentOrderApplied.steps + [(court, .recordPaymentOrder(issued: true, objected: false), "2026-05-07T10:00:00+08:00")])
     static let arbitrationApplied = Start(name: "arbitrationApplied", steps: registered.steps + [(worker, .applyForArbitration(claims: nil), "2026-03-02T10:00:00+08:00")])
     static let arbitrating = Start(name: "arbitrating", steps: arbitrationApplied.steps + [(committee, .acceptArbitration, "2026-03-03T10:00:00+08:00")])
+    static let hearing = Start(name: "arbitrating (hearing scheduled)", steps: arbitrating.steps + [(committee, .scheduleHearing(at: at("2026-03-10T09:00:00+08:00")), "2026-03-04T10:00:00+08:00")])
     static let awardIssued = Start(name: "awardIssued", steps: arbitrating.steps + [(arbitrator, .issueAward(items: [AwardItem(type: .remuneration, amount: 18_000, granted: true)]), "2026-04-01T10:00:00+08:00")])
     static let awardReceived = Start(name: "awardIssued (both received)", steps: awardIssued.steps + [
         (worker, .receiveAward(party: .worker), "2026-04-02T10:00:00+08:00"), (employer, .receiveAward(party: .employer), "2026-04-02T11:00:00+08:00"),
@@ -148,12 +151,18 @@ public enum Lifecycle {
         t(reviewApplied, committee, .acceptArbitrationReview, at: "2026-03-09T10:00:00+08:00", "not a labor-relationship claim"),
         t(reviewApplied, committee, .refuseArbitrationReview(reason: "against mandatory law"), at: "2026-03-09T10:00:00+08:00", "with a ground"),
         t(underReview, committee, .issueMediationDocument, at: "2026-03-12T10:00:00+08:00", "a lawful agreement"),
+        t(underReview, committee, .extendArbitrationReview, at: "2026-03-12T10:00:00+08:00", "once, 5 more days on approval"),
         t(underReview, .scheduler, .expireDeadline(.decideArbitrationReview), "decideArbitrationReview runs out", at: "2026-03-16T00:00:00+08:00", "flagged"),
         t(confirmationApplied, court, .recordJudicialConfirmation(confirmed: true), "recordJudicialConfirmation (valid)", at: "2026-03-20T10:00:00+08:00", ""),
         t(confirmationApplied, court, .recordJudicialConfirmation(confirmed: false), "recordJudicialConfirmation (dismissed)", at: "2026-03-20T10:00:00+08:00", "re-mediate or sue"),
+        t(confirmationApplied, court, .acceptJudicialConfirmation, at: "2026-03-09T10:00:00+08:00", "within 3 days; the court decides within 15"),
+        t(confirmationAccepted, court, .extendJudicialConfirmation, at: "2026-03-20T10:00:00+08:00", "once, 10 more days"),
+        t(confirmationAccepted, .scheduler, .expireDeadline(.decideJudicialConfirmation), "decideJudicialConfirmation runs out", at: "2026-03-25T00:00:00+08:00", "flagged"),
         t(confirmationApplied, .scheduler, .expireDeadline(.acceptJudicialConfirmation), "acceptJudicialConfirmation runs out", at: "2026-03-10T00:00:00+08:00", "flagged"),
         t(paymentOrderApplied, court, .recordPaymentOrder(issued: true, objected: false), "recordPaymentOrder (issued)", at: "2026-05-07T10:00:00+08:00", ""),
         t(paymentOrderApplied, court, .recordPaymentOrder(issued: false, objected: false), "recordPaymentOrder (refused)", at: "2026-05-07T10:00:00+08:00", ""),
+        t(paymentOrderApplied, court, .acceptPaymentOrder, at: "2026-05-07T10:00:00+08:00", "within 5 days; the order is issued or refused within 15"),
+        t(paymentOrderAccepted, .scheduler, .expireDeadline(.issuePaymentOrder), "issuePaymentOrder runs out", at: "2026-05-23T00:00:00+08:00", "flagged"),
         t(paymentOrderApplied, .scheduler, .expireDeadline(.acceptPaymentOrder), "acceptPaymentOrder runs out", at: "2026-05-12T00:00:00+08:00", "flagged"),
         t(paymentOrderIssued, court, .recordPaymentOrder(issued: true, objected: true), "recordPaymentOrder (objected)", at: "2026-05-10T10:00:00+08:00", "a valid objection ends the procedure"),
         t(paymentOrderIssued, employer, .recordPerformance(performed: true), "recordPerformance (paid)", at: "2026-05-10T10:00:00+08:00", "the employer pays"),
@@ -165,6 +174,13 @@ public enum Lifecycle {
         t(arbitrating, committee, .serveRespondent, at: "2026-03-05T10:00:00+08:00", "within 5 days of acceptance"),
         t(arbitrating, employer, .recordDefense(limitation: true), "recordDefense (limitation)", at: "2026-03-10T10:00:00+08:00", "by the respondent"),
         t(arbitrating, arbitrator, .recordArbitralMediation, at: "2026-03-20T10:00:00+08:00", "the tribunal mediates first"),
+        t(arbitrating, committee, .scheduleHearing(at: at("2026-03-10T09:00:00+08:00")), "scheduleHearing", at: "2026-03-04T10:00:00+08:00", "notified at least 5 days ahead"),
+        t(hearing, arbitrator, .recordAbsence(party: .worker), "recordAbsence (applicant)", at: "2026-03-10T10:00:00+08:00", "deemed withdrawn (art. 36)"),
+        t(hearing, arbitrator, .recordAbsence(party: .employer), "recordAbsence (respondent)", at: "2026-03-10T10:00:00+08:00", "a default award may follow"),
+        t(arbitrating, worker, .changeClaims(claims: [Claim(type: .remuneration, amount: 20_000)]), "changeClaims", at: "2026-03-10T10:00:00+08:00",
+          "by the applicant; the award period restarts"),
+        t(arbitrating, committee, .addParty(Party(role: .employer, id: "E-2", name: "parent company")), "addParty", at: "2026-03-10T10:00:00+08:00",
+          "the award period restarts"),
         t(arbitrating, committee, .extendArbitration(days: 15), at: "2026-04-10T10:00:00+08:00", "once, by at most 15 days"),
         t(arbitrating, arbitrator, .issueAward(items: [AwardItem(type: .remuneration, amount: 18_000, granted: true)]), at: "2026-04-01T10:00:00+08:00",
           "final when every item is within 12 × the region's minimum wage or a labor-standard dispute"),

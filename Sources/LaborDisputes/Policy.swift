@@ -48,6 +48,12 @@ public enum DeadlineRule: String, Hashable, Sendable, Codable, CaseIterable {
     case setAsideFinalAward
     /// The arbitration limitation period, from when the infringement was known.
     case arbitrationLimitation
+    /// The approved extension of an arbitration review (+5 days).
+    case arbitrationReviewExtension
+    /// The extension of a court's confirmation decision (+10 days).
+    case judicialConfirmationExtension
+    /// The shortest notice of an arbitration hearing (5 days ahead).
+    case hearingNotice
 }
 
 /// The deadline figures as data: the default reproduces DOMAIN.md's table; a region overrides any
@@ -84,6 +90,9 @@ public struct DeadlinePolicy: Hashable, Sendable, Codable {
         .sueAfterAward: PeriodRule(length: 15, unit: .calendarDays),
         .setAsideFinalAward: PeriodRule(length: 30, unit: .calendarDays),
         .arbitrationLimitation: PeriodRule(length: 1, unit: .years),
+        .arbitrationReviewExtension: PeriodRule(length: 5, unit: .calendarDays),
+        .judicialConfirmationExtension: PeriodRule(length: 10, unit: .calendarDays),
+        .hearingNotice: PeriodRule(length: 5, unit: .calendarDays, rollsToWorkingDay: false),
     ])
 
     /// This policy with `overrides` replacing some figures.
