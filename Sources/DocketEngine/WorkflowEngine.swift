@@ -153,7 +153,9 @@ public final class WorkflowEngine<W: Workflow>: Sendable {
             return fresh
         }
         while true {
-            let now = clock.now()
+            // A deadline fires as of its due instant (valid time): it ran out then, whenever the
+            // scheduler got to it. Transaction time stays the store's clock.
+            let now: Timestamp = if case .complete(_, let due)? = completing { due } else { clock.now() }
             guard current.definition <= workflow.definitionVersion else {
                 throw DocketError(
                     .invalidArgument,

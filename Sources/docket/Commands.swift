@@ -2,62 +2,174 @@ import ArgumentParser
 import DocketCore
 import DocketLMDB
 import Foundation
+import DocketEngine
+import LaborDisputes
+import Synchronization
 
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Write a small sample log and read it back.",
+        abstract: "Runs a realistic, deterministic workload of labor cases and prints the headline statistics.",
         discussion: """
-            Appends events for a few sample case streams from concurrent writers (group commit, \
-            durable), reads them back by stream and by position, verifies the hash chain and \
-            prints a summary. Creates the store if it is missing.
+            Registers the seed regions' mediation organizations and mediators, then runs --cases cases \
+            through the dispute desk (the public API), each following a plausible path over 2025 and \
+            2026: most settle or are mediated; some go to arbitration review, judicial confirmation, \
+            payment orders, arbitration and litigation; some are withdrawn; some miss deadlines, which \
+            the scheduler then fires. Prints the share resolved by negotiation and mediation and other \
+            figures. The same --seed gives the same commands: running it again changes nothing.
+
+            The demo writes in bulk mode (no fsync per commit, one flush at the end): a power loss \
+            during the demo may lose its last commits, never the store's consistency.
 
             Example:
-              docket demo --cases 200 --store ./docket-data
+              docket demo
+              docket demo --cases 100000 --seed 7 --store /tmp/big
             """)
 
     @OptionGroup var storeOptions: StoreOptions
-    @Option(help: "How many sample case streams to write.") var cases = 100
-    @Option(help: "Events per case.") var eventsPerCase = 5
+    @Option(help: "How many cases.") var cases = 2_000
+    @Option(help: "The workload's seed.") var seed: UInt64 = 1
+    @Option(help: "Concurrent workers (each with its own clock).") var workers = 8
+
+    func validate() throws {
+        guard cases > 0, cases <= 10_000_000 else { throw ValidationError("--cases is 1 to 10,000,000") }
+        guard (1...256).contains(workers) else { throw ValidationError("--workers is 1 to 256") }
+    }
 
     func run() async throws {
         try await reportingErrors {
-            guard cases > 0, eventsPerCase > 0 else { throw ValidationError("--cases and --events-per-case must be positive") }
-            let store = try storeOptions.open(create: true)
-            let before = try await store.lastPosition()
-            let runID = String(UInt64(Date().timeIntervalSince1970 * 1000), radix: 36)
-            let types = ["CaseRegistered", "NegotiationProposed", "MediationApplied", "MediationAccepted", "MediationAgreementSigned", "ReturnVisitRecorded"]
             let started = ContinuousClock.now
+            let store = try storeOptions.open(create: true, durability: .noFsyncMayLoseRecentCommitsOnPowerLoss)
+            let rules = try CaseRules.bundled()
+            let workload = DemoWorkload(seed: seed, regions: rules.regions)
+            let tally = DemoTally()
+            let clock = CommandClock()
+            let desk = try DisputeDesk(store: store, rules: rules, clock: clock)
+            for line in workload.rosterLines() {
+                clock.set(line.at)
+                tally.record(line, try await desk.handle(line))
+            }
+            let progress = ProgressLine(total: cases, label: "cases")
+            let printer = Task { await progress.run() }
+            let count = cases, workerCount = workers
             try await withThrowingTaskGroup(of: Void.self) { group in
-                for c in 0..<cases {
+                for w in 0..<workerCount {
                     group.addTask {
-                        let stream = try StreamID("demo-\(runID)-case-\(c)")
-                        for e in 0..<eventsPerCase {
-                            let payload = Array(#"{"case":"\#(stream)","step":\#(e)}"#.utf8)
-                            let at = Timestamp(millisecondsSinceEpoch: 1_767_571_200_000 + Int64(c * 86_400_000 + e * 3_600_000))
-                            try await store.append(
-                                to: stream, expected: .exact(StreamVersion(UInt64(e))),
-                                events: [NewEvent(type: types[e % types.count], payload: payload, occurredAt: at)],
-                                metadata: CommandMetadata(actor: "registrar:demo"), idempotencyKey: "demo-\(runID)-\(c)-\(e)")
+                        // One desk per worker, each with its own clock: every command is decided at its own instant.
+                        let clock = CommandClock()
+                        let desk = try DisputeDesk(store: store, rules: rules, clock: clock)
+                        for n in stride(from: w, to: count, by: workerCount) {
+                            for line in workload.caseLines(n) {
+                                clock.set(line.at)
+                                tally.record(line, try await desk.handle(line))
+                            }
+                            progress.advance()
                         }
                     }
                 }
                 try await group.waitForAll()
             }
+            printer.cancel()
+            await printer.value
+            progress.finish()
+            for line in workload.lateRosterLines() {
+                clock.set(line.at)
+                tally.record(line, try await desk.handle(line))
+            }
+            // Deadlines nobody acted on, fired as of their due instants.
+            clock.set(DemoWorkload.end)
+            let fired = try await DeadlineScheduler(store: store, handlers: [desk.cases], clock: clock).tick(until: DemoWorkload.end)
+            try await store.flush()
+            let written = ContinuousClock.now
+            let records = try await DisputeReadModels(store: store, rules: rules).caseRecords()
+            let report = Statistics.report(records.filter { $0.id.hasPrefix("D\(seed)-") }, period: .year)
             let elapsed = ContinuousClock.now - started
-            let written = cases * eventsPerCase
-            let sample = try await store.readStream(try StreamID("demo-\(runID)-case-0"))
-            var scanned = 0
-            try store.scan(after: before) { _ in scanned += 1 }
-            let report = try await store.verify()
-            let info = try await store.info()
-            print("wrote \(written) events for \(cases) cases in \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds]))) (each append durable, group-committed)")
-            print("read back: case 0 has \(sample.count) events; the scan after position \(before) saw \(scanned)")
-            for e in sample { print("  " + e.humanLine) }
-            print("store \(storeOptions.store): \(info.events) events in \(info.streams) streams, \(info.usedBytes / 1024) KiB used")
-            print("verify: \(report)")
+            let t = tally.snapshot()
+            print("\(cases) cases, \(t.accepted) commands accepted, \(t.refused) refused, \(t.replayed) already applied; \(fired.fired) deadlines fired by the scheduler")
+            for m in t.examples { print("  refused: \(m)") }
+            print("wrote in \(seconds(written - started)) s, read models and statistics in \(seconds(elapsed - (written - started))) s; \(t.accepted + t.replayed) commands in \(seconds(elapsed)) s in all")
+            let totals = report.totals
+            print("")
+            print("resolved by negotiation and mediation: \(percent(totals.resolvedByNegotiationAndMediation)) of the cases closed")
+            for p in report.periods { print("  \(p.period): \(percent(p.resolvedByNegotiationAndMediation)); \(p.opened) registered, \(p.closed) closed, \(p.litigation) to litigation") }
+            print("outcomes: " + totals.outcomes.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+            print("open: " + report.pendingByStage.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+            print("mediation accepted within 3 working days: \(percent(totals.mediationAcceptedInTime)); concluded in its term: \(percent(totals.mediationConcludedInTime))")
+            print("agreements performed on time: \(percent(totals.agreementsPerformed)); awards in time: \(percent(totals.awardsInTime))")
+            print("")
+            print("store \(storeOptions.store). Next: docket stats --period quarter, docket roster organizations, docket risk, docket archive show \(records.first?.id ?? "CASE")")
             await store.close()
-            if !report.isIntact { throw ExitCode(1) }
+            if t.refused > 0 { throw ExitCode(1) }
         }
+    }
+
+    func seconds(_ d: Duration) -> String { String(format: "%.1f", Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18) }
+}
+
+/// Counts the demo's outcomes from concurrent workers.
+final class DemoTally: Sendable {
+    struct Snapshot {
+        var accepted = 0, refused = 0, replayed = 0
+        var examples: [String] = []
+    }
+    private let state = Mutex(Snapshot())
+
+    func record(_ line: VocabularyLine, _ outcome: DisputeDesk.Outcome) {
+        state.withLock { s in
+            if let r = outcome.rejection {
+                s.refused += 1
+                if s.examples.count < 5 { s.examples.append("\(line.id) \(line.name): \(r.code): \(r.message)") }
+            } else if outcome.replayed {
+                s.replayed += 1
+            } else {
+                s.accepted += 1
+            }
+        }
+    }
+
+    func snapshot() -> Snapshot { state.withLock { $0 } }
+}
+
+/// Progress on standard error: a bar redrawn in place on a terminal, a plain line every 10% otherwise.
+final class ProgressLine: Sendable {
+    let total: Int
+    let label: String
+    let terminal = isatty(STDERR_FILENO) == 1
+    private let done = Mutex((count: 0, printedTenth: 0))
+
+    init(total: Int, label: String) {
+        self.total = total
+        self.label = label
+    }
+
+    func advance() {
+        let line: String? = done.withLock { d in
+            d.count += 1
+            let tenth = d.count * 10 / max(total, 1)
+            guard !terminal, tenth > d.printedTenth else { return nil }
+            d.printedTenth = tenth
+            return "\(d.count)/\(total) \(label)\n"
+        }
+        if let line { FileHandle.standardError.write(Data(line.utf8)) }
+    }
+
+    func draw() {
+        guard terminal else { return }
+        let n = done.withLock { $0.count }
+        let width = 30, filled = width * n / max(total, 1)
+        FileHandle.standardError.write(Data("\r[\(String(repeating: "#", count: filled))\(String(repeating: " ", count: width - filled))] \(n)/\(total) \(label)".utf8))
+    }
+
+    func run() async {
+        while !Task.isCancelled {
+            draw()
+            try? await Task.sleep(for: .milliseconds(200))
+        }
+    }
+
+    func finish() {
+        guard terminal else { return }
+        draw()
+        FileHandle.standardError.write(Data("\n".utf8))
     }
 }
 
