@@ -64,6 +64,13 @@ public final class ProjectionRunner: Service, Sendable {
         return p
     }
 
+    /// Brings one projection up to the log's current last position: what a query of that projection
+    /// needs, without waiting for the others. Returns the events read.
+    @discardableResult
+    public func catchUp(_ name: String) async throws -> Int {
+        try await catchUp(try projection(name), slot: .live, to: try await store.lastPosition())
+    }
+
     /// Brings every projection up to the log's current last position. Returns the events applied
     /// (read, in fact: events a projection does not handle only move its checkpoint).
     @discardableResult

@@ -245,7 +245,8 @@ public final class LMDBEventStore: ImportableEventStore {
 
     public func readLog(after position: LogPosition, limit: Int, payloads: Bool) async throws -> [RecordedEvent] {
         guard limit > 0 else { return [] }
-        return try read { txn in
+        var low = UInt.max, high = UInt.min
+        let out = try read { txn in
             var out: [RecordedEvent] = []
             out.reserveCapacity(Swift.min(limit, 4096))
             var cache = RecordCodec.DecodeCache(skipPayloads: !payloads)
@@ -253,11 +254,18 @@ public final class LMDBEventStore: ImportableEventStore {
                 try txn.scan(txn.dbs.events, from: start) { key, value in
                     let p = LogPosition(Keys.readUInt64BE(key))
                     out.append(try RecordCodec.decode(value, expectedPosition: p, cache: &cache))
+                    let address = UInt(bitPattern: value.baseAddress)
+                    low = Swift.min(low, address)
+                    high = Swift.max(high, address + UInt(value.count))
                     return out.count < limit
                 }
             }
             return out
         }
+        // Large pages of the log are released like a scan's, so that reading the whole log page by
+        // page (a projection catching up) does not grow resident memory with the log's length.
+        if out.count >= 1_024, low < high { env.releaseMapped(low...high) }
+        return out
     }
 
     /// Calls `body` with every event after `position`, in order, decoding each in turn, in read

@@ -19,13 +19,19 @@ public final class DisputeDesk: Sendable {
     public let rules: CaseRules
 
     /// Creates a desk over a store.
+    /// - Parameter cacheCapacity: how many cases' (and roster entries') states each engine keeps
+    ///   in memory (default 100,000); a desk that works through cases one after another needs few.
     public init(
         store: any EventStore & TimerStore, rules: CaseRules, clock: any DocketClock = SystemClock(),
-        logger: Logger = Logger(label: "docket.desk")
+        cacheCapacity: Int = 100_000, logger: Logger = Logger(label: "docket.desk")
     ) throws(DocketError) {
         self.rules = rules
-        cases = try WorkflowEngine(workflow: CaseWorkflow(rules: rules), store: store, clock: clock, logger: logger)
-        rosters = try WorkflowEngine(workflow: RosterWorkflow(regions: rules.regions), store: store, clock: clock, logger: logger)
+        var options = WorkflowEngine<CaseWorkflow>.Options()
+        options.cacheCapacity = cacheCapacity
+        var rosterOptions = WorkflowEngine<RosterWorkflow>.Options()
+        rosterOptions.cacheCapacity = cacheCapacity
+        cases = try WorkflowEngine(workflow: CaseWorkflow(rules: rules), store: store, clock: clock, options: options, logger: logger)
+        rosters = try WorkflowEngine(workflow: RosterWorkflow(regions: rules.regions), store: store, clock: clock, options: rosterOptions, logger: logger)
     }
 
     /// What became of one command line.

@@ -1,6 +1,7 @@
 public import DocketCore
 public import DocketEngine
 import Foundation
+import Synchronization
 
 /// One case as the read models see it: the case's state, folded by the workflow's own `evolve`,
 /// and the instants the statistics need (each event's valid time, `occurredAt`).
@@ -95,11 +96,33 @@ public struct CaseProjection: Projection {
     public var eventTypes: Set<String>? { Set(CaseEvent.codec.registeredTypes.map(\.type)) }
 
     let workflow: CaseWorkflow
+    /// Records decoded recently, so that a case touched batch after batch is not decoded each time.
+    let cache = RecordCache(capacity: 16_384)
 
     /// The projection, folding with the workflow's rules.
     public init(rules: CaseRules) { workflow = CaseWorkflow(rules: rules) }
 
     static func key(_ stream: StreamID) -> [UInt8] { Array("case/\(stream.rawValue)".utf8) }
+
+    /// A row: format byte 1, the record's last position (8 bytes, big-endian), the record as JSON.
+    static func row(_ record: CaseRecord) throws(DocketError) -> [UInt8] {
+        var out: [UInt8] = [1]
+        withUnsafeBytes(of: record.lastPosition.bigEndian) { out.append(contentsOf: $0) }
+        out.append(contentsOf: try JSONPayload.encode(record))
+        return out
+    }
+
+    /// The last position a row holds, without decoding its record.
+    static func position(ofRow bytes: [UInt8]) -> UInt64? {
+        guard bytes.count > 9, bytes[0] == 1 else { return nil }
+        return bytes[1..<9].reduce(0) { $0 << 8 | UInt64($1) }
+    }
+
+    /// The record a row holds.
+    static func record(ofRow bytes: [UInt8], _ what: @autoclosure () -> String) throws(DocketError) -> CaseRecord {
+        guard bytes.first == 1, bytes.count > 9 else { throw DocketError(.corruptRecord, "\(what()): not a case row of format 1") }
+        return try JSONPayload.decode(CaseRecord.self, from: Array(bytes[9...]), what: what())
+    }
 
     public func apply(_ event: RecordedEvent, to rows: inout ProjectionRows) throws {
         try apply(batch: [event], to: &rows)
@@ -114,11 +137,19 @@ public struct CaseProjection: Projection {
             guard types.contains(e.type) else { continue }
             var record: CaseRecord? = records[e.stream]
             if record == nil, let bytes = try rows.value(for: Self.key(e.stream)) {
-                record = try JSONPayload.decode(CaseRecord.self, from: bytes, what: "case row \(e.stream)")
+                // The cached record stands for the row when both end at the same position.
+                if let cached = cache.get(e.stream.rawValue), cached.lastPosition == Self.position(ofRow: bytes) {
+                    record = cached
+                } else {
+                    record = try Self.record(ofRow: bytes, "case row \(e.stream)")
+                }
             }
             records[e.stream] = fold(record, try CaseEvent.codec.decode(e), e)
         }
-        for (stream, record) in records { rows.set(Self.key(stream), try JSONPayload.encode(record)) }
+        for (stream, record) in records {
+            rows.set(Self.key(stream), try Self.row(record))
+            cache.put(stream.rawValue, record)
+        }
     }
 
     /// One event into a case's record.
@@ -172,7 +203,7 @@ public struct CaseProjection: Projection {
         let prefix = Array("case/".utf8)
         try reader.forEach(from: prefix) { key, value in
             guard key.starts(with: prefix) else { return false }
-            out.append(try JSONPayload.decode(CaseRecord.self, from: value, what: "case row \(String(decoding: key, as: UTF8.self))"))
+            out.append(try record(ofRow: value, "case row \(String(decoding: key, as: UTF8.self))"))
             return true
         }
         return out
@@ -252,14 +283,14 @@ public struct DisputeReadModels: Sendable {
     /// events recorded by then, so that the answer is what was known at that instant.
     public func caseRecords(asOf: Timestamp? = nil) async throws -> [CaseRecord] {
         if let asOf { return try CaseProjection.records(try await fold(cases, recordedBy: asOf)) }
-        try await runner.catchUp()
+        try await runner.catchUp("cases")
         return try await store.readProjection("cases", slot: .live) { try CaseProjection.records($0) }
     }
 
     /// The roster: live, or as it stood on `asOf` (valid time: the roster events that occurred by then).
     public func roster(asOf: Timestamp? = nil) async throws -> Roster {
         if let asOf { return try RosterProjection.roster(try await fold(RosterProjection(), occurredBy: asOf)) }
-        try await runner.catchUp()
+        try await runner.catchUp("rosters")
         return try await store.readProjection("rosters", slot: .live) { try RosterProjection.roster($0) }
     }
 
@@ -269,7 +300,7 @@ public struct DisputeReadModels: Sendable {
         if let asOf {
             entries = try ArchiveProjection.entries(of: caseID, try await fold(ArchiveProjection(), recordedBy: asOf, and: { $0.stream.rawValue == caseID }))
         } else {
-            try await runner.catchUp()
+            try await runner.catchUp("archives")
             entries = try await store.readProjection("archives", slot: .live) { try ArchiveProjection.entries(of: caseID, $0) }
         }
         return entries.isEmpty ? nil : Dossier(caseID: caseID, entries: entries)
@@ -315,5 +346,26 @@ final class MemoryRows: ProjectionRowReader {
 
     func merge(_ writes: [ProjectionWrite]) {
         for w in writes { rows[w.key] = w.value }
+    }
+}
+
+/// A bounded map of recently folded case records, shared by the batches of one process. When full
+/// it is emptied and fills again: the cases active now are the ones that matter.
+final class RecordCache: Sendable {
+    private let records: Mutex<[String: CaseRecord]>
+    let capacity: Int
+
+    init(capacity: Int) {
+        self.capacity = capacity
+        records = Mutex([:])
+    }
+
+    func get(_ id: String) -> CaseRecord? { records.withLock { $0[id] } }
+
+    func put(_ id: String, _ record: CaseRecord) {
+        records.withLock { map in
+            if map.count >= capacity, map[id] == nil { map.removeAll(keepingCapacity: true) }
+            map[id] = record
+        }
     }
 }

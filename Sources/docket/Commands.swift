@@ -56,7 +56,7 @@ struct Demo: AsyncParsableCommand {
                     group.addTask {
                         // One desk per worker, each with its own clock: every command is decided at its own instant.
                         let clock = CommandClock()
-                        let desk = try DisputeDesk(store: store, rules: rules, clock: clock)
+                        let desk = try DisputeDesk(store: store, rules: rules, clock: clock, cacheCapacity: 1_024)
                         for n in stride(from: w, to: count, by: workerCount) {
                             for line in workload.caseLines(n) {
                                 clock.set(line.at)
@@ -226,7 +226,7 @@ struct Verify: AsyncParsableCommand {
 
 struct Info: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Print the store's size, counts and format version.",
+        abstract: "Print the store's size, counts, format version, and each projection's position and lag.",
         discussion: "Example:\n  docket info --store ./docket-data")
 
     @OptionGroup var storeOptions: StoreOptions
@@ -244,6 +244,13 @@ struct Info: AsyncParsableCommand {
             print("unindexed events: \(i.unindexedEvents)")
             print("used bytes:       \(i.usedBytes)")
             print("map size:         \(i.mapSize)")
+            let last = try await store.lastPosition()
+            for name in try await store.projectionNames() {
+                let status = try await store.projectionStatus(name)
+                let lag = last.value > status.checkpoint.value ? last.value - status.checkpoint.value : 0
+                print("projection \(name): at position \(status.checkpoint.value), \(lag) event(s) behind\(status.rebuildCheckpoint.map { "; rebuild in progress at \($0.value)" } ?? "")")
+            }
+            await store.close()
         }
     }
 }

@@ -67,7 +67,7 @@ extension Workloads {
         return n
     }
 
-    /// Events per second rebuilding every read model of the dispute system (cases and rosters)
+    /// Events per second rebuilding every read model of the dispute system (cases, rosters, archives)
     /// from position zero, on the log at `dir` (built by ``buildCaseLog(at:events:callers:)``).
     public static func rebuildReadModels(at dir: String) async throws -> Double {
         let store = try openStore(dir)

@@ -136,7 +136,7 @@ try await pair("projectionCatchUp", unit: "events/s", target: "projection counti
                raw: { Workloads.rawScan(at: projectionDir) })
 Workloads.remove(projectionDir)
 
-// The read models of the dispute system (cases and rosters), rebuilt from a log of labor cases.
+// The read models of the dispute system (cases, rosters, archives), rebuilt from a log of labor cases.
 let readModelDir = Workloads.directory("read-models")
 var readModelEvents = 0
 if selected("readModelRebuild") {
