@@ -120,7 +120,9 @@ public struct CaseProjection: Projection {
 
     /// The record a row holds.
     static func record(ofRow bytes: [UInt8], _ what: @autoclosure () -> String) throws(DocketError) -> CaseRecord {
-        guard bytes.first == 1, bytes.count > 9 else { throw DocketError(.corruptRecord, "\(what()): not a case row of format 1") }
+        guard bytes.first == 1, bytes.count > 9 else {
+            throw DocketError(.corruptRecord, "\(what()): not a case row of format 1 (written by an older build? rebuild the projection: docket rebuild cases)")
+        }
         return try JSONPayload.decode(CaseRecord.self, from: Array(bytes[9...]), what: what())
     }
 
