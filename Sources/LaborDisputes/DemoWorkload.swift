@@ -165,7 +165,7 @@ public struct DemoWorkload: Sendable {
             channel: region.intakeChannels[rng.int(region.intakeChannels.count)], region: region.id,
             parties: [Party(role: .worker, id: worker.id, name: "劳动者 \(n)"), Party(role: .employer, id: employer.id, name: "\(region.name)用人单位 \(employerNumber)")],
             claims: claims, groups: groups, workersInvolved: collective ? 10 + rng.int(40) : 1, oral: rng.chance(15),
-            sector: sectors[(employerNumber + n % 3) % sectors.count])
+            sector: sectors[(employerNumber * 7 + region.id.count) % sectors.count])
         let registrar = Actor(.registrar, "\(code)-REG")
         let committee = Actor(.committee, "\(code)-AC"), court = Actor(.court, "\(code)-COURT"), arbitrator = Actor(.arbitrator, "\(code)-ARB-1")
         script.add(.registerCase(registration), registrar, hour: 9 + rng.int(3))

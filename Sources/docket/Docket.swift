@@ -19,7 +19,7 @@ struct Docket: AsyncParsableCommand {
             """,
         version: DocketVersion.current,
         subcommands: [
-            Demo.self, Apply.self, CaseCommandGroup.self, RosterCommandGroup.self, ArchiveCommandGroup.self, Stats.self, Risk.self, Rebuild.self, Tick.self, Read.self,
+            Demo.self, Apply.self, CaseCommandGroup.self, RosterCommandGroup.self, ArchiveCommandGroup.self, ReportCommand.self, Stats.self, Risk.self, Rebuild.self, Tick.self, Read.self,
             Verify.self, Info.self, Export.self, Import.self, Backup.self,
             AppendLoop.self, HoldReader.self,
         ]
