@@ -51,14 +51,17 @@ public enum Stage: String, Hashable, Sendable, Codable, CaseIterable {
 public enum Outcome: String, Hashable, Sendable, Codable, CaseIterable {
     /// A settlement agreement reached by negotiation was performed.
     case settledByNegotiation
-    /// A mediation agreement was performed, or an entrusted mediation succeeded.
+    /// A mediation agreement was performed, or a court-delegated (pre-filing) mediation succeeded.
     case mediated
     /// Arbitration review found the agreement lawful and issued a mediation document (调解书).
     case mediationDocument
     /// A court confirmed the mediation agreement as valid (司法确认).
     case judiciallyConfirmed
-    /// The arbitral tribunal's own mediation succeeded.
+    /// The arbitral tribunal's own mediation, or a mediation it entrusted, succeeded.
     case arbitralMediation
+    /// A mediation the court entrusted after filing succeeded: the court issues a mediation
+    /// statement (调解书; SPC provisions on invited mediation, art. 20).
+    case courtMediation
     /// The award took effect: both parties received it and no one challenged it in time.
     case awardEffective
     /// A court gave judgment.
@@ -73,7 +76,7 @@ public enum Outcome: String, Hashable, Sendable, Codable, CaseIterable {
     /// Whether the outcome is a document a court enforces when it is not performed (LDMAL art. 51).
     public var enforceable: Bool {
         switch self {
-        case .mediationDocument, .judiciallyConfirmed, .arbitralMediation, .awardEffective, .judgment, .paymentOrder: true
+        case .mediationDocument, .judiciallyConfirmed, .arbitralMediation, .courtMediation, .awardEffective, .judgment, .paymentOrder: true
         case .settledByNegotiation, .mediated, .notAccepted, .withdrawn: false
         }
     }
@@ -796,7 +799,13 @@ public struct CaseWorkflow: Workflow {
             s.stage = .entrustedMediation
             s.deadlines[.entrustedMediation] = termEnds
         case .entrustedMediationSucceeded:
-            close(.mediated)
+            // Who entrusted it decides what the success is: the tribunal's mediation statement, the
+            // court's mediation statement after filing, or (delegated before filing) an agreement.
+            switch s.entrustedKind {
+            case .tribunal?: close(.arbitralMediation)
+            case .courtEntrusted?, .courtEntrustedSummary?: close(.courtMediation)
+            case .courtDelegated?, nil: close(.mediated)
+            }
         case .entrustedMediationFailed(let returnTo):
             s.stage = returnTo
             s.deadlines[.entrustedMediation] = nil

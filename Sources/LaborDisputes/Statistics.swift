@@ -189,11 +189,11 @@ public enum Statistics {
     /// agreement, whether performed, confirmed by arbitration review (mediation document), by a court,
     /// or enforced through a payment order; and mediation by the arbitral tribunal.
     public static let negotiatedOrMediated: Set<Outcome> = [
-        .settledByNegotiation, .mediated, .mediationDocument, .judiciallyConfirmed, .paymentOrder, .arbitralMediation,
+        .settledByNegotiation, .mediated, .mediationDocument, .judiciallyConfirmed, .paymentOrder, .arbitralMediation, .courtMediation,
     ]
 
     /// The outcomes of a mediation that succeeded, for mediators' success rates.
-    static let mediatedOutcomes: Set<Outcome> = [.mediated, .mediationDocument, .judiciallyConfirmed, .paymentOrder]
+    static let mediatedOutcomes: Set<Outcome> = [.mediated, .mediationDocument, .judiciallyConfirmed, .paymentOrder, .courtMediation]
 
     /// Computes the report.
     public static func report(_ records: [CaseRecord], period: StatisticsPeriod, filter: StatisticsFilter = StatisticsFilter(), asOf: Timestamp? = nil) -> StatisticsReport {
