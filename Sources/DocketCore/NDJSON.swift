@@ -42,7 +42,9 @@ public enum LogNDJSON {
     }
 
     /// Decodes one JSON line and checks that its hash matches its fields.
-    /// - Parameter lineNumber: the 1-based line number, named in errors.
+    /// - Parameters:
+    ///   - text: the line.
+    ///   - lineNumber: the 1-based line number, named in errors.
     /// - Throws: ``DocketError`` with code ``DocketError/Code/importRejected``.
     public static func decode(_ text: some StringProtocol, lineNumber: Int) throws(DocketError) -> RecordedEvent {
         func reject(_ why: String) -> DocketError { DocketError(.importRejected, "line \(lineNumber): \(why)") }

@@ -45,7 +45,7 @@ extension WorkflowEngine {
     }
 
     /// Walks the whole log: the hash chain, every record's hash, positions, stream versions and
-    /// indexes (see ``EventStore/verify()``). A report with problems means the file was altered or
+    /// indexes (see `EventStore.verify()`). A report with problems means the file was altered or
     /// damaged after it was written.
     public func verifyLog() async throws -> VerificationReport {
         try await store.verify()

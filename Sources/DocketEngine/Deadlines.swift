@@ -133,8 +133,13 @@ public final class DeadlineScheduler: Service, Sendable {
     let logger: Logger
 
     /// Creates a scheduler over `store` for the given handlers (one per workflow).
-    /// - Parameter interval: how often `run()` looks for due timers (default 1 s).
-    /// - Throws: ``DocketError/Code/invalidArgument`` when two handlers serve the same workflow.
+    /// - Parameters:
+    ///   - store: where the timers are.
+    ///   - handlers: one engine per workflow whose timers it fires.
+    ///   - clock: the clock `run()` reads to find due timers.
+    ///   - interval: how often `run()` looks for due timers (default 1 s).
+    ///   - logger: where failures are logged.
+    /// - Throws: `DocketError.Code.invalidArgument` when two handlers serve the same workflow.
     public init(
         store: any TimerStore, handlers: [any DeadlineHandler], clock: any DocketClock = SystemClock(),
         interval: Duration = .seconds(1), logger: Logger = Logger(label: "docket.deadlines")
@@ -190,7 +195,7 @@ public final class DeadlineScheduler: Service, Sendable {
         }
     }
 
-    /// Fires due timers every ``interval`` until the task is cancelled or the service group shuts
+    /// Fires due timers every `interval` until the task is cancelled or the service group shuts
     /// down gracefully.
     public func run() async throws {
         await cancelWhenGracefulShutdown {

@@ -21,7 +21,7 @@ public struct ProjectionLag: Hashable, Sendable {
 /// its spare rows and swaps them in while readers go on reading the old ones.
 ///
 /// One runner per projection name should write at a time; a second one is refused with
-/// ``DocketError/Code/checkpointConflict`` and picks up from the new checkpoint.
+/// `DocketError.Code.checkpointConflict` and picks up from the new checkpoint.
 public final class ProjectionRunner: Service, Sendable {
     /// Tuning.
     public struct Options: Sendable {

@@ -10,11 +10,11 @@ public enum DeadlineEffect<Command: Sendable>: Sendable {
     case cancel(name: String)
 }
 
-/// An event-sourced workflow the engine can run: a ``Decider`` with a name, a definition version,
+/// An event-sourced workflow the engine can run: a `Decider` with a name, a definition version,
 /// an event codec, commands that can be stored (for deadlines), and the deadlines its events set.
 ///
-/// Each stream records the definition version it started under and keeps it; ``decide`` sees it in
-/// ``DecisionContext/definition``. Moving a running stream to a newer definition is an explicit
+/// Each stream records the definition version it started under and keeps it; `decide` sees it in
+/// `DecisionContext.definition`. Moving a running stream to a newer definition is an explicit
 /// migration (``WorkflowEngine/migrate(_:to:commandID:actor:)``), recorded as an event.
 public protocol Workflow: Decider where Command: Codable {
     /// The workflow's name: 1 to 64 ASCII letters, digits, `.`, `_`, `-`.
@@ -83,7 +83,7 @@ public enum SystemEvent: Hashable, Sendable, Codable {
 public struct StreamState<State: Sendable>: Sendable {
     /// The workflow's state.
     public var state: State
-    /// The stream's version (``StreamVersion/none`` when it has no events).
+    /// The stream's version (`StreamVersion.none` when it has no events).
     public var version: StreamVersion
     /// The definition version the stream runs under (0 when it has not started).
     public var definition: UInt32

@@ -65,7 +65,7 @@ public final class WorkflowEngine<W: Workflow>: Sendable {
     let metrics: EngineMetrics
 
     /// Creates an engine.
-    /// - Throws: ``DocketError/Code/invalidArgument`` for an invalid workflow name or definition version 0.
+    /// - Throws: `DocketError.Code.invalidArgument` for an invalid workflow name or definition version 0.
     public init(
         workflow: W, store: any EventStore & TimerStore, clock: any DocketClock = SystemClock(),
         options: Options = Options(), logger: Logger = Logger(label: "docket.engine")
@@ -88,10 +88,15 @@ public final class WorkflowEngine<W: Workflow>: Sendable {
     /// Handles a command for a stream.
     ///
     /// - Parameters:
+    ///   - command: the command.
+    ///   - stream: the stream it addresses.
     ///   - commandID: the command's identity: a retry with the same id appends nothing and returns
     ///     the first result (``AcceptedCommand/replayed``).
+    ///   - actor: who gives it (recorded in the events' metadata).
+    ///   - correlationID: the id of the conversation it belongs to, if any.
+    ///   - causationID: the id of what caused it, if any.
     /// - Returns: ``CommandOutcome/accepted(_:)`` or ``CommandOutcome/rejected(_:)``.
-    /// - Throws: ``VersionConflict`` after ``Options/maxConflictRetries`` conflicts; ``DocketError``
+    /// - Throws: `VersionConflict` after ``Options/maxConflictRetries`` conflicts; `DocketError`
     ///   for invalid input, a stream of another workflow, codec and storage failures.
     public func handle(
         _ command: W.Command, for stream: StreamID, commandID: String, actor: String,

@@ -13,8 +13,8 @@ import Synchronization
 ///   written behind the log (``Options/indexFlushThreshold``); they are rebuilt from the log when needed.
 /// - Expected versions and idempotency keys are checked inside the write transaction, so several
 ///   processes can share a store safely.
-/// - The map grows by itself when full; a full disk is a thrown ``DocketError`` with code
-///   ``DocketError/Code/diskFull`` and nothing of the failed commit is written.
+/// - The map grows by itself when full; a full disk is a thrown `DocketError` with code
+///   `DocketError.Code.diskFull` and nothing of the failed commit is written.
 ///
 /// ```swift
 /// let store = try LMDBEventStore(path: "./docket-data")
@@ -86,8 +86,8 @@ public final class LMDBEventStore: ImportableEventStore {
     /// ``Options/createIfMissing`` is `false`), and clears reader slots left by dead processes. A
     /// damaged record in the unindexed tail does not stop the store from opening (so that `verify`
     /// can name it); it is logged, and appends fail until it is repaired.
-    /// - Throws: ``DocketError`` with code ``DocketError/Code/storeUnavailable`` (missing, not a
-    ///   directory, no permission) or ``DocketError/Code/unsupportedFormat``.
+    /// - Throws: `DocketError` with code `DocketError.Code.storeUnavailable` (missing, not a
+    ///   directory, no permission) or `DocketError.Code.unsupportedFormat`.
     public init(path: String, options: Options = Options()) throws {
         self.path = path
         self.options = options
@@ -172,7 +172,7 @@ public final class LMDBEventStore: ImportableEventStore {
     }
 
     /// Finishes queued appends, writes the in-memory tail of the index to disk, then stops the
-    /// writer. Appends after this throw ``DocketError/Code/storeClosed``. The environment closes
+    /// writer. Appends after this throw `DocketError.Code.storeClosed`. The environment closes
     /// when the last reference goes.
     public func close() async {
         do {
@@ -206,7 +206,7 @@ public final class LMDBEventStore: ImportableEventStore {
         try await withCheckedThrowingContinuation { c in writer.submit(.lookupIdempotency(key, c)) }
     }
 
-    /// Runs reads in one snapshot, converting storage failures to ``DocketError``.
+    /// Runs reads in one snapshot, converting storage failures to `DocketError`.
     func read<R>(_ body: (Transaction) throws -> R) throws -> R {
         do { return try env.read(body) } catch { throw publicError(error) }
     }

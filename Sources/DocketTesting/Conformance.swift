@@ -57,7 +57,7 @@ public enum Fixtures {
     public static let metadata = CommandMetadata(actor: "registrar:R-1", correlationID: "corr-1", causationID: "cause-1")
 }
 
-/// The checks every ``EventStore`` must pass: expected versions, idempotency, atomic multi-stream
+/// The checks every `EventStore` must pass: expected versions, idempotency, atomic multi-stream
 /// appends, gap-free ordering under concurrency, reads, subscriptions, verification, reopening and
 /// NDJSON round trips.
 public enum EventStoreConformance {

@@ -241,7 +241,7 @@ public struct CaseWorkflow: Workflow {
     /// deadlines and rules, and returns the events it produces, or throws the rejection naming the
     /// rule it breaks.
     ///
-    /// - Parameter rosters: what the roster says about the organizations and mediators the command
+    /// `rosters` is what the roster says about the organizations and mediators the command
     ///   names or is given by. An organization or mediator absent from it is not on the roster.
     public func decide(
         _ command: CaseCommand, rosters: RosterFacts = RosterFacts(), state s: CaseState, context: DecisionContext
@@ -574,7 +574,7 @@ public struct CaseWorkflow: Workflow {
         case .issueAward(let items):
             try stage(.arbitrating, for: "issuing an award")
             guard !items.isEmpty else { throw CaseRejection(.invalidCommand, "an award has at least one item") }
-            return [.awardIssued(award(items, in: s))]
+            return [.awardIssued(award(items, in: s, on: rules.localDay(now)))]
         case .receiveAward(let party):
             try stage(.awardIssued, for: "recording receipt of the award")
             guard party == .worker || party == .employer else { throw CaseRejection(.invalidCommand, "the award is received by the worker or the employer") }
@@ -665,7 +665,7 @@ public struct CaseWorkflow: Workflow {
 
     /// An award from its items: claims found time-barred on the respondent's limitation defense are
     /// dismissed; the award is final only when every item is (LDMAL art. 47).
-    func award(_ items: [AwardItem], in s: CaseState) -> Award {
+    func award(_ items: [AwardItem], in s: CaseState, on day: String) -> Award {
         var timeBarred: [DisputeType] = []
         if s.limitationDefense {
             for l in s.limitation where l.past && s.arbitrationClaims.indices.contains(l.claim) { timeBarred.append(s.arbitrationClaims[l.claim].type) }
@@ -673,7 +673,8 @@ public struct CaseWorkflow: Workflow {
         let decided = items.map { item in
             timeBarred.contains(item.type) ? AwardItem(type: item.type, amount: nil, granted: false) : item
         }
-        let threshold = s.registration.flatMap { rules.regions[$0.region]?.finalAwardThreshold }
+        // The threshold is the minimum wage in force on the award's day (LDMAL art. 47).
+        let threshold = s.registration.flatMap { rules.regions[$0.region]?.finalAwardThreshold(on: day) }
         let final = decided.allSatisfy { item in
             if item.type == .workingHours || item.type == .socialInsurance { return true }
             guard let amount = item.amount ?? s.arbitrationClaims.first(where: { $0.type == item.type })?.amount, let threshold else { return false }

@@ -19,8 +19,9 @@ public final class DisputeDesk: Sendable {
     public let rules: CaseRules
 
     /// Creates a desk over a store.
-    /// - Parameter cacheCapacity: how many cases' (and roster entries') states each engine keeps
-    ///   in memory (default 100,000); a desk that works through cases one after another needs few.
+    ///
+    /// `cacheCapacity` is how many cases' (and roster entries') states each engine keeps in memory
+    /// (default 100,000); a desk that works through cases one after another needs few.
     public init(
         store: any EventStore & TimerStore, rules: CaseRules, clock: any DocketClock = SystemClock(),
         cacheCapacity: Int = 100_000, logger: Logger = Logger(label: "docket.desk")

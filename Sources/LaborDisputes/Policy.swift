@@ -148,6 +148,11 @@ public struct CaseRules: Sendable {
         }
     }
 
+    /// The local day (`YYYY-MM-DD`) an instant falls in, in the case's time zone.
+    public func localDay(_ instant: Timestamp) -> String {
+        CalendarDay(containing: instant, utcOffsetSeconds: utcOffsetSeconds).description
+    }
+
     /// The instant a date-only limit (a performance date given as that day) runs out: the start of
     /// the next day, local time.
     public func endOfDay(_ instant: Timestamp) -> Timestamp {

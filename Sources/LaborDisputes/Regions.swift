@@ -18,6 +18,16 @@ public struct RegionProfile: Hashable, Sendable, Codable {
         public var checked: String
     }
 
+    /// A monthly minimum wage that was in force before the current one.
+    public struct EarlierMinimumWage: Hashable, Sendable, Codable {
+        /// Monthly, in yuan.
+        public var monthlyYuan: Decimal
+        /// The first day it was in force (`YYYY-MM-DD`).
+        public var from: String
+        /// Where the figure comes from.
+        public var source: String
+    }
+
     /// Roster rules of the plan.
     public struct RosterRules: Hashable, Sendable, Codable {
         /// An organization must be filed (备案) with judicial administration and the industry
@@ -82,6 +92,18 @@ public struct RegionProfile: Hashable, Sendable, Codable {
 
     /// The largest amount a claim may have for its award item to be final (12 × the monthly minimum wage).
     public var finalAwardThreshold: Decimal { minimumWage.monthlyYuan * 12 }
+
+    /// Earlier monthly minimum wages, for awards made before the current one took effect (optional).
+    public var earlierMinimumWages: [EarlierMinimumWage]?
+
+    /// The final-award threshold on a day (`YYYY-MM-DD`, the region's local date): 12 times the
+    /// monthly minimum wage in force that day (the latest earlier figure that had taken effect, or
+    /// the current one once it has).
+    public func finalAwardThreshold(on day: String) -> Decimal {
+        guard let effective = minimumWage.effective, day < effective else { return finalAwardThreshold }
+        let earlier = (earlierMinimumWages ?? []).filter { $0.from <= day }.max { $0.from < $1.from }
+        return (earlier?.monthlyYuan ?? minimumWage.monthlyYuan) * 12
+    }
 
     /// The profiles shipped with Docket, by id.
     public static func bundled() throws -> [String: RegionProfile] {

@@ -431,7 +431,7 @@ public enum VocabularyLine: Hashable, Sendable {
     private struct Name: Decodable { var command: String }
 
     /// Parses one line.
-    /// - Throws: ``DocketError/Code/invalidArgument`` naming the field at fault.
+    /// - Throws: `DocketError` with code `invalidArgument`, naming the field at fault.
     public static func parse(_ line: String) throws(DocketError) -> VocabularyLine {
         let data = Data(line.utf8)
         do {

@@ -28,15 +28,15 @@ public enum Weekday: Int, Hashable, Sendable, CaseIterable, Codable {
 /// `2026-02-15`.
 ///
 /// Deadlines are counted in whole days, so the workflow engine works with days and converts to
-/// and from ``Timestamp`` only at the edges, with an explicit UTC offset (China Standard Time,
+/// and from `Timestamp` only at the edges, with an explicit UTC offset (China Standard Time,
 /// UTC+8 without daylight saving time, by default).
 ///
 /// Arithmetic is pure integer arithmetic on the number of days since 1970-01-01; it does not use
 /// Foundation's `Calendar` and does not depend on the process's time zone or locale. A day is
-/// encoded (``Codable``) and printed (``description``) as `YYYY-MM-DD`.
+/// encoded (`Codable`) and printed (``description``) as `YYYY-MM-DD`.
 ///
 /// Years within ``supportedYears`` are representable; that range holds the day of every
-/// ``Timestamp`` in any UTC offset, so ``init(containing:utcOffsetSeconds:)`` never fails.
+/// `Timestamp` in any UTC offset, so ``init(containing:utcOffsetSeconds:)`` never fails.
 public struct CalendarDay: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
     /// The year; 2026 is 2026. Year 0 is 1 BC and negative years are earlier (astronomical numbering).
     public let year: Int
@@ -46,7 +46,7 @@ public struct CalendarDay: Hashable, Comparable, Sendable, Codable, CustomString
     public let day: Int
 
     /// The years a `CalendarDay` can hold. The range is wider than the years reachable from any
-    /// ``Timestamp``, which keeps every conversion from an instant total.
+    /// `Timestamp`, which keeps every conversion from an instant total.
     public static let supportedYears: ClosedRange<Int> = -999_999_999 ... 999_999_999
 
     /// The days since 1970-01-01 of the first and last day of ``supportedYears``.
@@ -232,7 +232,7 @@ public struct CalendarDay: Hashable, Comparable, Sendable, Codable, CustomString
     /// default China Standard Time, UTC+8): `2026-02-15` begins at `2026-02-14T16:00:00Z`.
     ///
     /// - Precondition: `utcOffsetSeconds` is less than a day in magnitude, and the instant is
-    ///   representable as a ``Timestamp`` (years within roughly ±292 million).
+    ///   representable as a `Timestamp` (years within roughly ±292 million).
     public func start(utcOffsetSeconds: Int = 8 * 3600) -> Timestamp {
         guard let instant = checkedStart(utcOffsetSeconds: utcOffsetSeconds) else {
             preconditionFailure("the start of \(self) cannot be represented as a Timestamp")
@@ -729,7 +729,7 @@ public struct HolidayCalendar: Sendable {
     /// `2026-10-09T00:00:00+08:00`.
     ///
     /// - Throws: as ``lastDay(of:from:)``; ``CalendarError/Code/outOfRange`` when the instant cannot
-    ///   be represented as a ``Timestamp``.
+    ///   be represented as a `Timestamp`.
     public func expiry(
         of rule: PeriodRule, from trigger: Timestamp, utcOffsetSeconds: Int = 8 * 3600
     ) throws(CalendarError) -> Timestamp {
