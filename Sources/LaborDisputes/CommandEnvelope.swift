@@ -62,7 +62,7 @@ public struct CaseCommandLine: Hashable, Sendable, Decodable {
         case .keyNotFound(let key, let ctx): return "missing field \(path(ctx.codingPath + [key]))"
         case .typeMismatch(_, let ctx), .valueNotFound(_, let ctx): return "\(path(ctx.codingPath)): wrong type (\(ctx.debugDescription))"
         case .dataCorrupted(let ctx):
-            if ctx.codingPath.isEmpty, ctx.underlyingError != nil { return "not valid JSON" }
+            if ctx.codingPath.isEmpty { return "not valid JSON" }
             return "\(path(ctx.codingPath)): \(ctx.debugDescription)"
         @unknown default: return "\(e)"
         }

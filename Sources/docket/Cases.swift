@@ -190,7 +190,9 @@ struct CaseCommandGroup: AsyncParsableCommand {
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "A case's stage, parties, claims, open deadlines, documents and outcome.")
+        static let configuration = CommandConfiguration(
+            abstract: "A case's stage, parties, claims, open deadlines, documents and outcome.",
+            discussion: "Example:\n  docket case show case-1 --as-of 2026-03-10T00:00:00+08:00 --json")
 
         @Argument(help: "The case id.")
         var id: String
@@ -267,7 +269,9 @@ struct CaseCommandGroup: AsyncParsableCommand {
     }
 
     struct History: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Every event of a case with its actor, instants and command id.")
+        static let configuration = CommandConfiguration(
+            abstract: "Every event of a case with its actor, instants and command id.",
+            discussion: "Example:\n  docket case history case-1 --json")
 
         @Argument(help: "The case id.")
         var id: String
@@ -313,7 +317,9 @@ struct CaseCommandGroup: AsyncParsableCommand {
 }
 
 struct Tick: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Fires every case deadline due by an instant.")
+    static let configuration = CommandConfiguration(
+        abstract: "Fires every case deadline due by an instant.",
+        discussion: "Each deadline is decided as of its due instant.\n\nExample:\n  docket tick --until 2026-03-10T00:00:00+08:00")
 
     @Option(name: .long, help: "Fire deadlines due at or before this instant (ISO 8601).")
     var until: String

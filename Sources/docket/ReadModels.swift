@@ -10,6 +10,19 @@ func readModels(_ store: LMDBEventStore) throws -> DisputeReadModels {
     try DisputeReadModels(store: store, rules: try CaseRules.bundled())
 }
 
+/// Refuses a filter naming an organization or a region that does not exist, rather than printing
+/// empty figures.
+func checkFilter(_ models: DisputeReadModels, organization: String?, mediator: String? = nil, region: String?) async throws {
+    if let region, (try? CaseRules.bundled().regions[region]) == nil {
+        let known = (try? CaseRules.bundled().regions.keys.sorted().joined(separator: ", ")) ?? ""
+        throw DocketError(.invalidArgument, "no region \(region) (known: \(known))")
+    }
+    guard organization != nil || mediator != nil else { return }
+    let roster = try await models.roster()
+    if let organization, roster.organizations[organization] == nil { throw DocketError(.invalidArgument, "no organization \(organization) on the roster") }
+    if let mediator, roster.mediators[mediator] == nil { throw DocketError(.invalidArgument, "no mediator \(mediator) on the roster") }
+}
+
 func percent(_ r: Rate) -> String {
     guard let s = r.share else { return "n/a (0 measured)" }
     return String(format: "%.1f%% (%d of %d)", s * 100, r.count, r.of)
@@ -48,7 +61,9 @@ struct Stats: AsyncParsableCommand {
             let store = try storeOptions.open()
             defer { Task { await store.close() } }
             let instant = try asOf.map(parseInstant)
-            let records = try await readModels(store).caseRecords(asOf: instant)
+            let models = try readModels(store)
+            try await checkFilter(models, organization: organization, mediator: mediator, region: region)
+            let records = try await models.caseRecords(asOf: instant)
             let filter = StatisticsFilter(
                 region: region, organization: organization, mediator: mediator, disputeType: try choice(type, "type"), group: try choice(group, "group"))
             let report = Statistics.report(records, period: try choice(period, "period") ?? .month, filter: filter, asOf: instant)
@@ -112,7 +127,9 @@ struct RosterCommandGroup: AsyncParsableCommand {
             try await reportingErrors {
                 let store = try storeOptions.open()
                 defer { Task { await store.close() } }
-                let roster = try await readModels(store).roster(asOf: try asOf.map(parseInstant))
+                let models = try readModels(store)
+                try await checkFilter(models, organization: nil, region: region)
+                let roster = try await models.roster(asOf: try asOf.map(parseInstant))
                 let lines = roster.organizations.filter { region == nil || $0.value.region == region }.sorted { $0.key < $1.key }.map { id, o in
                     Line(id: id, organization: o, mediators: roster.mediators.filter { $0.value.serves(id) }.keys.sorted())
                 }
@@ -145,7 +162,9 @@ struct RosterCommandGroup: AsyncParsableCommand {
             try await reportingErrors {
                 let store = try storeOptions.open()
                 defer { Task { await store.close() } }
-                let roster = try await readModels(store).roster(asOf: try asOf.map(parseInstant))
+                let models = try readModels(store)
+                try await checkFilter(models, organization: organization, region: nil)
+                let roster = try await models.roster(asOf: try asOf.map(parseInstant))
                 let lines = roster.mediators.filter { organization.map($0.value.serves) ?? true }.filter { !experts || $0.value.expert }
                     .sorted { $0.key < $1.key }.map { Line(id: $0.key, mediator: $0.value) }
                 if json { return try printJSON(lines) }
@@ -172,7 +191,9 @@ struct Risk: AsyncParsableCommand {
         try await reportingErrors {
             let store = try storeOptions.open()
             defer { Task { await store.close() } }
-            let records = try await readModels(store).caseRecords(asOf: try asOf.map(parseInstant))
+            let models = try readModels(store)
+            try await checkFilter(models, organization: nil, region: region)
+            let records = try await models.caseRecords(asOf: try asOf.map(parseInstant))
             let ledger = RiskLedger.build(records, filter: StatisticsFilter(region: region))
             if json { return try printJSON(ledger) }
             for e in ledger.enterprises {
@@ -318,6 +339,7 @@ struct ReportCommand: AsyncParsableCommand {
             let store = try storeOptions.open()
             defer { Task { await store.close() } }
             let models = try readModels(store)
+            try await checkFilter(models, organization: nil, region: region)
             let instant = try asOf.map(parseInstant)
             let report: Report
             switch kind {

@@ -328,6 +328,11 @@ struct ProcessTests {
         let rebuilt = run(["rebuild", "--store", store])
         #expect(rebuilt.status == 0 && rebuilt.lines.count == 3, "\(rebuilt)")
         #expect(run(["rebuild", "nope", "--store", store]).status != 0)
+        // Errors for people: one line, a non-zero exit.
+        let unknownOrg = run(["stats", "--organization", "NOPE", "--store", store])
+        #expect(unknownOrg.status != 0 && unknownOrg.stderr == "docket: error: no organization NOPE on the roster [invalidArgument]\n", "\(unknownOrg)")
+        let unknownRegion = run(["risk", "--region", "mars", "--store", store])
+        #expect(unknownRegion.status != 0 && unknownRegion.stderr.hasPrefix("docket: error: no region mars (known: huilai, qinghai, shandong, shanghai, tianjin)"))
         #expect(run(["stats", "--store", store, "--json"]).lines == stats.lines, "the same figures after a rebuild")
     }
 }
