@@ -5,9 +5,24 @@ import DocketLMDB
 import Foundation
 import LaborDisputes
 
-/// Opens the store's read models (cases and rosters), with the bundled rules.
+/// Opens the store's read models (cases, rosters, archives), with the bundled rules.
 func readModels(_ store: LMDBEventStore) throws -> DisputeReadModels {
     try DisputeReadModels(store: store, rules: try CaseRules.bundled())
+}
+
+extension StoreOptions {
+    /// Opens the store and its read models, runs `body`, and closes the store whether or not
+    /// `body` succeeded.
+    func withReadModels(_ body: (DisputeReadModels) async throws -> Void) async throws {
+        let store = try open()
+        do {
+            try await body(try readModels(store))
+        } catch {
+            await store.close()
+            throw error
+        }
+        await store.close()
+    }
 }
 
 /// Refuses a filter naming an organization or a region that does not exist, rather than printing
@@ -58,38 +73,37 @@ struct Stats: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let store = try storeOptions.open()
-            defer { Task { await store.close() } }
-            let instant = try asOf.map(parseInstant)
-            let models = try readModels(store)
-            try await checkFilter(models, organization: organization, mediator: mediator, region: region)
-            let records = try await models.caseRecords(asOf: instant)
-            let filter = StatisticsFilter(
-                region: region, organization: organization, mediator: mediator, disputeType: try choice(type, "type"), group: try choice(group, "group"))
-            let report = Statistics.report(records, period: try choice(period, "period") ?? .month, filter: filter, asOf: instant)
-            if json { return try printJSON(report) }
-            let t = report.totals
-            print("cases registered: \(t.opened); closed: \(t.closed); open: \(report.pendingByStage.values.reduce(0, +))")
-            print("resolved by negotiation and mediation: \(percent(t.resolvedByNegotiationAndMediation))")
-            print("litigation: \(t.litigation)")
-            print("mediation accepted within 3 working days: \(percent(t.mediationAcceptedInTime))")
-            print("mediation concluded within its term: \(percent(t.mediationConcludedInTime))")
-            print("awards within 45 (+15) days: \(percent(t.awardsInTime))")
-            print("agreements performed on time: \(percent(t.agreementsPerformed))")
-            print("arbitration review: \(percent(t.arbitrationReview)); judicial confirmation: \(percent(t.judicialConfirmation)); entrusted mediation succeeded: \(percent(t.entrustedMediation))")
-            print("return visits: \(t.returnVisits)")
-            if !report.pendingByStage.isEmpty {
-                print("open by stage: " + report.pendingByStage.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+            try await storeOptions.withReadModels { models in
+                let instant = try asOf.map(parseInstant)
+                try await checkFilter(models, organization: organization, mediator: mediator, region: region)
+                let records = try await models.caseRecords(asOf: instant)
+                let filter = StatisticsFilter(
+                    region: region, organization: organization, mediator: mediator, disputeType: try choice(type, "type"), group: try choice(group, "group"))
+                let report = Statistics.report(records, period: try choice(period, "period") ?? .month, filter: filter, asOf: instant)
+                if json { return try printJSON(report) }
+                let t = report.totals
+                print("cases registered: \(t.opened); closed: \(t.closed); open: \(report.pendingByStage.values.reduce(0, +))")
+                print("resolved by negotiation and mediation: \(percent(t.resolvedByNegotiationAndMediation))")
+                print("litigation: \(t.litigation)")
+                print("mediation accepted within 3 working days: \(percent(t.mediationAcceptedInTime))")
+                print("mediation concluded within its term: \(percent(t.mediationConcludedInTime))")
+                print("awards within 45 (+15) days: \(percent(t.awardsInTime))")
+                print("agreements performed on time: \(percent(t.agreementsPerformed))")
+                print("arbitration review: \(percent(t.arbitrationReview)); judicial confirmation: \(percent(t.judicialConfirmation)); entrusted mediation succeeded: \(percent(t.entrustedMediation))")
+                print("return visits: \(t.returnVisits)")
+                if !report.pendingByStage.isEmpty {
+                    print("open by stage: " + report.pendingByStage.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+                }
+                if !t.outcomes.isEmpty {
+                    print("outcomes: " + t.outcomes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+                }
+                for (stage, d) in t.durations.sorted(by: { $0.key < $1.key }) {
+                    print(String(format: "  %@: median %.1f days, mean %.1f (%d)", stage, d.medianDays, d.meanDays, d.count))
+                }
+                print("period\topened\tclosed\tresolved by negotiation and mediation")
+                for p in report.periods { print("\(p.period)\t\(p.opened)\t\(p.closed)\t\(percent(p.resolvedByNegotiationAndMediation))") }
+                for m in report.mediators.prefix(10) { print("mediator \(m.mediator): \(m.cases) cases, \(m.open) open, success \(percent(m.success))") }
             }
-            if !t.outcomes.isEmpty {
-                print("outcomes: " + t.outcomes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
-            }
-            for (stage, d) in t.durations.sorted(by: { $0.key < $1.key }) {
-                print(String(format: "  %@: median %.1f days, mean %.1f (%d)", stage, d.medianDays, d.meanDays, d.count))
-            }
-            print("period\topened\tclosed\tresolved by negotiation and mediation")
-            for p in report.periods { print("\(p.period)\t\(p.opened)\t\(p.closed)\t\(percent(p.resolvedByNegotiationAndMediation))") }
-            for m in report.mediators.prefix(10) { print("mediator \(m.mediator): \(m.cases) cases, \(m.open) open, success \(percent(m.success))") }
         }
     }
 }
@@ -125,19 +139,18 @@ struct RosterCommandGroup: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let store = try storeOptions.open()
-                defer { Task { await store.close() } }
-                let models = try readModels(store)
-                try await checkFilter(models, organization: nil, region: region)
-                let roster = try await models.roster(asOf: try asOf.map(parseInstant))
-                let lines = roster.organizations.filter { region == nil || $0.value.region == region }.sorted { $0.key < $1.key }.map { id, o in
-                    Line(id: id, organization: o, mediators: roster.mediators.filter { $0.value.serves(id) }.keys.sorted())
-                }
-                if json { return try printJSON(lines) }
-                for l in lines {
-                    let o = l.organization
-                    let filed = o.filings.map(\.rawValue).sorted().joined(separator: ", ")
-                    print("\(l.id)\t\(o.name)\t\(o.kind.rawValue)\t\(o.region)\t\(o.status.rawValue)\tfiled: \(filed.isEmpty ? "no" : filed)\t\(l.mediators.count) mediator(s)\(o.distinctions.isEmpty ? "" : "\t" + o.distinctions.map(\.rawValue).joined(separator: ", "))")
+                try await storeOptions.withReadModels { models in
+                    try await checkFilter(models, organization: nil, region: region)
+                    let roster = try await models.roster(asOf: try asOf.map(parseInstant))
+                    let lines = roster.organizations.filter { region == nil || $0.value.region == region }.sorted { $0.key < $1.key }.map { id, o in
+                        Line(id: id, organization: o, mediators: roster.mediators.filter { $0.value.serves(id) }.keys.sorted())
+                    }
+                    if json { return try printJSON(lines) }
+                    for l in lines {
+                        let o = l.organization
+                        let filed = o.filings.map(\.rawValue).sorted().joined(separator: ", ")
+                        print("\(l.id)\t\(o.name)\t\(o.kind.rawValue)\t\(o.region)\t\(o.status.rawValue)\tfiled: \(filed.isEmpty ? "no" : filed)\t\(l.mediators.count) mediator(s)\(o.distinctions.isEmpty ? "" : "\t" + o.distinctions.map(\.rawValue).joined(separator: ", "))")
+                    }
                 }
             }
         }
@@ -160,18 +173,17 @@ struct RosterCommandGroup: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let store = try storeOptions.open()
-                defer { Task { await store.close() } }
-                let models = try readModels(store)
-                try await checkFilter(models, organization: organization, region: nil)
-                let roster = try await models.roster(asOf: try asOf.map(parseInstant))
-                let lines = roster.mediators.filter { organization.map($0.value.serves) ?? true }.filter { !experts || $0.value.expert }
-                    .sorted { $0.key < $1.key }.map { Line(id: $0.key, mediator: $0.value) }
-                if json { return try printJSON(lines) }
-                for l in lines {
-                    let m = l.mediator
-                    let serving = m.memberships.filter(\.value.active).keys.sorted().joined(separator: ", ")
-                    print("\(l.id)\t\(m.name)\t\(m.source.rawValue)\tserves: \(serving.isEmpty ? "none" : serving)\tgrade: \(m.grade ?? "-")\ttrainings: \(m.trainings.count)\t\(m.expert ? "expert pool" : "")")
+                try await storeOptions.withReadModels { models in
+                    try await checkFilter(models, organization: organization, region: nil)
+                    let roster = try await models.roster(asOf: try asOf.map(parseInstant))
+                    let lines = roster.mediators.filter { organization.map($0.value.serves) ?? true }.filter { !experts || $0.value.expert }
+                        .sorted { $0.key < $1.key }.map { Line(id: $0.key, mediator: $0.value) }
+                    if json { return try printJSON(lines) }
+                    for l in lines {
+                        let m = l.mediator
+                        let serving = m.memberships.filter(\.value.active).keys.sorted().joined(separator: ", ")
+                        print("\(l.id)\t\(m.name)\t\(m.source.rawValue)\tserves: \(serving.isEmpty ? "none" : serving)\tgrade: \(m.grade ?? "-")\ttrainings: \(m.trainings.count)\t\(m.expert ? "expert pool" : "")")
+                    }
                 }
             }
         }
@@ -189,17 +201,16 @@ struct Risk: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let store = try storeOptions.open()
-            defer { Task { await store.close() } }
-            let models = try readModels(store)
-            try await checkFilter(models, organization: nil, region: region)
-            let records = try await models.caseRecords(asOf: try asOf.map(parseInstant))
-            let ledger = RiskLedger.build(records, filter: StatisticsFilter(region: region))
-            if json { return try printJSON(ledger) }
-            for e in ledger.enterprises {
-                print("\(e.grade.rawValue)\t\(e.employer)\t\(e.name)\t\(e.openCases) open of \(e.cases)\t\(e.workersInvolved) workers\t\(e.amountClaimed) yuan\t\(e.themes.map(\.rawValue).joined(separator: ","))\(e.emergencyJointHandling ? "\tEMERGENCY JOINT HANDLING" : "")")
+            try await storeOptions.withReadModels { models in
+                try await checkFilter(models, organization: nil, region: region)
+                let records = try await models.caseRecords(asOf: try asOf.map(parseInstant))
+                let ledger = RiskLedger.build(records, filter: StatisticsFilter(region: region))
+                if json { return try printJSON(ledger) }
+                for e in ledger.enterprises {
+                    print("\(e.grade.rawValue)\t\(e.employer)\t\(e.name)\t\(e.openCases) open of \(e.cases)\t\(e.workersInvolved) workers\t\(e.amountClaimed) yuan\t\(e.themes.map(\.rawValue).joined(separator: ","))\(e.emergencyJointHandling ? "\tEMERGENCY JOINT HANDLING" : "")")
+                }
+                for s in ledger.sectors { print("sector \(s.sector.rawValue): \(s.enterprises) enterprises, \(s.openCases) open cases, \(s.workersInvolved) workers") }
             }
-            for s in ledger.sectors { print("sector \(s.sector.rawValue): \(s.enterprises) enterprises, \(s.openCases) open cases, \(s.workersInvolved) workers") }
         }
     }
 }
@@ -245,17 +256,17 @@ struct ArchiveCommandGroup: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let store = try storeOptions.open()
-                defer { Task { await store.close() } }
-                guard let dossier = try await readModels(store).dossier(of: id, asOf: try asOf.map(parseInstant)) else {
-                    throw DocketError(.invalidArgument, "no case \(id)")
+                try await storeOptions.withReadModels { models in
+                    guard let dossier = try await models.dossier(of: id, asOf: try asOf.map(parseInstant)) else {
+                        throw DocketError(.invalidArgument, "no case \(id)")
+                    }
+                    if json { return try printJSON(dossier) }
+                    print("case \(id): \(dossier.documents.values.reduce(0) { $0 + $1.count }) document(s), \(dossier.timeline.count) event(s), \(dossier.notifications.count) notification(s), \(dossier.returnVisits.count) return visit(s)")
+                    for (kind, versions) in dossier.documents.sorted(by: { $0.key < $1.key }) {
+                        for v in versions { print("  \(kind) v\(v.version)\t\(local(v.entry.occurredAt))\t\(v.entry.actor)") }
+                    }
+                    for e in dossier.timeline { print("\(local(e.occurredAt))\t\(e.actor)\t\(e.summary)") }
                 }
-                if json { return try printJSON(dossier) }
-                print("case \(id): \(dossier.documents.values.reduce(0) { $0 + $1.count }) document(s), \(dossier.timeline.count) event(s), \(dossier.notifications.count) notification(s), \(dossier.returnVisits.count) return visit(s)")
-                for (kind, versions) in dossier.documents.sorted(by: { $0.key < $1.key }) {
-                    for v in versions { print("  \(kind) v\(v.version)\t\(local(v.entry.occurredAt))\t\(v.entry.actor)") }
-                }
-                for e in dossier.timeline { print("\(local(e.occurredAt))\t\(e.actor)\t\(e.summary)") }
             }
         }
     }
@@ -277,24 +288,24 @@ struct ArchiveCommandGroup: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let store = try storeOptions.open()
-                defer { Task { await store.close() } }
-                guard let dossier = try await readModels(store).dossier(of: id) else { throw DocketError(.invalidArgument, "no case \(id)") }
-                let export = dossier.evidence(for: proceeding)
-                let text: String
-                if format == "md" {
-                    text = export.markdown
-                } else {
-                    let encoder = JSONEncoder()
-                    encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-                    text = String(decoding: try encoder.encode(export), as: UTF8.self) + "\n"
-                }
-                if let output {
-                    guard FileManager.default.createFile(atPath: output, contents: Data(text.utf8)) else {
-                        throw DocketError(.invalidArgument, "cannot write \(output)")
+                try await storeOptions.withReadModels { models in
+                    guard let dossier = try await models.dossier(of: id) else { throw DocketError(.invalidArgument, "no case \(id)") }
+                    let export = dossier.evidence(for: proceeding)
+                    let text: String
+                    if format == "md" {
+                        text = export.markdown
+                    } else {
+                        let encoder = JSONEncoder()
+                        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+                        text = String(decoding: try encoder.encode(export), as: UTF8.self) + "\n"
                     }
-                } else {
-                    print(text, terminator: "")
+                    if let output {
+                        guard FileManager.default.createFile(atPath: output, contents: Data(text.utf8)) else {
+                            throw DocketError(.invalidArgument, "cannot write \(output)")
+                        }
+                    } else {
+                        print(text, terminator: "")
+                    }
                 }
             }
         }
@@ -336,31 +347,30 @@ struct ReportCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let store = try storeOptions.open()
-            defer { Task { await store.close() } }
-            let models = try readModels(store)
-            try await checkFilter(models, organization: nil, region: region)
-            let instant = try asOf.map(parseInstant)
-            let report: Report
-            switch kind {
-            case "statistics":
-                report = Reports.statistics(try await models.caseRecords(asOf: instant), period: try choice(period, "period") ?? .month,
-                                            filter: StatisticsFilter(region: region), asOf: instant)
-            case "rosters":
-                report = Reports.rosters(try await models.roster(asOf: instant), region: region, asOf: instant)
-            case "risk":
-                report = Reports.risk(RiskLedger.build(try await models.caseRecords(asOf: instant), filter: StatisticsFilter(region: region)), region: region, asOf: instant)
-            default:
-                let id = self.case ?? ""
-                guard let dossier = try await models.dossier(of: id, asOf: instant) else { throw DocketError(.invalidArgument, "no case \(id)") }
-                report = Reports.archive(dossier)
-            }
-            let text = report.rendered(try choice(format, "format") ?? .md)
-            if let output {
-                guard FileManager.default.createFile(atPath: output, contents: Data(text.utf8)) else { throw DocketError(.invalidArgument, "cannot write \(output)") }
-                print("wrote \(output)")
-            } else {
-                print(text, terminator: "")
+            try await storeOptions.withReadModels { models in
+                try await checkFilter(models, organization: nil, region: region)
+                let instant = try asOf.map(parseInstant)
+                let report: Report
+                switch kind {
+                case "statistics":
+                    report = Reports.statistics(try await models.caseRecords(asOf: instant), period: try choice(period, "period") ?? .month,
+                                                filter: StatisticsFilter(region: region), asOf: instant)
+                case "rosters":
+                    report = Reports.rosters(try await models.roster(asOf: instant), region: region, asOf: instant)
+                case "risk":
+                    report = Reports.risk(RiskLedger.build(try await models.caseRecords(asOf: instant), filter: StatisticsFilter(region: region)), region: region, asOf: instant)
+                default:
+                    let id = self.case ?? ""
+                    guard let dossier = try await models.dossier(of: id, asOf: instant) else { throw DocketError(.invalidArgument, "no case \(id)") }
+                    report = Reports.archive(dossier)
+                }
+                let text = report.rendered(try choice(format, "format") ?? .md)
+                if let output {
+                    guard FileManager.default.createFile(atPath: output, contents: Data(text.utf8)) else { throw DocketError(.invalidArgument, "cannot write \(output)") }
+                    print("wrote \(output)")
+                } else {
+                    print(text, terminator: "")
+                }
             }
         }
     }
