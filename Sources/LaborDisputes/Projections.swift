@@ -284,7 +284,11 @@ public struct DisputeReadModels: Sendable {
     /// The case records: from the live rows (caught up first), or, with `asOf`, folded from the
     /// events recorded by then, so that the answer is what was known at that instant.
     public func caseRecords(asOf: Timestamp? = nil) async throws -> [CaseRecord] {
-        if let asOf { return try CaseProjection.records(try await fold(cases, recordedBy: asOf)) }
+        if let asOf {
+            // A projection of its own: the live one's record cache stands for rows of the whole log,
+            // not for rows folded from part of it.
+            return try CaseProjection.records(try await fold(CaseProjection(rules: cases.workflow.rules), recordedBy: asOf))
+        }
         try await catchUp("cases")
         return try await store.readProjection("cases", slot: .live) { try CaseProjection.records($0) }
     }
