@@ -157,10 +157,7 @@ public struct CaseProjection: Projection {
     /// One event into a case's record.
     func fold(_ record: CaseRecord?, _ event: CaseEvent, _ e: RecordedEvent) -> CaseRecord {
         let at = e.occurredAt
-        var r = record ?? CaseRecord(
-            id: e.stream.rawValue, state: workflow.initialState, openedAt: at, closedAt: nil, stages: [], mediators: [], organizations: [],
-            mediationAppliedAt: nil, mediationEndedAt: nil, mediationConcludedInTime: nil, reviewApplied: false, confirmationApplied: false,
-            entrusted: false, entrustedSucceeded: nil, agreementsPerformed: 0, agreementsNotPerformed: 0, awardInTime: nil, lastPosition: 0)
+        var r = record ?? CaseRecord(id: e.stream.rawValue, state: workflow.initialState, openedAt: at)
         let before = r.state
         r.state = workflow.evolve(r.state, event)
         r.lastPosition = e.position.value
@@ -268,18 +265,22 @@ public struct DisputeReadModels: Sendable {
     public let store: any EventStore & ProjectionStore
     /// The projections: ``CaseProjection``, ``RosterProjection`` and ``ArchiveProjection``.
     public let projections: [any Projection]
+    /// The rules cases are folded under.
+    public let rules: CaseRules
+    /// The case projection (also first in ``projections``).
+    let cases: CaseProjection
     /// Their runner.
     public let runner: ProjectionRunner
 
     /// The read models of `store`, folding cases under `rules`.
     public init(store: any EventStore & ProjectionStore, rules: CaseRules) throws(DocketError) {
         self.store = store
-        projections = [CaseProjection(rules: rules), RosterProjection(), ArchiveProjection()]
+        self.rules = rules
+        cases = CaseProjection(rules: rules)
+        projections = [cases, RosterProjection(), ArchiveProjection()]
         runner = try ProjectionRunner(store: store, projections: projections)
     }
 
-    /// The case projection.
-    var cases: CaseProjection { projections[0] as! CaseProjection }
 
     /// The case records: from the live rows (caught up first), or, with `asOf`, folded from the
     /// events recorded by then, so that the answer is what was known at that instant.
@@ -287,7 +288,7 @@ public struct DisputeReadModels: Sendable {
         if let asOf {
             // A projection of its own: the live one's record cache stands for rows of the whole log,
             // not for rows folded from part of it.
-            return try CaseProjection.records(try await fold(CaseProjection(rules: cases.workflow.rules), recordedBy: asOf))
+            return try CaseProjection.records(try await fold(CaseProjection(rules: rules), recordedBy: asOf))
         }
         try await catchUp("cases")
         return try await store.readProjection("cases", slot: .live) { try CaseProjection.records($0) }

@@ -331,7 +331,7 @@ public struct RosterWorkflow: Workflow {
             guard !value.trimmingCharacters(in: .whitespaces).isEmpty else { throw RosterRejection(.invalidCommand, "\(command.name) needs \(what)") }
         }
         if command.subjectKind == .organization {
-            if case .registerOrganization(_, let name, let region, let parent) = command {
+            if case .registerOrganization(let kind, let name, let region, let parent) = command {
                 guard s.organization == nil else { throw RosterRejection(.alreadyRegistered, "organization \(subject) is already registered") }
                 try text(name, "a name")
                 guard regions.isEmpty || regions[region] != nil else {
@@ -341,7 +341,6 @@ public struct RosterWorkflow: Workflow {
                     guard parent != subject else { throw RosterRejection(.invalidCommand, "an organization is not its own parent") }
                     _ = try active(parent)
                 }
-                guard case .registerOrganization(let kind, _, _, _) = command else { preconditionFailure() }
                 return [.organizationRegistered(kind: kind, name: name, region: region, parent: parent)]
             }
             guard let o = s.organization else { throw RosterRejection(.notRegistered, "organization \(subject) is not registered") }

@@ -28,9 +28,8 @@ extension StoreOptions {
 /// Refuses a filter naming an organization or a region that does not exist, rather than printing
 /// empty figures.
 func checkFilter(_ models: DisputeReadModels, organization: String?, mediator: String? = nil, region: String?) async throws {
-    if let region, (try? CaseRules.bundled().regions[region]) == nil {
-        let known = (try? CaseRules.bundled().regions.keys.sorted().joined(separator: ", ")) ?? ""
-        throw DocketError(.invalidArgument, "no region \(region) (known: \(known))")
+    if let region, models.rules.regions[region] == nil {
+        throw DocketError(.invalidArgument, "no region \(region) (known: \(models.rules.regions.keys.sorted().joined(separator: ", ")))")
     }
     guard organization != nil || mediator != nil else { return }
     let roster = try await models.roster()

@@ -97,25 +97,12 @@ struct ProjectionRunnerTests {
             try await runner.catchUp()
             let live = try await EventTypeCounter.counts(in: lmdb)
             #expect(live == (try await countByType(lmdb)))
-            let perStreamLive = try await ConformanceRows.all(lmdb, "per-stream")
+            let perStreamLive = try await lmdb.allRows("per-stream")
             try await runner.rebuild("event-types")
             try await runner.rebuild("per-stream")
             #expect(try await EventTypeCounter.counts(in: lmdb) == live)
-            #expect(try await ConformanceRows.all(lmdb, "per-stream") == perStreamLive)
+            #expect(try await lmdb.allRows("per-stream") == perStreamLive)
             await lmdb.close()
-        }
-    }
-}
-
-enum ConformanceRows {
-    static func all(_ store: any ProjectionStore, _ name: String) async throws -> [[UInt8]: [UInt8]] {
-        try await store.readProjection(name, slot: .live) { reader in
-            var out: [[UInt8]: [UInt8]] = [:]
-            try reader.forEach(from: nil) { k, v in
-                out[k] = v
-                return true
-            }
-            return out
         }
     }
 }

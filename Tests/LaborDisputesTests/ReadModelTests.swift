@@ -58,27 +58,16 @@ struct ReadModelTests {
             let liveCases = try await h.models.caseRecords().sorted { $0.id < $1.id }
             let liveRoster = try await h.models.roster()
             #expect(!liveCases.isEmpty)
-            #expect(try await rows(h.run.store, "cases").count == liveCases.count)
-            let liveArchives = try await rows(h.run.store, "archives")
+            #expect(try await h.run.store.allRows("cases").count == liveCases.count)
+            let liveArchives = try await h.run.store.allRows("archives")
             for name in ["cases", "rosters", "archives"] { try await h.models.runner.rebuild(name) }
             #expect(try await h.models.caseRecords().sorted { $0.id < $1.id } == liveCases)
             #expect(try await h.models.roster() == liveRoster)
-            #expect(try await rows(h.run.store, "archives") == liveArchives)
+            #expect(try await h.run.store.allRows("archives") == liveArchives)
             // Every case row equals the engine's own state of the case: the projection folds like the engine.
             for r in try await h.models.caseRecords() {
                 #expect(try await h.run.engine.state(of: StreamID(verbatim: r.id)).state == r.state, "case \(r.id)")
             }
-        }
-    }
-
-    func rows(_ store: any ProjectionStore, _ name: String) async throws -> [[UInt8]: [UInt8]] {
-        try await store.readProjection(name, slot: .live) { reader in
-            var out: [[UInt8]: [UInt8]] = [:]
-            try reader.forEach(from: nil) { k, v in
-                out[k] = v
-                return true
-            }
-            return out
         }
     }
 
