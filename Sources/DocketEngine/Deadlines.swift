@@ -22,7 +22,7 @@ extension WorkflowEngine {
     /// Decodes a timer's payload and sends its command; see ``fire(_:)``.
     func fireCounted(_ timer: ScheduledTimer) async throws -> CommandOutcome<W> {
         do {
-            let payload = try JSONPayload.decode(DeadlinePayload<W.Command>.self, from: timer.payload, what: "timer \(timer.id)")
+            let payload = try Payload.decode(DeadlinePayload<W.Command>.self, from: timer.payload, what: "timer \(timer.id)")
             guard payload.workflow == workflow.name else {
                 throw DocketError(.invalidArgument, "timer \(timer.id) belongs to workflow \(payload.workflow), not \(workflow.name)")
             }
@@ -72,7 +72,7 @@ extension WorkflowEngine: DeadlineHandler {
         switch effect {
         case .schedule(let name, let due, let command):
             let deadline = DeadlinePayload(workflow: workflow.name, stream: stream.rawValue, deadline: name, scheduledAt: scheduledAt.value, command: command)
-            let timer = ScheduledTimer(id: try timerID(stream: stream, deadline: name), due: due, payload: try JSONPayload.encode(deadline))
+            let timer = ScheduledTimer(id: try timerID(stream: stream, deadline: name), due: due, payload: try Payload.encode(deadline))
             // The fired command carries the timer id as its causation and a command id built from
             // it: both must fit the log's metadata limit, checked now rather than when it fires.
             try RecordCodec.validate(text: timer.id.rawValue, "the timer id of deadline \(name) of stream \(stream)")

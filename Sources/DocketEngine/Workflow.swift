@@ -67,10 +67,10 @@ public enum SystemEvent: Hashable, Sendable, Codable {
     public static func decode(_ event: RecordedEvent) throws(DocketError) -> SystemEvent {
         switch (event.type, event.schemaVersion) {
         case (startedType, 1):
-            let s = try JSONPayload.decode(Started.self, from: event.payload, what: "event \(startedType)")
+            let s = try Payload.decode(Started.self, from: event.payload, what: "event \(startedType)")
             return .started(workflow: s.workflow, definition: s.definition)
         case (migratedType, 1):
-            let m = try JSONPayload.decode(Migrated.self, from: event.payload, what: "event \(migratedType)")
+            let m = try Payload.decode(Migrated.self, from: event.payload, what: "event \(migratedType)")
             return .migrated(from: m.from, to: m.to)
         default:
             throw DocketError(.codecFailure, "unknown engine event \(event.type) v\(event.schemaVersion) at position \(event.position)")

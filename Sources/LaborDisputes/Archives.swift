@@ -89,7 +89,7 @@ public struct ArchiveProjection: Projection {
 
     public func apply(_ event: RecordedEvent, to rows: inout ProjectionRows) throws {
         let entry = Self.entry(for: try CaseEvent.codec.decode(event), event)
-        rows.set(Self.prefix(event.stream.rawValue) + withUnsafeBytes(of: event.position.value.bigEndian, Array.init), try JSONPayload.encode(entry))
+        rows.set(Self.prefix(event.stream.rawValue) + withUnsafeBytes(of: event.position.value.bigEndian, Array.init), try Payload.encode(entry))
     }
 
     /// The archive entry of one case event.
@@ -161,7 +161,7 @@ public struct ArchiveProjection: Projection {
         var out: [ArchiveEntry] = []
         try reader.forEach(from: prefix) { key, value in
             guard key.count == prefix.count + 8, key.starts(with: prefix) else { return key.starts(with: prefix) }
-            out.append(try JSONPayload.decode(ArchiveEntry.self, from: value, what: "archive row of \(caseID)"))
+            out.append(try Payload.decode(ArchiveEntry.self, from: value, what: "archive row of \(caseID)"))
             return true
         }
         return out

@@ -104,26 +104,27 @@ public struct CaseProjection: Projection {
 
     static func key(_ stream: StreamID) -> [UInt8] { Array("case/\(stream.rawValue)".utf8) }
 
-    /// A row: format byte 1, the record's last position (8 bytes, big-endian), the record as JSON.
+    /// A row: format byte 2, the record's last position (8 bytes, big-endian), the record in the
+    /// binary form. (Format 1, still read, held the record as JSON.)
     static func row(_ record: CaseRecord) throws(DocketError) -> [UInt8] {
-        var out: [UInt8] = [1]
+        var out: [UInt8] = [2]
         withUnsafeBytes(of: record.lastPosition.bigEndian) { out.append(contentsOf: $0) }
-        out.append(contentsOf: try JSONPayload.encode(record))
+        out.append(contentsOf: try BinaryPayload.encode(record))
         return out
     }
 
     /// The last position a row holds, without decoding its record.
     static func position(ofRow bytes: [UInt8]) -> UInt64? {
-        guard bytes.count > 9, bytes[0] == 1 else { return nil }
+        guard bytes.count > 9, bytes[0] == 1 || bytes[0] == 2 else { return nil }
         return bytes[1..<9].reduce(0) { $0 << 8 | UInt64($1) }
     }
 
     /// The record a row holds.
     static func record(ofRow bytes: [UInt8], _ what: @autoclosure () -> String) throws(DocketError) -> CaseRecord {
-        guard bytes.first == 1, bytes.count > 9 else {
-            throw DocketError(.corruptRecord, "\(what()): not a case row of format 1 (written by an older build? rebuild the projection: docket rebuild cases)")
+        guard bytes.first == 1 || bytes.first == 2, bytes.count > 9 else {
+            throw DocketError(.corruptRecord, "\(what()): not a case row of format 1 or 2 (written by another build? rebuild the projection: docket rebuild cases)")
         }
-        return try JSONPayload.decode(CaseRecord.self, from: Array(bytes[9...]), what: what())
+        return try Payload.decode(CaseRecord.self, from: Array(bytes[9...]), what: what())
     }
 
     public func apply(_ event: RecordedEvent, to rows: inout ProjectionRows) throws {
@@ -224,9 +225,9 @@ public struct RosterProjection: Projection {
 
     public func apply(_ event: RecordedEvent, to rows: inout ProjectionRows) throws {
         let key = Array(event.stream.rawValue.utf8)
-        var state = try rows.value(for: key).map { try JSONPayload.decode(RosterState.self, from: $0, what: "roster row \(event.stream)") } ?? RosterState()
+        var state = try rows.value(for: key).map { try Payload.decode(RosterState.self, from: $0, what: "roster row \(event.stream)") } ?? RosterState()
         state = workflow.evolve(state, try RosterEvent.codec.decode(event))
-        rows.set(key, try JSONPayload.encode(state))
+        rows.set(key, try Payload.encode(state))
     }
 
     /// The roster as the rows hold it.
@@ -234,7 +235,7 @@ public struct RosterProjection: Projection {
         var roster = Roster()
         try reader.forEach(from: nil) { key, value in
             let k = String(decoding: key, as: UTF8.self)
-            let state = try JSONPayload.decode(RosterState.self, from: value, what: "roster row \(k)")
+            let state = try Payload.decode(RosterState.self, from: value, what: "roster row \(k)")
             guard let slash = k.firstIndex(of: "/") else { return true }
             let id = String(k[k.index(after: slash)...])
             if let o = state.organization { roster.organizations[id] = o }

@@ -135,10 +135,10 @@ public enum RosterEvent: Hashable, Sendable {
     public static let codec: EventCodec<RosterEvent> = {
         var codec = EventCodec<RosterEvent> { event throws(DocketError) in
             let (type, fields) = event.stored
-            return try .json(type, fields)
+            return try .binary(type, fields)
         }
         for type in types {
-            codec = codec.decoding(type) { bytes in try make(type, try JSONPayload.decode(Fields.self, from: bytes, what: "event \(type)")) }
+            codec = codec.decoding(type) { bytes in try make(type, try Payload.decode(Fields.self, from: bytes, what: "event \(type)")) }
         }
         return codec
     }()

@@ -303,7 +303,7 @@ struct CaseCommandGroup: AsyncParsableCommand {
                     let entry = Entry(
                         version: r.version.value, position: r.position.value, type: r.type, occurredAt: local(r.occurredAt),
                         recordedAt: r.recordedAt.iso8601, actor: r.metadata.actor, commandID: r.commandID,
-                        payload: String(decoding: r.payload, as: UTF8.self))
+                        payload: h.system == nil ? cases.engine.workflow.codec.readableJSON(of: r) : String(decoding: r.payload, as: UTF8.self))
                     if json {
                         try printJSON(entry)
                     } else {

@@ -75,7 +75,9 @@ func reportingErrors(_ body: () async throws -> Void) async throws {
 
 extension RecordedEvent {
     var humanLine: String {
-        let payloadText = String(validating: payload, as: UTF8.self) ?? "<\(payload.count) bytes>"
+        let payloadText = BinaryPayload.isBinary(payload)
+            ? ((try? BinaryPayload.jsonText(payload)) ?? "<\(payload.count) bytes>")
+            : String(validating: payload, as: UTF8.self) ?? "<\(payload.count) bytes>"
         return "\(position)\t\(stream)@\(version)\t\(type) v\(schemaVersion)\t\(occurredAt)\t\(metadata.actor)\t\(payloadText)"
     }
 }

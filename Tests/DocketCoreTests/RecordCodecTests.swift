@@ -139,6 +139,25 @@ struct ValueTests {
         #expect(Timestamp(iso8601: "2026-03-02T01:30:00.250Z")?.millisecondsSinceEpoch == 1_772_415_000_250)
         #expect(Timestamp(iso8601: "2026-03-02") == nil)
         #expect(Timestamp(millisecondsSinceEpoch: 1_772_415_000_250).iso8601 == "2026-03-02T01:30:00.250Z")
+        #expect(Timestamp(iso8601: "2026-03-02T01:30:00.25+08:00")?.millisecondsSinceEpoch == 1_772_386_200_250)
+        #expect(Timestamp(iso8601: "2026-03-02T01:30:00.Z") == nil)
+    }
+
+    @Test("every millisecond prints and parses back exactly (printing went through a Double and lost some)")
+    func timestampsRoundTripExactly() {
+        let formatter = Date.ISO8601FormatStyle()
+        var generator = SystemRandomNumberGenerator()
+        var samples: [Int64] = [0, -1, 1, 2, -5, 999, -999, 1_772_406_000_002, 253_402_300_799_999, -2_208_988_800_000]
+        for _ in 0..<20_000 { samples.append(Int64.random(in: -2_208_988_800_000...253_402_300_799_999, using: &generator)) }
+        for ms in samples {
+            let t = Timestamp(millisecondsSinceEpoch: ms)
+            let text = t.iso8601
+            #expect(Timestamp(iso8601: text) == t, "\(ms) printed as \(text)")
+            // The whole seconds agree with Foundation's own formatting.
+            let seconds = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000)
+            let whole = Date(timeIntervalSince1970: Double(seconds)).formatted(formatter)
+            #expect(text.prefix(19) == whole.prefix(19), "\(ms): \(text) against \(whole)")
+        }
     }
 
     @Test("the request fingerprint changes with any event field and ignores expected versions")

@@ -1,0 +1,142 @@
+import DocketCore
+import Foundation
+import Testing
+
+/// A value that exercises every shape the binary form writes: nested structs, enums with and
+/// without associated values, optionals present and absent, arrays, sets, dictionaries keyed by
+/// strings and by enums, every integer width at its extremes, doubles, booleans, text in Chinese.
+private struct Sample: Codable, Equatable {
+    enum Kind: String, Codable { case wage, injury }
+    enum Step: Codable, Equatable {
+        case filed
+        case heard(at: Timestamp, by: String?)
+        case decided(Int64, [Kind])
+    }
+    struct Party: Codable, Equatable, Hashable {
+        var name: String
+        var amount: Double
+    }
+    var id: String
+    var at: Timestamp
+    var optionalAt: Timestamp?
+    var note: String?
+    var flags: [Bool]
+    var kind: Kind
+    var steps: [Step]
+    var parties: Set<Party>
+    var byName: [String: Int]
+    var byKind: [Kind: Timestamp]
+    var nested: [[String: [Int8]]]
+    var int8: Int8, int16: Int16, int32: Int32, int64: Int64, int: Int
+    var uint8: UInt8, uint16: UInt16, uint32: UInt32, uint64: UInt64, uint: UInt
+    var float: Float
+    var empty: [String]
+    var emptyMap: [String: String]
+}
+
+private func sample(_ n: Int64 = 0) -> Sample {
+    Sample(
+        id: "案件-\(n)-沪", at: Timestamp(millisecondsSinceEpoch: 1_772_406_000_000 + n), optionalAt: n % 2 == 0 ? Timestamp(millisecondsSinceEpoch: -5) : nil,
+        note: n % 3 == 0 ? nil : "支付工资 12000 元 \"quoted\" \n line", flags: [true, false, n % 2 == 0], kind: n % 2 == 0 ? .wage : .injury,
+        steps: [.filed, .heard(at: Timestamp(millisecondsSinceEpoch: n), by: nil), .heard(at: Timestamp(millisecondsSinceEpoch: 7), by: "仲裁员"), .decided(-n, [.wage, .injury])],
+        parties: [.init(name: "甲", amount: 1.5), .init(name: "乙", amount: -0.0), .init(name: "丙", amount: 1e300)],
+        byName: ["z": 1, "a": 2, "m": -3, "中": 4], byKind: [.wage: Timestamp(millisecondsSinceEpoch: 1), .injury: Timestamp(millisecondsSinceEpoch: 2)],
+        nested: [["x": [Int8.min, 0, Int8.max]], [:]],
+        int8: .min, int16: .min, int32: .min, int64: .min, int: .max, uint8: .max, uint16: .max, uint32: .max, uint64: .max, uint: 0,
+        float: 3.25, empty: [], emptyMap: [:])
+}
+
+@Suite("Binary values")
+struct BinaryValueTests {
+    @Test("every shape round-trips, and decodes to what JSON decodes")
+    func roundTrip() throws {
+        for n in Int64(0)..<6 {
+            let value = sample(n)
+            let bytes = try BinaryPayload.encode(value)
+            #expect(Array(bytes.prefix(2)) == BinaryPayload.magic)
+            #expect(try BinaryPayload.decode(Sample.self, from: bytes, what: "sample") == value)
+            #expect(try Payload.decode(Sample.self, from: bytes, what: "sample") == value)
+            let json = try JSONPayload.encode(value)
+            #expect(try Payload.decode(Sample.self, from: json, what: "sample") == value, "a JSON payload still reads through Payload")
+            #expect(bytes.count < json.count)
+        }
+    }
+
+    @Test("equal dictionaries give equal bytes whatever their insertion order")
+    func dictionariesAreSorted() throws {
+        var a: [String: Int] = [:]
+        var b: [String: Int] = [:]
+        let keys = (0..<200).map { "k\($0)" }
+        for k in keys { a[k] = k.count }
+        for k in keys.reversed() { b[k] = k.count }
+        b.reserveCapacity(4_096)
+        #expect(try BinaryPayload.encode(a) == BinaryPayload.encode(b))
+        #expect(try BinaryPayload.decode([String: Int].self, from: BinaryPayload.encode(a), what: "map") == a)
+    }
+
+    @Test("the sample value matches its golden bytes: the binary form cannot change silently")
+    func golden() throws {
+        struct Pinned: Codable, Equatable {
+            var s: String
+            var t: Timestamp
+            var n: Int
+            var u: UInt16
+            var d: Double
+            var b: Bool
+            var o: String?
+            var a: [Int]
+            var m: [String: Bool]
+        }
+        let value = Pinned(s: "调解", t: Timestamp(millisecondsSinceEpoch: -2), n: -300, u: 300, d: 0.5, b: true, o: nil, a: [1, 2], m: ["b": false, "a": true])
+        let bytes = try BinaryPayload.encode(value)
+        let pinned = try DocketCoreTests.golden("binary-value-v1.bin", fresh: bytes)
+        #expect(bytes == pinned)
+        #expect(try BinaryPayload.decode(Pinned.self, from: pinned, what: "pinned") == value)
+        // The layout of Specs/format.md, byte by byte: magic, map, "s" → string, "t" → int (zigzag).
+        #expect(Array(pinned.prefix(8)) == [0xDB, 0x01, 0x08, UInt8(pinned.count - 7), 0, 0, 0, 1])
+        #expect(Array(pinned[8...9]) == [UInt8(ascii: "s"), 0x06])
+    }
+
+    @Test("truncated or altered bytes are refused with an error, never a trap")
+    func corruptInputThrows() throws {
+        let bytes = try BinaryPayload.encode(sample(1))
+        var refused = 0
+        for cut in 0..<bytes.count {
+            do { _ = try BinaryPayload.decode(Sample.self, from: Array(bytes.prefix(cut)), what: "cut") } catch {
+                #expect(error.code == .codecFailure)
+                refused += 1
+            }
+        }
+        #expect(refused == bytes.count, "every truncation is refused")
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<3_000 {
+            var altered = bytes
+            for _ in 0..<Int.random(in: 1...4, using: &generator) {
+                altered[Int.random(in: 2..<altered.count, using: &generator)] = UInt8.random(in: 0...255, using: &generator)
+            }
+            // Either a value (an altered number or letter) or a codecFailure; never a crash.
+            do { _ = try BinaryPayload.decode(Sample.self, from: altered, what: "altered") } catch { #expect(error.code == .codecFailure) }
+        }
+        #expect(throws: DocketError.self) { try BinaryPayload.decode(Sample.self, from: Array("{}".utf8), what: "json") }
+    }
+
+    @Test("a value of another shape is refused, naming what was expected")
+    func typeMismatch() throws {
+        struct A: Codable { var x: String }
+        struct B: Codable { var x: Int }
+        struct C: Codable { var y: Int }
+        let bytes = try BinaryPayload.encode(A(x: "1"))
+        do {
+            _ = try BinaryPayload.decode(B.self, from: bytes, what: "row")
+            Issue.record("decoded a string as an integer")
+        } catch {
+            #expect(error.message.contains("expected an integer") && error.message.contains("found a string"))
+        }
+        do {
+            _ = try BinaryPayload.decode(C.self, from: bytes, what: "row")
+            Issue.record("decoded a missing key")
+        } catch {
+            #expect(error.message.contains("no value for key \"y\""))
+        }
+    }
+}
