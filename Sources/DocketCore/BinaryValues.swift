@@ -93,6 +93,21 @@ public enum Payload {
     }
 }
 
+/// A value already in the binary form (without the magic bytes), written as it is wherever it
+/// appears inside a value that ``BinaryPayload`` encodes: a part encoded once and reused (the
+/// engine's deadline commands). Other encoders refuse it.
+package struct BinaryEncodedValue: Encodable, Sendable {
+    package let bytes: [UInt8]
+
+    package init<T: Encodable>(_ value: T) throws(DocketError) {
+        bytes = Array(try BinaryPayload.encode(value).dropFirst(BinaryPayload.magic.count))
+    }
+
+    package func encode(to encoder: any Encoder) throws {
+        throw BinaryValueError("a value already in the binary form can only be written by BinaryPayload")
+    }
+}
+
 struct BinaryValueError: Error, CustomStringConvertible {
     let message: String
     init(_ message: String) { self.message = message }
@@ -237,6 +252,10 @@ final class BinaryWriter {
         }
         if T.self == String.self {
             string(unsafeBitCast(value, to: String.self))
+            return
+        }
+        if T.self == BinaryEncodedValue.self {
+            bytes.append(contentsOf: unsafeBitCast(value, to: BinaryEncodedValue.self).bytes)
             return
         }
         let before = bytes.count

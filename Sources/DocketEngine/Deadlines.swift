@@ -2,6 +2,7 @@ public import DocketCore
 import Foundation
 public import Logging
 public import ServiceLifecycle
+import Synchronization
 
 /// What a deadline's timer carries: the stream and the command to send when it fires.
 struct DeadlinePayload<Command: Codable & Sendable>: Codable, Sendable {
@@ -13,8 +14,42 @@ struct DeadlinePayload<Command: Codable & Sendable>: Codable, Sendable {
     var scheduledAt: UInt64
     var command: Command
 
-    func commandID(_ timer: ScheduledTimer) -> String {
+    func commandID(_ timer: ScheduledTimer) -> String { Self.commandID(timer, scheduledAt: scheduledAt) }
+
+    static func commandID(_ timer: ScheduledTimer, scheduledAt: UInt64) -> String {
         "deadline|\(timer.id.rawValue)|\(timer.due.millisecondsSinceEpoch)|\(scheduledAt)"
+    }
+}
+
+/// ``DeadlinePayload`` as written: the same keys, the command already in the binary form.
+struct EncodedDeadlinePayload: Encodable {
+    var workflow: String
+    var stream: String
+    var deadline: String
+    var scheduledAt: UInt64
+    var command: BinaryEncodedValue
+}
+
+/// Deadline commands in the binary form, by value: a workflow schedules few distinct ones (usually
+/// "this deadline ran out"), so each is encoded once rather than with every timer.
+final class EncodedCommands: Sendable {
+    /// A command as a dictionary key. Built only from `Sendable` commands, hence sendable itself.
+    private struct Key: Hashable, @unchecked Sendable {
+        let value: AnyHashable
+    }
+
+    private let map = Mutex<[Key: BinaryEncodedValue]>([:])
+
+    func encoded<C: Encodable & Sendable>(_ command: C) throws(DocketError) -> BinaryEncodedValue {
+        guard let hashable = command as? any Hashable else { return try BinaryEncodedValue(command) }
+        let key = Key(value: AnyHashable(hashable))
+        if let known = map.withLock({ $0[key] }) { return known }
+        let value = try BinaryEncodedValue(command)
+        map.withLock { map in
+            if map.count >= 1_024 { map.removeAll(keepingCapacity: true) }
+            map[key] = value
+        }
+        return value
     }
 }
 
@@ -62,7 +97,7 @@ extension WorkflowEngine: DeadlineHandler {
 
     /// The id of a stream's deadline timer: `workflow|stream|deadline`.
     public func timerID(stream: StreamID, deadline: String) throws(DocketError) -> TimerID {
-        guard !deadline.isEmpty, !deadline.contains("|") else {
+        guard !deadline.isEmpty, !deadline.utf8.contains(UInt8(ascii: "|")) else {
             throw DocketError(.invalidArgument, "deadline name \(deadline.debugDescription) must be non-empty and must not contain '|'")
         }
         return try TimerID("\(workflow.name)|\(stream.rawValue)|\(deadline)")
@@ -71,12 +106,13 @@ extension WorkflowEngine: DeadlineHandler {
     func timerOperation(_ effect: DeadlineEffect<W.Command>, stream: StreamID, scheduledAt: StreamVersion) throws(DocketError) -> TimerOperation {
         switch effect {
         case .schedule(let name, let due, let command):
-            let deadline = DeadlinePayload(workflow: workflow.name, stream: stream.rawValue, deadline: name, scheduledAt: scheduledAt.value, command: command)
+            let deadline = EncodedDeadlinePayload(
+                workflow: workflow.name, stream: stream.rawValue, deadline: name, scheduledAt: scheduledAt.value, command: try encodedCommands.encoded(command))
             let timer = ScheduledTimer(id: try timerID(stream: stream, deadline: name), due: due, payload: try Payload.encode(deadline))
             // The fired command carries the timer id as its causation and a command id built from
             // it: both must fit the log's metadata limit, checked now rather than when it fires.
             try RecordCodec.validate(text: timer.id.rawValue, "the timer id of deadline \(name) of stream \(stream)")
-            try RecordCodec.validate(text: deadline.commandID(timer), "the command id of deadline \(name) of stream \(stream)")
+            try RecordCodec.validate(text: DeadlinePayload<W.Command>.commandID(timer, scheduledAt: scheduledAt.value), "the command id of deadline \(name) of stream \(stream)")
             return .schedule(timer)
         case .cancel(let name):
             return .cancel(try timerID(stream: stream, deadline: name))

@@ -62,6 +62,7 @@ public final class WorkflowEngine<W: Workflow>: Sendable {
     let options: Options
     let cache: StateCache<W.State>
     let locks = StreamLocks()
+    let encodedCommands = EncodedCommands()
     let metrics: EngineMetrics
 
     /// Creates an engine.

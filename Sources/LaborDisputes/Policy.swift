@@ -159,3 +159,35 @@ public struct CaseRules: Sendable {
         CalendarDay(containing: instant, utcOffsetSeconds: utcOffsetSeconds).adding(days: 1).start(utcOffsetSeconds: utcOffsetSeconds)
     }
 }
+
+// Enums with raw values hash their raw string by default; these are dictionary keys and set
+// members on every command (deadlines, rules, remedies), so they hash their case (one byte) instead.
+// Equal cases give equal bytes, so hashing stays consistent with `==`.
+@inline(__always) func hashCase<T>(_ value: T, into hasher: inout Hasher) {
+    withUnsafeBytes(of: value) { hasher.combine(bytes: $0) }
+}
+
+extension DeadlineRule {
+    /// Hashes the case, not its raw string.
+    public func hash(into hasher: inout Hasher) { hashCase(self, into: &hasher) }
+}
+
+extension CaseDeadline {
+    /// Hashes the case, not its raw string.
+    public func hash(into hasher: inout Hasher) { hashCase(self, into: &hasher) }
+}
+
+extension Remedy {
+    /// Hashes the case, not its raw string.
+    public func hash(into hasher: inout Hasher) { hashCase(self, into: &hasher) }
+}
+
+extension Stage {
+    /// Hashes the case, not its raw string.
+    public func hash(into hasher: inout Hasher) { hashCase(self, into: &hasher) }
+}
+
+extension Outcome {
+    /// Hashes the case, not its raw string.
+    public func hash(into hasher: inout Hasher) { hashCase(self, into: &hasher) }
+}

@@ -305,7 +305,7 @@ public struct RosterWorkflow: Workflow {
 
     /// A roster id: 1 to 120 characters, no `/`, no control characters.
     public static func isValidID(_ id: String) -> Bool {
-        !id.isEmpty && id.count <= 120 && !id.contains("/") && !id.unicodeScalars.contains { $0.properties.generalCategory == .control }
+        !id.isEmpty && id.count <= 120 && !id.utf8.contains(UInt8(ascii: "/")) && !id.unicodeScalars.contains { $0.properties.generalCategory == .control }
     }
 
     /// Decides a roster command.

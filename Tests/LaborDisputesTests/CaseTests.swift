@@ -45,6 +45,18 @@ func history(_ steps: [(CaseCommand, Actor, String)]) throws -> (CaseState, [Cas
 
 @Suite("Labor case: intake, negotiation, mediation")
 struct CaseTests {
+    @Test("enums hashed by their case (not their raw string) are one byte, and every case stays distinct")
+    func caseHashing() {
+        #expect(MemoryLayout<DeadlineRule>.size == 1 && MemoryLayout<CaseDeadline>.size == 1 && MemoryLayout<Remedy>.size == 1)
+        #expect(MemoryLayout<Stage>.size == 1 && MemoryLayout<Outcome>.size == 1)
+        #expect(Set(DeadlineRule.allCases).count == DeadlineRule.allCases.count)
+        #expect(Set(CaseDeadline.allCases).count == CaseDeadline.allCases.count)
+        #expect(Set(Remedy.allCases).count == Remedy.allCases.count && Set(Stage.allCases).count == Stage.allCases.count)
+        #expect(Set(Outcome.allCases).count == Outcome.allCases.count)
+        let map = Dictionary(uniqueKeysWithValues: CaseDeadline.allCases.map { ($0, $0.rawValue) })
+        #expect(CaseDeadline.allCases.allSatisfy { map[$0] == $0.rawValue })
+    }
+
     @Test("registration needs a worker, an employer and a claim; only the listed roles may register")
     func register() throws {
         let (state, events) = try history([(.registerCase(registration), Actor(.registrar, "R-1"), "2026-03-02T09:00:00+08:00")])
