@@ -1,5 +1,3 @@
-import Synchronization
-
 /// Docket's binary form of `Codable` values: the same tree as JSON (maps with string keys, arrays,
 /// strings, numbers, booleans, null), written as tagged bytes instead of text, so that payloads and
 /// projection rows are encoded and decoded without printing or parsing numbers, escaping strings or
@@ -268,16 +266,12 @@ final class BinaryWriter {
     }
 
     /// Whether a keyed container with keys of type `Key` holds a dictionary's entries (its keys are
-    /// then sorted, so that equal dictionaries give equal bytes).
-    static func isDictionaryKey<Key: CodingKey>(_ type: Key.Type) -> Bool {
-        let id = ObjectIdentifier(type)
-        if let known = dictionaryKeyTypes.withLock({ $0[id] }) { return known }
-        let answer = String(reflecting: type).contains("DictionaryCodingKey")
-        dictionaryKeyTypes.withLock { $0[id] = answer }
-        return answer
+    /// then sorted, so that equal dictionaries give equal bytes). A dictionary's coding key accepts
+    /// any integer; the keys synthesized for structs and enums accept none. (Keys of `Int` raw
+    /// values are sorted too: harmless, as lookups do not depend on the order.)
+    @inline(__always) static func isDictionaryKey<Key: CodingKey>(_ type: Key.Type) -> Bool {
+        Key(intValue: 0) != nil && Key(intValue: -7) != nil
     }
-
-    private static let dictionaryKeyTypes = Mutex<[ObjectIdentifier: Bool]>([:])
 }
 
 struct BinaryValueEncoder: Encoder {

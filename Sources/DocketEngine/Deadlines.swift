@@ -30,26 +30,35 @@ struct EncodedDeadlinePayload: Encodable {
     var command: BinaryEncodedValue
 }
 
-/// Deadline commands in the binary form, by value: a workflow schedules few distinct ones (usually
-/// "this deadline ran out"), so each is encoded once rather than with every timer.
+/// Deadline commands in the binary form, by deadline name and value: a workflow schedules few
+/// distinct ones (usually "this deadline ran out"), so each is encoded once rather than with every
+/// timer. Commands that are not `Equatable` are encoded each time.
 final class EncodedCommands: Sendable {
-    /// A command as a dictionary key. Built only from `Sendable` commands, hence sendable itself.
-    private struct Key: Hashable, @unchecked Sendable {
-        let value: AnyHashable
+    private struct Entry: @unchecked Sendable {
+        // Only `Sendable` commands are stored (see `encoded`), so the entry is sendable.
+        let command: Any
+        let bytes: BinaryEncodedValue
     }
 
-    private let map = Mutex<[Key: BinaryEncodedValue]>([:])
+    private let map = Mutex<[String: [Entry]]>([:])
 
-    func encoded<C: Encodable & Sendable>(_ command: C) throws(DocketError) -> BinaryEncodedValue {
-        guard let hashable = command as? any Hashable else { return try BinaryEncodedValue(command) }
-        let key = Key(value: AnyHashable(hashable))
-        if let known = map.withLock({ $0[key] }) { return known }
+    func encoded<C: Encodable & Sendable>(_ command: C, deadline: String) throws(DocketError) -> BinaryEncodedValue {
+        guard let equatable = command as? any Equatable else { return try BinaryEncodedValue(command) }
+        let known = map.withLock { $0[deadline] } ?? []
+        for entry in known where Self.equal(equatable, entry.command) { return entry.bytes }
         let value = try BinaryEncodedValue(command)
         map.withLock { map in
-            if map.count >= 1_024 { map.removeAll(keepingCapacity: true) }
-            map[key] = value
+            var entries = map[deadline] ?? []
+            if entries.count >= 16 { entries.removeFirst() }
+            entries.append(Entry(command: command, bytes: value))
+            map[deadline] = entries
         }
         return value
+    }
+
+    private static func equal<T: Equatable>(_ a: T, _ b: Any) -> Bool {
+        guard let b = b as? T else { return false }
+        return a == b
     }
 }
 
@@ -107,7 +116,7 @@ extension WorkflowEngine: DeadlineHandler {
         switch effect {
         case .schedule(let name, let due, let command):
             let deadline = EncodedDeadlinePayload(
-                workflow: workflow.name, stream: stream.rawValue, deadline: name, scheduledAt: scheduledAt.value, command: try encodedCommands.encoded(command))
+                workflow: workflow.name, stream: stream.rawValue, deadline: name, scheduledAt: scheduledAt.value, command: try encodedCommands.encoded(command, deadline: name))
             let timer = ScheduledTimer(id: try timerID(stream: stream, deadline: name), due: due, payload: try Payload.encode(deadline))
             // The fired command carries the timer id as its causation and a command id built from
             // it: both must fit the log's metadata limit, checked now rather than when it fires.

@@ -41,9 +41,11 @@ final class StateCache<State: Sendable>: Sendable {
     /// Stores a state unless the cache already holds a newer version of the stream.
     func put(_ state: StreamState<State>, for stream: StreamID) {
         shard(stream).generations.withLock { g in
-            if let known = g.young[stream] {
-                if known.version > state.version { return }
-                g.young[stream] = state
+            // Compared in place: a stream's state can be large, and copying it out only to read its
+            // version showed in profiles.
+            if let i = g.young.index(forKey: stream) {
+                if g.young.values[i].version > state.version { return }
+                g.young.values[i] = state
                 return
             }
             if !g.old.isEmpty, let known = g.old.removeValue(forKey: stream), known.version > state.version {

@@ -68,8 +68,9 @@ struct Demo: AsyncParsableCommand {
                 for w in 0..<workerCount {
                     group.addTask {
                         // One desk per worker, each with its own clock: every command is decided at its own instant.
+                        // A worker runs one case at a time, so its desk needs only a small cache.
                         let clock = CommandClock()
-                        let desk = try DisputeDesk(store: store, rules: rules, clock: clock, cacheCapacity: 1_024)
+                        let desk = try DisputeDesk(store: store, rules: rules, clock: clock, cacheCapacity: 64)
                         for n in stride(from: w, to: count, by: workerCount) {
                             for line in workload.caseLines(n) {
                                 clock.set(line.at)
