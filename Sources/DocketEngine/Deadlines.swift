@@ -176,6 +176,8 @@ public final class DeadlineScheduler: Service, Sendable {
     let clock: any DocketClock
     let interval: Duration
     let logger: Logger
+    /// How many streams' deadlines ``tick(until:)`` fires at once.
+    public let concurrency: Int
 
     /// Creates a scheduler over `store` for the given handlers (one per workflow).
     /// - Parameters:
@@ -183,12 +185,14 @@ public final class DeadlineScheduler: Service, Sendable {
     ///   - handlers: one engine per workflow whose timers it fires.
     ///   - clock: the clock `run()` reads to find due timers.
     ///   - interval: how often `run()` looks for due timers (default 1 s).
+    ///   - concurrency: how many streams' deadlines fire at once (default 32; at least 1).
     ///   - logger: where failures are logged.
     /// - Throws: `DocketError.Code.invalidArgument` when two handlers serve the same workflow.
     public init(
         store: any TimerStore, handlers: [any DeadlineHandler], clock: any DocketClock = SystemClock(),
-        interval: Duration = .seconds(1), logger: Logger = Logger(label: "docket.deadlines")
+        interval: Duration = .seconds(1), concurrency: Int = 32, logger: Logger = Logger(label: "docket.deadlines")
     ) throws(DocketError) {
+        guard concurrency >= 1 else { throw DocketError(.invalidArgument, "a scheduler fires at least 1 stream's deadlines at a time, not \(concurrency)") }
         var byName: [String: any DeadlineHandler] = [:]
         for h in handlers {
             guard byName.updateValue(h, forKey: h.workflowName) == nil else {
@@ -199,45 +203,100 @@ public final class DeadlineScheduler: Service, Sendable {
         self.handlers = byName
         self.clock = clock
         self.interval = interval
+        self.concurrency = concurrency
         self.logger = logger
     }
 
     /// Fires every timer due at or before `instant`, earliest first, until none is left (or only ones
-    /// that cannot be fired now).
+    /// that cannot be fired now). The timers of one stream fire one after another in due order;
+    /// different streams fire concurrently (up to ``concurrency`` at a time), so their commands
+    /// share the store's group commits.
     @discardableResult
     public func tick(until instant: Timestamp) async throws -> TickReport {
         var report = TickReport()
         var skipped = Set<TimerID>()
-        let page = 256
+        let page = 1_024
         while true {
             try Task.checkCancellation()
             let due = try await store.dueTimers(until: instant, limit: page + skipped.count)
             var progressed = false
+            // Timers by stream (the id without its last, deadline part), each stream's in due order.
+            var order: [Substring] = []
+            var byStream: [Substring: [ScheduledTimer]] = [:]
             for timer in due where !skipped.contains(timer.id) {
-                let workflow = timer.id.rawValue.prefix { $0 != "|" }
-                guard let handler = handlers[String(workflow)] else {
-                    report.unhandled += 1
-                    skipped.insert(timer.id)
-                    logger.warning("no handler for a due timer", metadata: ["timer": "\(timer.id)"])
-                    continue
-                }
-                do {
-                    switch try await handler.fire(timer) {
-                    case .accepted: report.accepted += 1
-                    case .rejected: report.rejected += 1
-                    case .superseded: report.superseded += 1
+                let id = timer.id.rawValue
+                let stream = id[..<(id.lastIndex(of: "|") ?? id.endIndex)]
+                if byStream[stream] == nil { order.append(stream) }
+                byStream[stream, default: []].append(timer)
+            }
+            let results = try await withThrowingTaskGroup(of: [(TimerID, FireResult)].self) { group in
+                var out: [(TimerID, FireResult)] = []
+                var running = 0
+                for stream in order {
+                    if running >= concurrency, let done = try await group.next() {
+                        out += done
+                        running -= 1
                     }
+                    let timers = byStream[stream] ?? []
+                    group.addTask { await self.fireInOrder(timers) }
+                    running += 1
+                }
+                for try await done in group { out += done }
+                return out
+            }
+            for (id, result) in results {
+                switch result {
+                case .fired(.accepted):
+                    report.accepted += 1
                     progressed = true
-                } catch is CancellationError {
-                    throw CancellationError()
-                } catch {
+                case .fired(.rejected(_)):
+                    report.rejected += 1
+                    progressed = true
+                case .fired(.superseded):
+                    report.superseded += 1
+                    progressed = true
+                case .unhandled:
+                    report.unhandled += 1
+                    skipped.insert(id)
+                case .failed:
                     report.failed += 1
-                    skipped.insert(timer.id)
-                    logger.error("a deadline failed to fire", metadata: ["timer": "\(timer.id)", "error": "\(error)"])
+                    skipped.insert(id)
+                case .cancelled:
+                    throw CancellationError()
                 }
             }
             if !progressed || due.count < page + skipped.count { return report }
         }
+    }
+
+    private enum FireResult: Sendable {
+        case fired(DeadlineFiring)
+        case unhandled
+        case failed
+        case cancelled
+    }
+
+    /// Fires one stream's due timers in order.
+    private func fireInOrder(_ timers: [ScheduledTimer]) async -> [(TimerID, FireResult)] {
+        var out: [(TimerID, FireResult)] = []
+        for timer in timers {
+            let workflow = timer.id.rawValue.prefix { $0 != "|" }
+            guard let handler = handlers[String(workflow)] else {
+                logger.warning("no handler for a due timer", metadata: ["timer": "\(timer.id)"])
+                out.append((timer.id, .unhandled))
+                continue
+            }
+            do {
+                out.append((timer.id, .fired(try await handler.fire(timer))))
+            } catch is CancellationError {
+                out.append((timer.id, .cancelled))
+                return out
+            } catch {
+                logger.error("a deadline failed to fire", metadata: ["timer": "\(timer.id)", "error": "\(error)"])
+                out.append((timer.id, .failed))
+            }
+        }
+        return out
     }
 
     /// Fires due timers every `interval` until the task is cancelled or the service group shuts

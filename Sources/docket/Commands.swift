@@ -91,7 +91,9 @@ struct Demo: AsyncParsableCommand {
             }
             // Deadlines nobody acted on, fired as of their due instants.
             clock.set(DemoWorkload.end)
+            let ticking = ContinuousClock.now
             let fired = try await DeadlineScheduler(store: store, handlers: [desk.cases], clock: clock).tick(until: DemoWorkload.end)
+            let ticked = ContinuousClock.now - ticking
             try await store.flush()
             let written = ContinuousClock.now
             follower.cancel()
@@ -100,7 +102,7 @@ struct Demo: AsyncParsableCommand {
             let report = Statistics.report(records.filter { $0.id.hasPrefix("D\(seed)-") }, period: .year)
             let elapsed = ContinuousClock.now - started
             let t = tally.snapshot()
-            print("\(cases) cases, \(t.accepted) commands accepted, \(t.refused) refused, \(t.replayed) already applied; \(fired.fired) deadlines fired by the scheduler")
+            print("\(cases) cases, \(t.accepted) commands accepted, \(t.refused) refused, \(t.replayed) already applied; \(fired.fired) deadlines fired by the scheduler (in \(seconds(ticked)) s)")
             for m in t.examples { print("  refused: \(m)") }
             print("wrote in \(seconds(written - started)) s (the case read model following), caught up and computed statistics in \(seconds(elapsed - (written - started))) s; \(t.accepted + t.replayed) commands in \(seconds(elapsed)) s in all")
             let totals = report.totals

@@ -43,6 +43,27 @@ struct DeadlineTests {
         #expect(try await scheduler.tick(until: instant(2_000 * day)).fired == 0)
     }
 
+    @Test("a tick fires many streams' deadlines concurrently, each stream's in due order", arguments: [1, 32])
+    func concurrentTick(concurrency: Int) async throws {
+        let clock = ManualClock(instant(1_000 * day))
+        let dir = TemporaryDirectory("docket-tick")
+        var options = LMDBEventStore.Options()
+        options.clock = clock
+        options.durability = .noFsyncMayLoseRecentCommitsOnPowerLoss
+        let store = try LMDBEventStore(path: dir.path, options: options)
+        let engine = try WorkflowEngine(workflow: TwoSteps(), store: store, clock: clock)
+        let streams = (0..<300).map { StreamID.test("s-\($0)") }
+        for s in streams { _ = try await engine.handle(.arm, for: s, commandID: "arm-\(s)", actor: "clerk") }
+        clock.set(instant(1_003 * day))
+        let report = try await DeadlineScheduler(store: store, handlers: [engine], clock: clock, concurrency: concurrency).tick(until: clock.now())
+        #expect(report.accepted == 600 && report.failed == 0 && report.superseded == 0)
+        for s in streams { #expect(try await engine.state(of: s).state == ["first", "second"], "\(s)") }
+        #expect(try await store.timerCount() == 0)
+        #expect(try await store.verify().isIntact)
+        #expect(throws: DocketError.self) { try DeadlineScheduler(store: store, handlers: [engine], concurrency: 0) }
+        await store.close()
+    }
+
     @Test("a deadline whose command is refused is removed all the same")
     func refused() async throws {
         let clock = ManualClock(instant(1_000 * day))
@@ -204,6 +225,46 @@ struct DeadlineTests {
         }
         let seen = totals.withLock { $0 }
         #expect(seen.expired > 10 && seen.failedTicks > 0, "the histories exercise fires and failed fires: \(seen)")
+    }
+}
+
+/// Arms two deadlines, "first" (day 1,001) and "second" (day 1,002); each fire records its name.
+struct TwoSteps: Workflow {
+    enum Command: Codable, Sendable, Hashable { case arm, fire(String) }
+    enum Event: Sendable { case armed, fired(String) }
+    enum Rejection: Error, Sendable {}
+    struct Empty: Codable {}
+    struct Name: Codable { var name: String }
+    var name = "two-steps"
+    var definitionVersion: UInt32 = 1
+    var initialState: [String] { [] }
+    func decide(_ command: Command, state: [String], context: DecisionContext) throws(Rejection) -> [Event] {
+        switch command {
+        case .arm: [.armed]
+        case .fire(let n): [.fired(n)]
+        }
+    }
+    func evolve(_ state: [String], _ event: Event) -> [String] {
+        switch event {
+        case .armed: state
+        case .fired(let n): state + [n]
+        }
+    }
+    func deadlines(after event: Event, from before: [String], to state: [String], context: DecisionContext) -> [DeadlineEffect<Command>] {
+        switch event {
+        case .armed: [.schedule(name: "second", due: instant(1_002 * day), fire: .fire("second")), .schedule(name: "first", due: instant(1_001 * day), fire: .fire("first"))]
+        case .fired: []
+        }
+    }
+    var codec: EventCodec<Event> {
+        EventCodec<Event> { e in
+            switch e {
+            case .armed: try .binary("steps.armed", Empty())
+            case .fired(let n): try .binary("steps.fired", Name(name: n))
+            }
+        }
+        .decoding("steps.armed", as: Empty.self) { _ in .armed }
+        .decoding("steps.fired", as: Name.self) { .fired($0.name) }
     }
 }
 

@@ -270,6 +270,8 @@ struct ProcessTests {
         let history = run(["case", "history", "case-1", "--store", store])
         #expect(history.lines.map { $0.split(separator: "\t")[2] } == ["docket.started", "case.registered", "case.negotiationProposed", "case.negotiationDeemedRefused"], "\(history.lines)")
         #expect(history.lines.last?.contains("by docket.deadline") == true)
+        // Payloads are binary on disk; the history prints them as typed JSON with ISO 8601 instants.
+        #expect(history.lines[2].split(separator: "\t").last?.hasPrefix(#"{"answerBy":"2026-03-"#) == true, "\(history.lines)")
         #expect(run(["case", "show", "nope", "--store", store]).stderr == "docket: error: no case nope [invalidArgument]\n")
         #expect(run(["verify", "--store", store]).status == 0)
     }
