@@ -208,6 +208,20 @@ final class Environment: @unchecked Sendable {
         madvise(pointer, Int(end - start), MADV_DONTNEED)
     }
 
+    /// Drops this process's mapping of every used page of the data file. Done inside a read
+    /// transaction, so the map cannot be resized (moved) meanwhile.
+    func releaseWholeMap() throws {
+        try read { _ in
+            var info = MDB_envinfo()
+            mdb_env_info(handle, &info)
+            guard let base = info.me_mapaddr else { return }
+            let used = UInt(usedBytes())
+            guard used > 0 else { return }
+            let start = UInt(bitPattern: base)
+            releaseMapped(start...(start + used - 1))
+        }
+    }
+
     /// Size in bytes of the data file's used pages.
     func usedBytes() -> Int {
         var info = MDB_envinfo()

@@ -453,6 +453,14 @@ public final class LMDBEventStore: ImportableEventStore {
         }
     }
 
+    /// Drops this process's mapping of the store's pages. They stay in the operating system's page
+    /// cache and are mapped again when next read, so nothing is lost and reads go on meanwhile;
+    /// the process's resident memory then counts only the pages read since. Long batch jobs that
+    /// read much of the store (a demo, an import followed by reports) call it now and then.
+    public func releaseMappedPages() throws {
+        do { try env.releaseWholeMap() } catch { throw publicError(error) }
+    }
+
     /// Writes a consistent, compacted copy of the store into `directory` (which must exist and hold
     /// no store) while appends continue.
     public func backup(to directory: String) async throws {

@@ -99,17 +99,38 @@ extension Transaction: TimerWriteTransaction {
 struct LMDBRowReader: ProjectionRowReader {
     let txn: Transaction
     let db: MDB_dbi
+    /// Unmaps pages already read (they stay in the page cache), so that reading every row of a
+    /// large projection does not grow resident memory with its size.
+    var release: ((ClosedRange<UInt>) -> Void)? = nil
 
     func value(for key: [UInt8]) throws -> [UInt8]? {
         try key.withUnsafeBytes { k in try txn.get(db, k).map { Array($0) } }
     }
 
     func forEach(from start: [UInt8]?, _ body: ([UInt8], [UInt8]) throws -> Bool) throws {
-        if let start {
-            try start.withUnsafeBytes { s in try txn.scan(db, from: s) { k, v in try body(Array(k), Array(v)) } }
-        } else {
-            try txn.scan(db, from: nil) { k, v in try body(Array(k), Array(v)) }
+        var low = UInt.max, high = UInt.min, count = 0
+        // Rows are copied out before `body` sees them, so their pages may be unmapped behind the scan.
+        func visit(_ k: UnsafeRawBufferPointer, _ v: UnsafeRawBufferPointer) throws -> Bool {
+            let more = try body(Array(k), Array(v))
+            if let release, let base = v.baseAddress {
+                let address = UInt(bitPattern: base)
+                low = Swift.min(low, address)
+                high = Swift.max(high, address + UInt(v.count))
+                count += 1
+                if count % 4_096 == 0, low < high {
+                    release(low...high)
+                    low = .max
+                    high = .min
+                }
+            }
+            return more
         }
+        if let start {
+            try start.withUnsafeBytes { s in try txn.scan(db, from: s, visit) }
+        } else {
+            try txn.scan(db, from: nil, visit)
+        }
+        if let release, low < high { release(low...high) }
     }
 }
 
@@ -231,7 +252,8 @@ extension LMDBEventStore: TimerStore, ProjectionStore {
         let dbs = try await projectionDatabases(name)
         return try read { txn in
             let live = try txn.projectionState(name).live
-            return try body(LMDBRowReader(txn: txn, db: dbs.slots[slot == .live ? live : 1 - live]))
+            let env = self.env
+            return try body(LMDBRowReader(txn: txn, db: dbs.slots[slot == .live ? live : 1 - live], release: { env.releaseMapped($0) }))
         }
     }
 

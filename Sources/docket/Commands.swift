@@ -54,9 +54,14 @@ struct Demo: AsyncParsableCommand {
             // runner does in a service, so the statistics at the end need only the last events.
             let readModels = try DisputeReadModels(store: store, rules: rules)
             let follower = Task {
+                var rounds = 0
                 while !Task.isCancelled {
                     do {
                         try await readModels.runner.catchUp("cases")
+                        // Now and then, unmap the pages read so far (they stay in the page cache):
+                        // the demo touches most of the store, and its resident memory need not.
+                        rounds += 1
+                        if rounds % 20 == 0 { try store.releaseMappedPages() }
                         try await Task.sleep(for: .milliseconds(100))
                     } catch {
                         return  // cancelled; a failure shows again in the final catch-up, which reports it
@@ -98,6 +103,7 @@ struct Demo: AsyncParsableCommand {
             let written = ContinuousClock.now
             follower.cancel()
             await follower.value
+            try store.releaseMappedPages()
             let records = try await readModels.caseRecords()
             let report = Statistics.report(records.filter { $0.id.hasPrefix("D\(seed)-") }, period: .year)
             let elapsed = ContinuousClock.now - started

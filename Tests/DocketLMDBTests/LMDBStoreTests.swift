@@ -29,6 +29,36 @@ struct LMDBStoreTests {
         await store.close()
     }
 
+    @Test("releasing the mapped pages loses nothing: reads, rows and appends go on as before")
+    func releaseMappedPages() async throws {
+        let dir = TemporaryDirectory()
+        let store = try LMDBEventStore(path: dir.path)
+        for i in 0..<2_000 { try await store.append(to: StreamID(verbatim: "s-\(i % 7)"), expected: .any, events: [Fixtures.event("T", "payload \(i)")], metadata: Fixtures.metadata) }
+        let before = try await store.readLog(after: .beforeFirst, limit: 5_000)
+        try await store.commitProjection(ProjectionCommit(
+            name: "p", slot: .live, expected: .beforeFirst, checkpoint: LogPosition(2_000),
+            writes: (0..<5_000).map { ProjectionWrite(key: Array("row-\($0)".utf8), value: Array(repeating: UInt8($0 % 251), count: 300)) },
+            expectedGeneration: try await store.projectionStatus("p").generation))
+        try store.releaseMappedPages()
+        #expect(try await store.readLog(after: .beforeFirst, limit: 5_000) == before)
+        let rows = try await store.readProjection("p", slot: .live) { reader in
+            var n = 0
+            try reader.forEach(from: nil) { key, value in
+                let i = Int(String(decoding: key.dropFirst(4), as: UTF8.self))!
+                #expect(value == Array(repeating: UInt8(i % 251), count: 300))
+                n += 1
+                return true
+            }
+            return n
+        }
+        #expect(rows == 5_000, "every row read back intact after its pages were released behind the scan")
+        try store.releaseMappedPages()
+        try await store.append(to: "s-0", expected: .any, events: [Fixtures.event("T", "after")], metadata: Fixtures.metadata)
+        #expect(try await store.lastPosition() == LogPosition(2_001))
+        #expect(try await store.verify().isIntact)
+        await store.close()
+    }
+
     @Test("projections: a read of an unknown one creates nothing; more than maxProjections is a clear error")
     func projectionLimits() async throws {
         let dir = TemporaryDirectory()
