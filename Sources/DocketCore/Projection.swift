@@ -9,6 +9,10 @@ public protocol Projection: Sendable {
     /// Whether `apply` reads the events' payloads (default `true`). A projection that looks only at
     /// types, streams, metadata or times says `false`, and is fed without them, faster.
     var needsPayloads: Bool { get }
+    /// The batch size the projection works best with, or `nil` for the runner's own (default).
+    /// A projection that rewrites a whole row for every batch touching it asks for larger batches,
+    /// at the cost of holding more rows in memory per batch.
+    var preferredBatchSize: Int? { get }
     /// Applies one event to the rows.
     func apply(_ event: RecordedEvent, to rows: inout ProjectionRows) throws
     /// Applies a batch of events, in log order, including events of types the projection does not
@@ -20,6 +24,9 @@ public protocol Projection: Sendable {
 extension Projection {
     /// Payloads are read unless the projection says otherwise.
     public var needsPayloads: Bool { true }
+
+    /// The runner's batch size.
+    public var preferredBatchSize: Int? { nil }
 
     /// Applies each handled event of the batch in turn.
     public func apply(batch events: [RecordedEvent], to rows: inout ProjectionRows) throws {

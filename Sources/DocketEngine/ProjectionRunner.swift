@@ -25,8 +25,9 @@ public struct ProjectionLag: Hashable, Sendable {
 public final class ProjectionRunner: Service, Sendable {
     /// Tuning.
     public struct Options: Sendable {
-        /// Events read and applied per transaction (default 16,384). The next batch is read while
-        /// one is applied.
+        /// Events read and applied per transaction (default 16,384), unless the projection prefers
+        /// another size (``Projection/preferredBatchSize``). The next batch is read while one is
+        /// applied.
         public var batchSize = 16_384
         /// The defaults.
         public init() {}
@@ -100,7 +101,7 @@ public final class ProjectionRunner: Service, Sendable {
         var total = 0
         guard checkpoint < head else { return 0 }
         let store = self.store
-        let batch = options.batchSize
+        let batch = max(1, p.preferredBatchSize ?? options.batchSize)
         let payloads = p.needsPayloads
         var events = try await store.readLog(after: checkpoint, limit: batch, payloads: payloads)
         while let last = events.last {

@@ -99,6 +99,10 @@ public struct CaseProjection: Projection {
     /// Records decoded recently, so that a case touched batch after batch is not decoded each time.
     let cache = RecordCache(capacity: 16_384)
 
+    /// 65,536 events: each batch rewrites every case it touches whole, so fewer, larger batches
+    /// decode and encode each case fewer times (a rebuild holds at most that many records at once).
+    public var preferredBatchSize: Int? { 65_536 }
+
     /// The projection, folding with the workflow's rules.
     public init(rules: CaseRules) { workflow = CaseWorkflow(rules: rules) }
 
@@ -372,23 +376,48 @@ final class MemoryRows: ProjectionRowReader {
     }
 }
 
-/// A bounded map of recently folded case records, shared by the batches of one process. When full
-/// it is emptied and fills again: the cases active now are the ones that matter.
+/// A bounded map of recently folded case records, shared by the batches of one process. Two
+/// generations: when the young one is full it becomes the old one, and a record found in the old one
+/// moves back to the young; so the cases active now stay, and at most twice `capacity` are held.
 final class RecordCache: Sendable {
-    private let records: Mutex<[String: CaseRecord]>
+    private struct Generations {
+        var young: [String: CaseRecord] = [:]
+        var old: [String: CaseRecord] = [:]
+    }
+
+    private let generations: Mutex<Generations>
     let capacity: Int
 
     init(capacity: Int) {
         self.capacity = capacity
-        records = Mutex([:])
+        generations = Mutex(Generations())
     }
 
-    func get(_ id: String) -> CaseRecord? { records.withLock { $0[id] } }
+    func get(_ id: String) -> CaseRecord? {
+        generations.withLock { g in
+            if let r = g.young[id] { return r }
+            guard let r = g.old.removeValue(forKey: id) else { return nil }
+            Self.insert(r, id, into: &g, capacity: capacity)
+            return r
+        }
+    }
 
     func put(_ id: String, _ record: CaseRecord) {
-        records.withLock { map in
-            if map.count >= capacity, map[id] == nil { map.removeAll(keepingCapacity: true) }
-            map[id] = record
+        generations.withLock { g in
+            if g.young[id] != nil {
+                g.young[id] = record
+                return
+            }
+            g.old[id] = nil
+            Self.insert(record, id, into: &g, capacity: capacity)
         }
+    }
+
+    private static func insert(_ record: CaseRecord, _ id: String, into g: inout Generations, capacity: Int) {
+        if g.young.count >= capacity {
+            g.old = g.young
+            g.young = [:]
+        }
+        g.young[id] = record
     }
 }

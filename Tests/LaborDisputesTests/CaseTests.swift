@@ -45,6 +45,21 @@ func history(_ steps: [(CaseCommand, Actor, String)]) throws -> (CaseState, [Cas
 
 @Suite("Labor case: intake, negotiation, mediation")
 struct CaseTests {
+    @Test("the final-award threshold is 12 times the minimum wage in force on the award's day")
+    func thresholdsByDay() throws {
+        let regions = try RegionProfile.bundled()
+        let tianjin = try #require(regions["tianjin"])
+        let huilai = try #require(regions["huilai"])
+        #expect(tianjin.finalAwardThreshold(on: "2025-08-31") == 27_840, "2320 a month until the 2025 notice took effect")
+        #expect(tianjin.finalAwardThreshold(on: "2025-09-01") == 30_120)
+        #expect(huilai.finalAwardThreshold(on: "2026-08-31") == 21_000)
+        #expect(huilai.finalAwardThreshold(on: "2026-09-01") == 24_480)
+        for (id, profile) in regions {
+            #expect(profile.finalAwardThreshold == profile.minimumWage.monthlyYuan * 12, "\(id)")
+            #expect(profile.finalAwardThreshold(on: "2026-11-23") == profile.finalAwardThreshold, "\(id): the current figure applies today")
+        }
+    }
+
     @Test("enums hashed by their case (not their raw string) are one byte, and every case stays distinct")
     func caseHashing() {
         #expect(MemoryLayout<DeadlineRule>.size == 1 && MemoryLayout<CaseDeadline>.size == 1 && MemoryLayout<Remedy>.size == 1)
