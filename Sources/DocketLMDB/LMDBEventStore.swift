@@ -393,6 +393,9 @@ public final class LMDBEventStore: ImportableEventStore {
         public var largestBatch = 0
         /// Time spent checking and writing records inside transactions.
         public var buildTime: Duration = .zero
+        /// Time an open transaction spent waiting for more appends to join it (group commit
+        /// gathering the callers that the previous commit answered).
+        public var gatherTime: Duration = .zero
         /// Time spent in LMDB's commit (writing pages and fsync) and the tail's bookkeeping after it.
         public var commitTime: Duration = .zero
         /// Times the in-memory tail of the index was written to disk.

@@ -104,22 +104,38 @@ final class Writer: Sendable {
         if mustWake { wake.signal() }
     }
 
-    /// Requests in the last batch: when the next one starts much smaller, callers resumed by the
-    /// last commit are probably still on their way, and a short wait lets them join.
-    private let lastBatch = Mutex(0)
+    /// What the last append commit tells the next one: how many callers it answered (most come back
+    /// with their next append) and how long LMDB's commit took (the longest worth waiting for them).
+    private struct Pace {
+        var lastBatch = 0
+        var lastCommit: Duration = .zero
+    }
+    /// Only the writer thread touches it.
+    private nonisolated(unsafe) var pace = Pace()
 
-    private func take() -> [Job]? {
-        guard var jobs = takeWaiting() else { return nil }
-        let previous = Swift.min(lastBatch.withLock { $0 }, maxBatch)
-        // Wait at most about 200 µs, in short steps, for the batch to grow back to the last one's size.
-        var waits = 0
-        while previous > 1, jobs.count < previous, waits < 10 {
-            usleep(20)
-            waits += 1
-            jobs += queue.withLock { q in Self.dequeue(&q, upTo: maxBatch - jobs.count) }
+    /// Waits until a job is queued or `deadline` passes; returns the jobs taken (possibly none).
+    private func takeArrivals(upTo n: Int, until deadline: ContinuousClock.Instant) -> [Job] {
+        while true {
+            let (jobs, stopped): ([Job], Bool) = queue.withLock { q in
+                if !q.jobs.isEmpty { return (Self.dequeue(&q, upTo: n), false) }
+                if q.stopped { return ([], true) }
+                q.sleeping = true
+                return ([], false)
+            }
+            if !jobs.isEmpty || stopped { return jobs }
+            let now = ContinuousClock.now
+            guard now < deadline else {
+                queue.withLock { $0.sleeping = false }
+                return []
+            }
+            let left = deadline - now
+            let nanoseconds = Int(left.components.seconds) * 1_000_000_000 + Int(left.components.attoseconds / 1_000_000_000)
+            // A wake-up that comes after the timeout is left in the semaphore; the loop above
+            // treats it as spurious.
+            if wake.wait(timeout: .now() + .nanoseconds(nanoseconds)) == .timedOut {
+                queue.withLock { $0.sleeping = false }
+            }
         }
-        lastBatch.withLock { $0 = jobs.count }
-        return jobs
     }
 
     private static func dequeue(_ q: inout Queue, upTo n: Int) -> [Job] {
@@ -148,53 +164,29 @@ final class Writer: Sendable {
     private func run() {
         var buffer = [UInt8]()
         buffer.reserveCapacity(4096)
-        while let jobs = take() {
+        var pending: [Job] = []
+        while true {
+            if pending.isEmpty {
+                guard let jobs = takeWaiting() else { break }
+                pending = jobs
+            }
+            let jobs = pending
+            pending = []
             var appends: [(PreparedAppend, UnsafeContinuation<AppendResult, any Error>)] = []
             for job in jobs {
-                switch job {
-                case .append(let r, let c): appends.append((r, c))
-                case .importRecords(let records, let c):
-                    if !appends.isEmpty {
-                        commit(appends, &buffer)
-                        appends.removeAll()
-                    }
-                    importRecords(records, c, &buffer)
-                case .flushIndex(let c):
-                    if !appends.isEmpty {
-                        commit(appends, &buffer)
-                        appends.removeAll()
-                    }
-                    flushIndex(c)
-                case .lookupIdempotency(let key, let c):
-                    if !appends.isEmpty {
-                        commit(appends, &buffer)
-                        appends.removeAll()
-                    }
-                    do {
-                        let found = try env.read { txn in
-                            try tail.prepare(txn)
-                            return try TailWriter(txn: txn, tail: tail).idempotencyEntry(for: key)?.result
-                        }
-                        c.resume(returning: found)
-                    } catch {
-                        tail.invalidate()
-                        c.resume(throwing: publicError(error))
-                    }
-                case .transaction(let body, let then, let c):
-                    if !appends.isEmpty {
-                        commit(appends, &buffer)
-                        appends.removeAll()
-                    }
-                    do {
-                        try withGrowingMap { try env.write(body) }
-                        then()
-                        c.resume()
-                    } catch {
-                        c.resume(throwing: publicError(error))
-                    }
+                if case .append(let r, let c) = job {
+                    appends.append((r, c))
+                    continue
                 }
+                if !appends.isEmpty {
+                    commit(appends, gathering: false, &buffer)
+                    appends.removeAll()
+                }
+                run(job, &buffer)
             }
-            if !appends.isEmpty { commit(appends, &buffer) }
+            // The batch ends with appends: its transaction may take in more appends while
+            // callers answered by the last commit come back (see `commit`).
+            if !appends.isEmpty { pending = commit(appends, gathering: true, &buffer) }
         }
         let waiters: [CheckedContinuation<Void, Never>] = queue.withLock { q in
             q.exited = true
@@ -203,6 +195,37 @@ final class Writer: Sendable {
             return w
         }
         for w in waiters { w.resume() }
+    }
+
+    /// Runs a job other than an append.
+    private func run(_ job: Job, _ buffer: inout [UInt8]) {
+        switch job {
+        case .append(let r, let c):
+            _ = commit([(r, c)], gathering: false, &buffer)
+        case .importRecords(let records, let c):
+            importRecords(records, c, &buffer)
+        case .flushIndex(let c):
+            flushIndex(c)
+        case .lookupIdempotency(let key, let c):
+            do {
+                let found = try env.read { txn in
+                    try tail.prepare(txn)
+                    return try TailWriter(txn: txn, tail: tail).idempotencyEntry(for: key)?.result
+                }
+                c.resume(returning: found)
+            } catch {
+                tail.invalidate()
+                c.resume(throwing: publicError(error))
+            }
+        case .transaction(let body, let then, let c):
+            do {
+                try withGrowingMap { try env.write(body) }
+                then()
+                c.resume()
+            } catch {
+                c.resume(throwing: publicError(error))
+            }
+        }
     }
 
     /// Runs `body` in a write transaction, growing the map and retrying when it is full.
@@ -220,16 +243,51 @@ final class Writer: Sendable {
         }
     }
 
-    private func commit(_ appends: [(PreparedAppend, UnsafeContinuation<AppendResult, any Error>)], _ buffer: inout [UInt8]) {
-        let requests = appends.map(\.0)
+    /// Commits `appends` in one write transaction (one fsync) and answers their callers.
+    ///
+    /// With `gathering`, while the transaction is open and fewer appends are in it than the last
+    /// commit answered, the writer takes in appends that arrive meanwhile (callers answered by the
+    /// last commit coming back), for at most as long as that commit took: the records of the first
+    /// arrivals are written while the others are on their way, instead of after all of them. Jobs
+    /// taken that are not appends are returned, to run after the commit, in order.
+    @discardableResult
+    private func commit(
+        _ initial: [(PreparedAppend, UnsafeContinuation<AppendResult, any Error>)], gathering: Bool, _ buffer: inout [UInt8]
+    ) -> [Job] {
+        var appends = initial
+        var leftover: [Job] = []
+        var gather = gathering && pace.lastBatch > appends.count
+        let target = Swift.min(pace.lastBatch, maxBatch)
+        let budget = Swift.min(Swift.max(pace.lastCommit, .microseconds(50)), .milliseconds(2))
         do {
             let started = ContinuousClock.now
             var decided = started
+            var gathered = Duration.zero
             var flushed = false
             let outcomes = try withTail {
                 try env.write { txn in
                     let foreign = try tail.prepare(txn)
-                    let outcomes = try LogAppender.append(requests, recordedAt: clock.now(), in: TailWriter(txn: txn, tail: tail), buffer: &buffer)
+                    let recordedAt = clock.now()
+                    let writer = TailWriter(txn: txn, tail: tail)
+                    var outcomes = try LogAppender.append(appends.map(\.0), recordedAt: recordedAt, in: writer, buffer: &buffer)
+                    if gather {
+                        // Only on the first attempt: a retry (after growing the map) rewrites
+                        // exactly the appends gathered so far.
+                        gather = false
+                        let from = ContinuousClock.now
+                        let deadline = from + budget
+                        while appends.count < target, leftover.isEmpty {
+                            let arrived = takeArrivals(upTo: target - appends.count, until: deadline)
+                            if arrived.isEmpty { break }
+                            var more: [(PreparedAppend, UnsafeContinuation<AppendResult, any Error>)] = []
+                            for job in arrived {
+                                if leftover.isEmpty, case .append(let r, let c) = job { more.append((r, c)) } else { leftover.append(job) }
+                            }
+                            appends += more
+                            outcomes += try LogAppender.append(more.map(\.0), recordedAt: recordedAt, in: writer, buffer: &buffer)
+                        }
+                        gathered = ContinuousClock.now - from
+                    }
                     flushed = try (foreign || tail.count >= flushThreshold) && tail.flush(txn)
                     decided = ContinuousClock.now
                     return outcomes
@@ -247,13 +305,15 @@ final class Writer: Sendable {
                 readerTail.publish(tail, touched: touched)
             }
             let finished = ContinuousClock.now
-            let events = requests.reduce(0) { $0 + $1.request.streams.reduce(0) { $0 + $1.events.count } }
+            pace = Pace(lastBatch: appends.count, lastCommit: finished - decided)
+            let events = appends.reduce(0) { $0 + $1.0.request.streams.reduce(0) { $0 + $1.events.count } }
             stats.withLock { s in
                 s.commits += 1
-                s.appends += UInt64(requests.count)
+                s.appends += UInt64(appends.count)
                 s.events += UInt64(events)
-                s.largestBatch = Swift.max(s.largestBatch, requests.count)
-                s.buildTime += decided - started
+                s.largestBatch = Swift.max(s.largestBatch, appends.count)
+                s.buildTime += decided - started - gathered
+                s.gatherTime += gathered
                 s.commitTime += finished - decided
                 if flushed { s.indexFlushes += 1 }
             }
@@ -264,9 +324,11 @@ final class Writer: Sendable {
             for ((_, c), outcome) in zip(appends, outcomes) { c.resume(with: outcome) }
         } catch {
             let e = publicError(error)
-            logger.error("append batch failed", metadata: ["error": "\(e)", "requests": "\(requests.count)"])
+            logger.error("append batch failed", metadata: ["error": "\(e)", "requests": "\(appends.count)"])
             for (_, c) in appends { c.resume(throwing: e) }
+            pace = Pace()
         }
+        return leftover
     }
 
     /// Runs a write (with map growth and retries); any failure leaves the tail to be rebuilt from

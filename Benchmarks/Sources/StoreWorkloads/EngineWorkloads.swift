@@ -33,7 +33,7 @@ public struct Tally: Workflow {
     public var codec: EventCodec<Event> { Tally.sharedCodec }
     static let sharedCodec = EventCodec<Event> { e in
         switch e {
-        case .added(let n): try .json("tally.added", Added(amount: n))
+        case .added(let n): try .binary("tally.added", Added(amount: n))
         }
     }
     .decoding("tally.added", as: Added.self) { .added($0.amount) }
@@ -75,7 +75,7 @@ extension Workloads {
         let elapsed = seconds(ContinuousClock.now - start)
         if ProcessInfo.processInfo.environment["DOCKET_BENCH_VERBOSE"] != nil {
             let st = store.writeStatistics
-            FileHandle.standardError.write(Data("  engine callers=\(callers) elapsed=\(elapsed) commits=\(st.commits) avgBatch=\(String(format: "%.1f", st.averageBatch)) largest=\(st.largestBatch) build=\(st.buildTime) commit=\(st.commitTime) per-commit=\(st.commitTime / Int(max(1, st.commits)))\n".utf8))
+            FileHandle.standardError.write(Data("  engine callers=\(callers) elapsed=\(elapsed) commits=\(st.commits) avgBatch=\(String(format: "%.1f", st.averageBatch)) largest=\(st.largestBatch) build=\(st.buildTime) gather=\(st.gatherTime) commit=\(st.commitTime) per-commit=\(st.commitTime / Int(max(1, st.commits)))\n".utf8))
         }
         await store.close()
         return Double(callers * perCaller) / elapsed

@@ -102,7 +102,7 @@ public enum Workloads {
         let elapsed = seconds(ContinuousClock.now - start)
         let st = store.writeStatistics
         if ProcessInfo.processInfo.environment["DOCKET_BENCH_VERBOSE"] != nil {
-            FileHandle.standardError.write(Data("  writers=\(writers) commits=\(st.commits) avgBatch=\(String(format: "%.1f", st.averageBatch)) largest=\(st.largestBatch) build=\(st.buildTime) commit=\(st.commitTime) per-commit=\(st.commitTime / Int(max(1, st.commits)))\n".utf8))
+            FileHandle.standardError.write(Data("  writers=\(writers) commits=\(st.commits) avgBatch=\(String(format: "%.1f", st.averageBatch)) largest=\(st.largestBatch) build=\(st.buildTime) gather=\(st.gatherTime) commit=\(st.commitTime) per-commit=\(st.commitTime / Int(max(1, st.commits)))\n".utf8))
         }
         await store.close()
         return Double(writers * perWriter) / elapsed
