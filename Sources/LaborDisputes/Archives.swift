@@ -96,7 +96,7 @@ public struct ArchiveProjection: Projection {
     static func entry(for event: CaseEvent, _ e: RecordedEvent) -> ArchiveEntry {
         var kind = ArchiveEntry.Kind.timeline
         var document: ArchivedDocument?
-        var summary = e.type.replacingOccurrences(of: "case.", with: "")
+        var summary = e.type.hasPrefix("case.") ? String(e.type.dropFirst(5)) : e.type
         switch event {
         case .registered(let r):
             document = .registration(r)

@@ -55,6 +55,10 @@ struct ProjectionRunnerTests {
         let perStream = try await store.readProjection("increments", slot: .live) { try $0.value(for: Array("d-0".utf8)) }
         #expect(perStream.flatMap(ProjectionRows.counterValue) == 10)
         await #expect(performing: { try await runner.rebuild("nope") }, throws: { ($0 as? DocketError)?.code == .invalidArgument })
+        // A list with an unknown name starts nothing.
+        await #expect(performing: { try await runner.rebuild(["event-types", "nope"]) }, throws: { ($0 as? DocketError)?.code == .invalidArgument })
+        let untouched = try await store.projectionStatus("event-types")
+        #expect(untouched.rebuildCheckpoint == nil && untouched.generation == 1)
         await store.close()
     }
 
@@ -98,8 +102,7 @@ struct ProjectionRunnerTests {
             let live = try await EventTypeCounter.counts(in: lmdb)
             #expect(live == (try await countByType(lmdb)))
             let perStreamLive = try await lmdb.allRows("per-stream")
-            try await runner.rebuild("event-types")
-            try await runner.rebuild("per-stream")
+            try await runner.rebuild(["event-types", "per-stream"])  // both at once
             #expect(try await EventTypeCounter.counts(in: lmdb) == live)
             #expect(try await lmdb.allRows("per-stream") == perStreamLive)
             await lmdb.close()

@@ -60,7 +60,7 @@ struct ReadModelTests {
             #expect(!liveCases.isEmpty)
             #expect(try await h.run.store.allRows("cases").count == liveCases.count)
             let liveArchives = try await h.run.store.allRows("archives")
-            for name in ["cases", "rosters", "archives"] { try await h.models.runner.rebuild(name) }
+            try await h.models.runner.rebuild(["cases", "rosters", "archives"])
             #expect(try await h.models.caseRecords().sorted { $0.id < $1.id } == liveCases)
             #expect(try await h.models.roster() == liveRoster)
             #expect(try await h.run.store.allRows("archives") == liveArchives)

@@ -74,7 +74,7 @@ extension Workloads {
         let models = try DisputeReadModels(store: store, rules: try CaseRules.bundled())
         let events = Double(try await store.lastPosition().value)
         let start = ContinuousClock.now
-        for p in models.projections { try await models.runner.rebuild(p.name) }
+        try await models.runner.rebuild(models.projections.map(\.name))
         let elapsed = seconds(ContinuousClock.now - start)
         let records = try await models.caseRecords()
         precondition(records.count > 0, "the rebuilt case rows are there")
