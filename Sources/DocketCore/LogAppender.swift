@@ -43,12 +43,26 @@ public protocol LogWriteTransaction {
     func putRecord(_ record: [UInt8], at position: LogPosition) throws
     /// Stores the index entry `(stream, version) → position`.
     func putStreamIndex(_ stream: StreamID, version: StreamVersion, position: LogPosition) throws
+    /// Stores the index entries of a run of consecutive positions of one stream, the first at
+    /// `firstVersion`. The default stores each with ``putStreamIndex(_:version:position:)``.
+    func putStreamIndex(_ stream: StreamID, firstVersion: StreamVersion, positions: ClosedRange<UInt64>) throws
     /// Stores a stream's head.
     func putHead(_ head: StreamHead, of stream: StreamID) throws
     /// Stores an idempotency entry.
     func putIdempotencyEntry(_ entry: IdempotencyEntry, for key: String) throws
     /// Stores the end of the hash chain.
     func putChainHead(_ head: ChainHead) throws
+}
+
+extension LogWriteTransaction {
+    /// Stores each entry of the run with ``putStreamIndex(_:version:position:)``.
+    public func putStreamIndex(_ stream: StreamID, firstVersion: StreamVersion, positions: ClosedRange<UInt64>) throws {
+        var version = firstVersion
+        for p in positions {
+            try putStreamIndex(stream, version: version, position: LogPosition(p))
+            version = version.next
+        }
+    }
 }
 
 /// An append made with an idempotency key: the request's fingerprint (to detect a key reused for
@@ -263,8 +277,12 @@ public enum LogAppender {
                         previousHash: chain.hash)
                     let hash = RecordCodec.encode(fields, into: &buffer)
                     try txn.putRecord(buffer, at: position)
-                    try txn.putStreamIndex(s.stream, version: version, position: position)
                     chain = ChainHead(position: position, hash: hash)
+                }
+                // A stream's events of one request lie at consecutive positions: indexed as one run.
+                if !s.events.isEmpty {
+                    let last = chain.position.value
+                    try txn.putStreamIndex(s.stream, firstVersion: firstVersion, positions: (last - UInt64(s.events.count) + 1)...last)
                 }
                 try txn.putHead(StreamHead(version: version, lastPosition: chain.position), of: s.stream)
                 ranges.append(.init(stream: s.stream, firstVersion: firstVersion, lastVersion: version))

@@ -27,32 +27,78 @@ public enum RecordCodec {
     /// is also the buffer's last 32 bytes.
     @discardableResult
     public static func encode(_ event: RecordedEventFields, into buffer: inout [UInt8]) -> EventHash {
-        buffer.removeAll(keepingCapacity: true)
-        buffer.append(magic.0); buffer.append(magic.1); buffer.append(magic.2)
-        buffer.append(formatVersion)
+        var stream = event.stream.rawValue, type = event.type, actor = event.metadata.actor
+        var correlation = event.metadata.correlationID ?? "", causation = event.metadata.causationID ?? "", command = event.commandID ?? ""
         var flags: UInt8 = 0
         if event.metadata.correlationID != nil { flags |= flagCorrelation }
         if event.metadata.causationID != nil { flags |= flagCausation }
         if event.commandID != nil { flags |= flagCommandID }
-        buffer.append(flags)
-        buffer.append(0)
-        appendLE(event.schemaVersion, to: &buffer)
-        appendLE(event.position.value, to: &buffer)
-        appendLE(event.version.value, to: &buffer)
-        appendLE(event.occurredAt.millisecondsSinceEpoch, to: &buffer)
-        appendLE(event.recordedAt.millisecondsSinceEpoch, to: &buffer)
-        appendString(event.stream.rawValue, to: &buffer)
-        appendString(event.type, to: &buffer)
-        appendString(event.metadata.actor, to: &buffer)
-        appendString(event.metadata.correlationID ?? "", to: &buffer)
-        appendString(event.metadata.causationID ?? "", to: &buffer)
-        appendString(event.commandID ?? "", to: &buffer)
-        appendLE(UInt32(event.payload.count), to: &buffer)
-        buffer.append(contentsOf: event.payload)
-        appendHash(event.previousHash, to: &buffer)
-        let hash = digest(of: buffer)
-        appendHash(hash, to: &buffer)
-        return hash
+        let strings = stream.utf8.count + type.utf8.count + actor.utf8.count + correlation.utf8.count + causation.utf8.count + command.utf8.count
+        let size = fixedHeaderSize + 6 * 2 + strings + 4 + event.payload.count + 2 * 32
+        // One pass over a buffer of the final size: the record is written where it will be hashed.
+        buffer.removeAll(keepingCapacity: true)
+        buffer.append(contentsOf: repeatElement(0, count: size))
+        return buffer.withUnsafeMutableBytes { raw -> EventHash in
+            var out = RecordWriter(raw: raw)
+            out.byte(magic.0); out.byte(magic.1); out.byte(magic.2)
+            out.byte(formatVersion)
+            out.byte(flags)
+            out.byte(0)
+            out.le(event.schemaVersion)
+            out.le(event.position.value)
+            out.le(event.version.value)
+            out.le(event.occurredAt.millisecondsSinceEpoch)
+            out.le(event.recordedAt.millisecondsSinceEpoch)
+            out.string(&stream)
+            out.string(&type)
+            out.string(&actor)
+            out.string(&correlation)
+            out.string(&causation)
+            out.string(&command)
+            out.le(UInt32(event.payload.count))
+            event.payload.withUnsafeBytes { out.bytes($0) }
+            out.hash(event.previousHash)
+            let hash = digest(UnsafeRawBufferPointer(rebasing: raw[..<out.offset]))
+            out.hash(hash)
+            assert(out.offset == size)
+            return hash
+        }
+    }
+
+    /// Writes a record's fields into a buffer sized for it beforehand.
+    private struct RecordWriter {
+        let raw: UnsafeMutableRawBufferPointer
+        var offset = 0
+
+        @inline(__always) mutating func byte(_ b: UInt8) {
+            raw[offset] = b
+            offset += 1
+        }
+
+        @inline(__always) mutating func le<T: FixedWidthInteger>(_ value: T) {
+            raw.storeBytes(of: value.littleEndian, toByteOffset: offset, as: T.self)
+            offset += MemoryLayout<T>.size
+        }
+
+        @inline(__always) mutating func bytes(_ source: UnsafeRawBufferPointer) {
+            guard let base = source.baseAddress, source.count > 0 else { return }
+            (raw.baseAddress! + offset).copyMemory(from: base, byteCount: source.count)
+            offset += source.count
+        }
+
+        @inline(__always) mutating func string(_ text: inout String) {
+            text.withUTF8 { utf8 in
+                le(UInt16(utf8.count))
+                bytes(UnsafeRawBufferPointer(utf8))
+            }
+        }
+
+        @inline(__always) mutating func hash(_ h: EventHash) {
+            raw.storeBytes(of: h.w0.bigEndian, toByteOffset: offset, as: UInt64.self); offset += 8
+            raw.storeBytes(of: h.w1.bigEndian, toByteOffset: offset, as: UInt64.self); offset += 8
+            raw.storeBytes(of: h.w2.bigEndian, toByteOffset: offset, as: UInt64.self); offset += 8
+            raw.storeBytes(of: h.w3.bigEndian, toByteOffset: offset, as: UInt64.self); offset += 8
+        }
     }
 
     /// Decodes a record. `expectedPosition`, when given, must match the position inside the record.
@@ -174,12 +220,6 @@ public enum RecordCodec {
         text.withUTF8 { utf8 in
             appendLE(UInt16(utf8.count), to: &buffer)
             buffer.append(contentsOf: utf8)
-        }
-    }
-
-    static func appendHash(_ hash: EventHash, to buffer: inout [UInt8]) {
-        for w in [hash.w0, hash.w1, hash.w2, hash.w3] {
-            withUnsafeBytes(of: w.bigEndian) { buffer.append(contentsOf: $0) }
         }
     }
 

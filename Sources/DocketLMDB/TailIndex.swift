@@ -21,6 +21,10 @@ struct TailStream: Sendable {
         self.count = 1
     }
 
+    mutating func append(contentsOf positions: ClosedRange<UInt64>) {
+        for p in positions { append(LogPosition(p)) }
+    }
+
     mutating func append(_ position: LogPosition) {
         if chunks[chunks.count - 1].count == Self.chunkSize {
             chunks.append([position])
@@ -153,6 +157,18 @@ final class TailIndex: @unchecked Sendable {
         count += 1
     }
 
+    /// Records a run of consecutive positions of one stream, the first at `firstVersion`.
+    func record(_ stream: StreamID, firstVersion: StreamVersion, positions: ClosedRange<UInt64>) {
+        if let i = streams.index(forKey: stream) {
+            streams.values[i].append(contentsOf: positions)
+        } else {
+            var s = TailStream(firstVersion: firstVersion, position: LogPosition(positions.lowerBound))
+            if positions.count > 1 { s.append(contentsOf: (positions.lowerBound + 1)...positions.upperBound) }
+            streams[stream] = s
+        }
+        count += positions.count
+    }
+
     func recordIdempotency(_ entry: IdempotencyEntry, for key: String) { idempotency[ByteString(key)] = entry.result.firstPosition }
 
     func recordChain(_ head: ChainHead) { chain = head }
@@ -223,6 +239,9 @@ final class TailWriter: LogWriteTransaction, TimerWriteTransaction {
     func putRecord(_ record: [UInt8], at position: LogPosition) throws { try log.putRecord(record, at: position) }
     func putStreamIndex(_ stream: StreamID, version: StreamVersion, position: LogPosition) throws {
         tail.record(stream, version: version, position: position)
+    }
+    func putStreamIndex(_ stream: StreamID, firstVersion: StreamVersion, positions: ClosedRange<UInt64>) throws {
+        tail.record(stream, firstVersion: firstVersion, positions: positions)
     }
     func putHead(_ head: StreamHead, of stream: StreamID) throws {}  // derived from the tail's positions
     func putIdempotencyEntry(_ entry: IdempotencyEntry, for key: String) throws { tail.recordIdempotency(entry, for: key) }

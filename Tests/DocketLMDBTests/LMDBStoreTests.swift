@@ -240,6 +240,49 @@ struct LMDBStoreTests {
         #expect(try await reopened.verify().isIntact)
     }
 
+    @Test("long runs of one stream, appended in one call, read back exactly across the tail's chunks, the flush and a reopening")
+    func longRunsInTheTail() async throws {
+        let dir = TemporaryDirectory()
+        var options = LMDBEventStore.Options()
+        options.indexFlushThreshold = 2_000
+        let store = try LMDBEventStore(path: dir.path, options: options)
+        // 600 then 300 events of "long" (runs crossing the tail's 256-position chunks), interleaved
+        // with single events of "short", then 1,500 more that cross the flush threshold.
+        var positions: [String: [UInt64]] = [:]
+        func append(_ stream: String, _ n: Int) async throws {
+            let events = (0..<n).map { Fixtures.event("E", "\(stream)-\(positions[stream, default: []].count + $0)") }
+            let r = try await store.append(to: StreamID(verbatim: stream), expected: .exact(StreamVersion(UInt64(positions[stream, default: []].count))), events: events, metadata: Fixtures.metadata)
+            positions[stream, default: []] += Array(r.firstPosition.value...r.lastPosition.value)
+        }
+        func check(_ s: LMDBEventStore, _ when: String) async throws {
+            for (stream, expected) in positions {
+                let all = try await s.readStream(StreamID(verbatim: stream))
+                #expect(all.map(\.position.value) == expected, "\(stream) \(when)")
+                #expect(all.enumerated().allSatisfy { $0.element.version.value == UInt64($0.offset + 1) && $0.element.payload == Array("\(stream)-\($0.offset)".utf8) }, "\(stream) \(when)")
+                for from in [1, 255, 256, 257, 600, 601, expected.count] where from <= expected.count {
+                    let back = try await s.readStream(StreamID(verbatim: stream), from: StreamVersion(UInt64(from)), direction: .backward, limit: 300)
+                    #expect(back.map(\.position.value) == Array(expected[max(0, from - 300)..<from].reversed()), "\(stream) backwards from \(from) \(when)")
+                }
+            }
+        }
+        try await append("long", 600)
+        try await append("short", 1)
+        try await append("long", 300)
+        try await append("short", 1)
+        try await check(store, "in the tail")
+        #expect(store.writeStatistics.indexFlushes == 0)
+        try await append("long", 1_500)
+        #expect(store.writeStatistics.indexFlushes == 1)
+        try await append("short", 1)
+        try await check(store, "after the flush")
+        #expect(try await store.verify().isIntact)
+        await store.close()
+        let reopened = try LMDBEventStore(path: dir.path, options: options)
+        try await check(reopened, "after reopening")
+        #expect(try await reopened.verify().isIntact)
+        await reopened.close()
+    }
+
     @Test("idempotency entries rebuilt from the tail equal the ones the appender kept")
     func tailRebuildReproducesEntries() async throws {
         let dir = TemporaryDirectory()

@@ -74,11 +74,37 @@ extension Workloads {
         let models = try DisputeReadModels(store: store, rules: try CaseRules.bundled())
         let events = Double(try await store.lastPosition().value)
         let start = ContinuousClock.now
-        try await models.runner.rebuild(models.projections.map(\.name))
+        let names = ProcessInfo.processInfo.environment["DOCKET_BENCH_REBUILD"].map { $0.split(separator: ",").map(String.init) } ?? models.projections.map(\.name)
+        let verbose = ProcessInfo.processInfo.environment["DOCKET_BENCH_VERBOSE"] != nil
+        try await models.runner.rebuild(names) { name, took in
+            if verbose { FileHandle.standardError.write(Data("  rebuilt \(name) in \(took)\n".utf8)) }
+        }
         let elapsed = seconds(ContinuousClock.now - start)
         let records = try await models.caseRecords()
         precondition(records.count > 0, "the rebuilt case rows are there")
         await store.close()
         return events / elapsed
+    }
+
+    /// Profiling aid: times encoding and decoding every case record of the rebuilt read model at `dir`.
+    public static func recordCodec(at dir: String) async throws {
+        let store = try openStore(dir)
+        let models = try DisputeReadModels(store: store, rules: try CaseRules.bundled())
+        let records = try await models.caseRecords()
+        await store.close()
+        for _ in 0..<3 {
+            var start = ContinuousClock.now
+            var encoded: [[UInt8]] = []
+            encoded.reserveCapacity(records.count)
+            for r in records { encoded.append(try BinaryPayload.encode(r)) }
+            let enc = seconds(ContinuousClock.now - start)
+            start = ContinuousClock.now
+            var n = 0
+            for e in encoded { n += try BinaryPayload.decode(CaseRecord.self, from: e, what: "record").stages.count }
+            let dec = seconds(ContinuousClock.now - start)
+            let bytes = encoded.reduce(0) { $0 + $1.count }
+            FileHandle.standardError.write(Data(("records=\(records.count) bytes/record=\(bytes / max(1, records.count)) encode=\(Int(enc / Double(records.count) * 1e9)) ns decode=\(Int(dec / Double(records.count) * 1e9)) ns (\(n))\n").utf8))
+        }
+        if let first = records.first { print(try BinaryPayload.jsonText(try BinaryPayload.encode(first))) }
     }
 }

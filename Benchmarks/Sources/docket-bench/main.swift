@@ -36,7 +36,13 @@ let only: Set<String> = {
 }()
 func selected(_ name: String) -> Bool { only.isEmpty || only.contains(name) }
 
-// Profiling aid: build a log once (`--build-log DIR N`) or scan an existing one (`--scan-existing DIR`).
+// Profiling aids, each printing to standard error and exiting:
+// - `--build-log DIR N` builds a benchmark log; `--scan-existing DIR` and `--reads-existing DIR` scan or read it;
+// - `--build-case-log DIR N` builds a log of about N case events through the dispute desk;
+//   `--rebuild-existing DIR` rebuilds its read models (`DOCKET_BENCH_REBUILD=cases,archives` picks some,
+//   `DOCKET_BENCH_VERBOSE=1` prints each one's time); `--record-codec DIR` times encoding and decoding
+//   its case records;
+// - `--batched-store` runs the store side of the batched-append workload alone (for `perf stat`).
 if let i = CommandLine.arguments.firstIndex(of: "--build-log") {
     try await Workloads.buildLog(at: CommandLine.arguments[i + 1], events: Int(CommandLine.arguments[i + 2])!, streams: 10_000)
     exit(0)
@@ -51,6 +57,14 @@ if let i = CommandLine.arguments.firstIndex(of: "--build-case-log") {
 }
 if let i = CommandLine.arguments.firstIndex(of: "--rebuild-existing") {
     for _ in 0..<3 { log("rebuild: \(Int(try await Workloads.rebuildReadModels(at: CommandLine.arguments[i + 1]))) events/s") }
+    exit(0)
+}
+if CommandLine.arguments.contains("--batched-store") {
+    for _ in 0..<5 { log("batched store: \(Int(try await Workloads.storeBatched(batches: 20, perBatch: 10_000))) events/s") }
+    exit(0)
+}
+if let i = CommandLine.arguments.firstIndex(of: "--record-codec") {
+    try await Workloads.recordCodec(at: CommandLine.arguments[i + 1])
     exit(0)
 }
 if let i = CommandLine.arguments.firstIndex(of: "--scan-existing") {
