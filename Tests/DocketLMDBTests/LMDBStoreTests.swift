@@ -62,9 +62,7 @@ struct LMDBStoreTests {
     @Test("projections: a read of an unknown one creates nothing; more than maxProjections is a clear error")
     func projectionLimits() async throws {
         let dir = TemporaryDirectory()
-        var options = LMDBEventStore.Options()
-        options.maxProjections = 2
-        let store = try LMDBEventStore(path: dir.path, options: options)
+        let store = try openStore(in: dir) { $0.maxProjections = 2 }
         let empty = try await store.readProjection("never", slot: .live) { reader in try reader.value(for: [1]) }
         #expect(empty == nil)
         #expect(store.projectionHandles.withLock { $0.isEmpty }, "reading an unknown projection opened no databases")
@@ -243,9 +241,7 @@ struct LMDBStoreTests {
     @Test("long runs of one stream, appended in one call, read back exactly across the tail's chunks, the flush and a reopening")
     func longRunsInTheTail() async throws {
         let dir = TemporaryDirectory()
-        var options = LMDBEventStore.Options()
-        options.indexFlushThreshold = 2_000
-        let store = try LMDBEventStore(path: dir.path, options: options)
+        let store = try openStore(in: dir) { $0.indexFlushThreshold = 2_000 }
         // 600 then 300 events of "long" (runs crossing the tail's 256-position chunks), interleaved
         // with single events of "short", then 1,500 more that cross the flush threshold.
         var positions: [String: [UInt64]] = [:]
@@ -277,7 +273,7 @@ struct LMDBStoreTests {
         try await check(store, "after the flush")
         #expect(try await store.verify().isIntact)
         await store.close()
-        let reopened = try LMDBEventStore(path: dir.path, options: options)
+        let reopened = try openStore(in: dir) { $0.indexFlushThreshold = 2_000 }
         try await check(reopened, "after reopening")
         #expect(try await reopened.verify().isIntact)
         await reopened.close()

@@ -160,3 +160,10 @@ func checkAcknowledged(_ acks: [Ack], in store: LMDBEventStore) async throws -> 
     }
     return problems
 }
+
+/// Opens (creating) a store in `dir` with the default options changed by `configure`.
+func openStore(in dir: TemporaryDirectory, _ configure: (inout LMDBEventStore.Options) -> Void) throws -> LMDBEventStore {
+    var options = LMDBEventStore.Options()
+    configure(&options)
+    return try LMDBEventStore(path: dir.path, options: options)
+}
