@@ -21,7 +21,7 @@ struct TailStream: Sendable {
         self.count = 1
     }
 
-    mutating func append(contentsOf positions: ClosedRange<UInt64>) {
+    mutating func append(contentsOf positions: some Sequence<UInt64>) {
         for p in positions { append(LogPosition(p)) }
     }
 
@@ -149,12 +149,7 @@ final class TailIndex: @unchecked Sendable {
     }
 
     func record(_ stream: StreamID, version: StreamVersion, position: LogPosition) {
-        if let i = streams.index(forKey: stream) {
-            streams.values[i].append(position)
-        } else {
-            streams[stream] = TailStream(firstVersion: version, position: position)
-        }
-        count += 1
+        record(stream, firstVersion: version, positions: position.value...position.value)
     }
 
     /// Records a run of consecutive positions of one stream, the first at `firstVersion`.
@@ -163,7 +158,7 @@ final class TailIndex: @unchecked Sendable {
             streams.values[i].append(contentsOf: positions)
         } else {
             var s = TailStream(firstVersion: firstVersion, position: LogPosition(positions.lowerBound))
-            if positions.count > 1 { s.append(contentsOf: (positions.lowerBound + 1)...positions.upperBound) }
+            s.append(contentsOf: positions.dropFirst())
             streams[stream] = s
         }
         count += positions.count
