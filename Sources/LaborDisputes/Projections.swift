@@ -142,16 +142,21 @@ public struct CaseProjection: Projection {
         for i in events.indices {
             let e = events[i]
             guard types.contains(e.type) else { continue }
-            var record: CaseRecord? = records[e.stream]
-            if record == nil, let bytes = try rows.value(for: Self.key(e.stream)) {
-                // The cached record stands for the row when both end at the same position.
-                if let cached = cache.get(e.stream.rawValue), cached.lastPosition == Self.position(ofRow: bytes) {
-                    record = cached
-                } else {
-                    record = try Self.record(ofRow: bytes, "case row \(e.stream)")
+            let event = try CaseEvent.codec.decode(e)
+            if records[e.stream] == nil {
+                var stored: CaseRecord?
+                if let bytes = try rows.value(for: Self.key(e.stream)) {
+                    // The cached record stands for the row when both end at the same position.
+                    if let cached = cache.get(e.stream.rawValue), cached.lastPosition == Self.position(ofRow: bytes) {
+                        stored = cached
+                    } else {
+                        stored = try Self.record(ofRow: bytes, "case row \(e.stream)")
+                    }
                 }
+                records[e.stream] = stored ?? CaseRecord(id: e.stream.rawValue, state: workflow.initialState, openedAt: e.occurredAt)
             }
-            records[e.stream] = fold(record, try CaseEvent.codec.decode(e), e)
+            // Folded in place: the record is not copied out of the dictionary and back.
+            fold(&records[e.stream]!, event, e)
         }
         for (stream, record) in records {
             rows.set(Self.key(stream), try Self.row(record))
@@ -159,10 +164,9 @@ public struct CaseProjection: Projection {
         }
     }
 
-    /// One event into a case's record.
-    func fold(_ record: CaseRecord?, _ event: CaseEvent, _ e: RecordedEvent) -> CaseRecord {
+    /// One event into a case's record, in place.
+    func fold(_ r: inout CaseRecord, _ event: CaseEvent, _ e: RecordedEvent) {
         let at = e.occurredAt
-        var r = record ?? CaseRecord(id: e.stream.rawValue, state: workflow.initialState, openedAt: at)
         let before = r.state
         r.state = workflow.evolve(r.state, event)
         r.lastPosition = e.position.value
@@ -198,7 +202,6 @@ public struct CaseProjection: Projection {
         case .awardIssued: r.awardInTime = !before.overdue.contains(.arbitrationAward)
         default: break
         }
-        return r
     }
 
     /// Every case record in the rows.
