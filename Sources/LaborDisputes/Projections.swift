@@ -143,25 +143,29 @@ public struct CaseProjection: Projection {
             let e = events[i]
             guard types.contains(e.type) else { continue }
             let event = try CaseEvent.codec.decode(e)
-            if records[e.stream] == nil {
-                var stored: CaseRecord?
-                if let bytes = try rows.value(for: Self.key(e.stream)) {
-                    // The cached record stands for the row when both end at the same position.
-                    if let cached = cache.get(e.stream.rawValue), cached.lastPosition == Self.position(ofRow: bytes) {
-                        stored = cached
-                    } else {
-                        stored = try Self.record(ofRow: bytes, "case row \(e.stream)")
-                    }
-                }
-                records[e.stream] = stored ?? CaseRecord(id: e.stream.rawValue, state: workflow.initialState, openedAt: e.occurredAt)
+            // One lookup for a case already in the batch (most events); the record is folded in
+            // place, not copied out of the table and back.
+            let index: [StreamID: CaseRecord].Index
+            if let found = records.index(forKey: e.stream) {
+                index = found
+            } else {
+                records[e.stream] = try storedRecord(e, rows) ?? CaseRecord(id: e.stream.rawValue, state: workflow.initialState, openedAt: e.occurredAt)
+                index = records.index(forKey: e.stream)!
             }
-            // Folded in place: the record is not copied out of the dictionary and back.
-            fold(&records[e.stream]!, event, e)
+            fold(&records.values[index], event, e)
         }
         for (stream, record) in records {
             rows.set(Self.key(stream), try Self.row(record))
             cache.put(stream.rawValue, record)
         }
+    }
+
+    /// The record the rows hold for the event's case, from the cache when it is current.
+    private func storedRecord(_ e: RecordedEvent, _ rows: ProjectionRows) throws -> CaseRecord? {
+        guard let bytes = try rows.value(for: Self.key(e.stream)) else { return nil }
+        // The cached record stands for the row when both end at the same position.
+        if let cached = cache.get(e.stream.rawValue), cached.lastPosition == Self.position(ofRow: bytes) { return cached }
+        return try Self.record(ofRow: bytes, "case row \(e.stream)")
     }
 
     /// One event into a case's record, in place.
