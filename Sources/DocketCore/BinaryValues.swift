@@ -20,6 +20,32 @@ public enum BinaryPayload {
     ///   throws, or writes to a container after a later sibling was written (the binary form is
     ///   written in one pass, as synthesized `Codable` conformances always do).
     public static func encode<T: Encodable>(_ value: T) throws(DocketError) -> [UInt8] {
+        if usesHandWrittenCoders, let coded = T.self as? any BinaryCodable.Type { return try encode(value, by: coded) }
+        return try encodeThroughCodable(value)
+    }
+
+    /// Whether ``encode(_:)`` and ``decode(_:from:what:)`` use the hand-written coders of
+    /// ``BinaryCodable`` types (the default), or their `Codable` conformances. The bytes are the
+    /// same either way; turn it off for a task to check that they are:
+    ///
+    /// ```swift
+    /// let expected = try BinaryPayload.$usesHandWrittenCoders.withValue(false) { try BinaryPayload.encode(record) }
+    /// #expect(try BinaryPayload.encode(record) == expected)
+    /// ```
+    @TaskLocal public static var usesHandWrittenCoders = true
+
+    /// Encodes `value` with the type's hand-written coder (`U` is `T`).
+    private static func encode<T, U: BinaryCodable>(_ value: T, by: U.Type) throws(DocketError) -> [UInt8] {
+        var writer = BinaryValueWriter()
+        do {
+            try withUnsafePointer(to: value) { try $0.withMemoryRebound(to: U.self, capacity: 1) { try $0.pointee.encode(to: &writer) } }
+        } catch {
+            throw DocketError(.codecFailure, "cannot encode \(T.self) in binary form: \(error)")
+        }
+        return writer.bytes
+    }
+
+    private static func encodeThroughCodable<T: Encodable>(_ value: T) throws(DocketError) -> [UInt8] {
         let writer = BinaryWriter()
         writer.bytes.reserveCapacity(256)
         writer.bytes.append(contentsOf: magic)
@@ -37,6 +63,16 @@ public enum BinaryPayload {
     /// - Throws: ``DocketError`` with ``DocketError/Code/codecFailure`` for bytes that are not a
     ///   binary value of `T` (wrong magic, truncated, a missing key, a value of another kind).
     public static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8], what: @autoclosure () -> String) throws(DocketError) -> T {
+        try decode(T.self, from: bytes, byHand: usesHandWrittenCoders, what: what())
+    }
+
+    /// Reads a `T` with the type's hand-written coder (`U` is `T`).
+    private static func read<T, U: BinaryCodable>(_ type: T.Type, by: U.Type, _ reader: inout BinaryValueReader) throws -> T {
+        let value = try U(from: &reader)
+        return withUnsafePointer(to: value) { $0.withMemoryRebound(to: T.self, capacity: 1) { $0.pointee } }
+    }
+
+    private static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8], byHand: Bool, what: @autoclosure () -> String) throws(DocketError) -> T {
         do {
             return try bytes.withUnsafeBufferPointer { buffer in
                 guard buffer.count >= 3, buffer[0] == magic[0], buffer[1] == magic[1] else {
@@ -45,6 +81,10 @@ public enum BinaryPayload {
                 let reader = BinaryReader(buffer)
                 let end = try reader.valueEnd(at: 2, limit: buffer.count)
                 guard end == buffer.count else { throw BinaryValueError("\(buffer.count - end) bytes after the value") }
+                if byHand, let coded = T.self as? any BinaryCodable.Type {
+                    var r = BinaryValueReader(reader: reader, position: 2, limit: buffer.count)
+                    return try read(T.self, by: coded, &r)
+                }
                 return try reader.decodeValue(T.self, at: 2, limit: buffer.count, key: nil)
             }
         } catch let e as BinaryValueError {
@@ -106,29 +146,29 @@ package struct BinaryEncodedValue: Encodable, Sendable {
     }
 }
 
-struct BinaryValueError: Error, CustomStringConvertible {
+@usableFromInline struct BinaryValueError: Error, CustomStringConvertible {
     let message: String
-    init(_ message: String) { self.message = message }
-    var description: String { message }
+    @usableFromInline init(_ message: String) { self.message = message }
+    @usableFromInline var description: String { message }
 }
 
 /// Tags: the first byte of every value.
-enum BinaryTag {
-    static let null: UInt8 = 0x00
-    static let `false`: UInt8 = 0x01
-    static let `true`: UInt8 = 0x02
+@usableFromInline enum BinaryTag {
+    @usableFromInline static let null: UInt8 = 0x00
+    @usableFromInline static let `false`: UInt8 = 0x01
+    @usableFromInline static let `true`: UInt8 = 0x02
     /// A signed integer, zigzag LEB128.
-    static let int: UInt8 = 0x03
+    @usableFromInline static let int: UInt8 = 0x03
     /// An unsigned integer, LEB128.
-    static let uint: UInt8 = 0x04
+    @usableFromInline static let uint: UInt8 = 0x04
     /// A double, 8 bytes little-endian IEEE 754.
-    static let double: UInt8 = 0x05
+    @usableFromInline static let double: UInt8 = 0x05
     /// A string: LEB128 byte length, UTF-8.
-    static let string: UInt8 = 0x06
+    @usableFromInline static let string: UInt8 = 0x06
     /// An array: u32 LE byte length of the elements, then the elements.
-    static let array: UInt8 = 0x07
+    @usableFromInline static let array: UInt8 = 0x07
     /// A map: u32 LE byte length of the entries, then entries (key: LEB128 length, UTF-8; value).
-    static let map: UInt8 = 0x08
+    @usableFromInline static let map: UInt8 = 0x08
 }
 
 // MARK: - Writing
@@ -408,18 +448,19 @@ struct BinarySingleValueEncoder: SingleValueEncodingContainer {
 
 /// Reads binary values from a buffer that outlives it (the decode call's `withUnsafeBufferPointer`).
 /// Every read checks its bounds and throws ``BinaryValueError`` on malformed bytes; it never traps.
-final class BinaryReader {
-    let buffer: UnsafeBufferPointer<UInt8>
+/// A struct holding only the buffer: copying it costs no reference counting.
+@usableFromInline struct BinaryReader {
+    @usableFromInline let buffer: UnsafeBufferPointer<UInt8>
 
     init(_ buffer: UnsafeBufferPointer<UInt8>) { self.buffer = buffer }
 
-    @inline(__always) func byte(at p: Int, limit: Int) throws -> UInt8 {
+    @usableFromInline @inline(__always) func byte(at p: Int, limit: Int) throws -> UInt8 {
         guard p < limit else { throw BinaryValueError("truncated at byte \(p)") }
         return buffer[p]
     }
 
     /// A LEB128 integer at `p`: its value and the offset after it.
-    @inline(__always) func readVarint(at p: Int, limit: Int) throws -> (UInt64, Int) {
+    @usableFromInline @inline(__always) func readVarint(at p: Int, limit: Int) throws -> (UInt64, Int) {
         var result: UInt64 = 0
         var shift: UInt64 = 0
         var i = p
@@ -435,7 +476,7 @@ final class BinaryReader {
     }
 
     /// A container's content range, after its tag at `p`.
-    @inline(__always) func containerRange(at p: Int, limit: Int) throws -> Range<Int> {
+    @usableFromInline @inline(__always) func containerRange(at p: Int, limit: Int) throws -> Range<Int> {
         guard p + 5 <= limit else { throw BinaryValueError("truncated container at byte \(p)") }
         let length = Int(buffer[p + 1]) | Int(buffer[p + 2]) << 8 | Int(buffer[p + 3]) << 16 | Int(buffer[p + 4]) << 24
         guard length <= limit - (p + 5) else { throw BinaryValueError("container at byte \(p) runs past its end") }
@@ -443,6 +484,7 @@ final class BinaryReader {
     }
 
     /// The offset just after the value at `p`.
+    @usableFromInline
     func valueEnd(at p: Int, limit: Int) throws -> Int {
         switch try byte(at: p, limit: limit) {
         case BinaryTag.null, BinaryTag.false, BinaryTag.true: return p + 1
@@ -459,6 +501,7 @@ final class BinaryReader {
         }
     }
 
+    @usableFromInline
     func string(at p: Int, limit: Int) throws -> String {
         guard try byte(at: p, limit: limit) == BinaryTag.string else { throw mismatch("a string", at: p) }
         let (length, start) = try readVarint(at: p + 1, limit: limit)
@@ -466,6 +509,7 @@ final class BinaryReader {
         return String(decoding: UnsafeBufferPointer(rebasing: buffer[start..<(start + Int(length))]), as: UTF8.self)
     }
 
+    @usableFromInline
     func int64(at p: Int, limit: Int) throws -> Int64 {
         switch try byte(at: p, limit: limit) {
         case BinaryTag.int:
@@ -479,6 +523,7 @@ final class BinaryReader {
         }
     }
 
+    @usableFromInline
     func uint64(at p: Int, limit: Int) throws -> UInt64 {
         switch try byte(at: p, limit: limit) {
         case BinaryTag.uint: return try readVarint(at: p + 1, limit: limit).0
@@ -490,6 +535,7 @@ final class BinaryReader {
         }
     }
 
+    @usableFromInline
     func integer<I: FixedWidthInteger>(_ type: I.Type, at p: Int, limit: Int) throws -> I {
         if I.isSigned {
             guard let v = I(exactly: try int64(at: p, limit: limit)) else { throw BinaryValueError("number at byte \(p) does not fit \(I.self)") }
@@ -499,6 +545,7 @@ final class BinaryReader {
         return v
     }
 
+    @usableFromInline
     func double(at p: Int, limit: Int) throws -> Double {
         switch try byte(at: p, limit: limit) {
         case BinaryTag.double:
@@ -512,6 +559,7 @@ final class BinaryReader {
         }
     }
 
+    @usableFromInline
     func bool(at p: Int, limit: Int) throws -> Bool {
         switch try byte(at: p, limit: limit) {
         case BinaryTag.true: return true
@@ -520,6 +568,7 @@ final class BinaryReader {
         }
     }
 
+    @usableFromInline
     func mismatch(_ expected: String, at p: Int) -> BinaryValueError {
         let tag = p < buffer.count ? buffer[p] : 0xFF
         let found: String
@@ -593,6 +642,7 @@ final class BinaryReader {
         }
     }
 
+    @usableFromInline
     func decodeValue<T: Decodable>(_ type: T.Type, at p: Int, limit: Int, key: String?) throws -> T {
         if T.self == Timestamp.self {
             return unsafeBitCast(Timestamp(millisecondsSinceEpoch: try int64(at: p, limit: limit)), to: T.self)

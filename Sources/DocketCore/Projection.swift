@@ -1,3 +1,5 @@
+import Foundation
+
 /// A read model built from the log: it names the event types it handles and turns each into row
 /// changes. Rows and the checkpoint are committed together, so each event is applied once in effect.
 public protocol Projection: Sendable {
@@ -45,9 +47,11 @@ public struct ProjectionRows {
     let reader: any ProjectionRowReader
     private(set) var changes: [RowKey: [UInt8]?] = [:]
 
-    /// Creates a batch over stored rows.
-    public init(reader: any ProjectionRowReader) {
+    /// Creates a batch over stored rows; `expectedChanges` sizes the table of changes up front (the
+    /// runner passes the batch's event count).
+    public init(reader: any ProjectionRowReader, expectedChanges: Int = 0) {
         self.reader = reader
+        changes.reserveCapacity(expectedChanges)
     }
 
     /// The current value of a row.
@@ -104,5 +108,17 @@ struct RowKey: Hashable, Comparable {
         a.bytes.count == b.bytes.count && a.bytes.withUnsafeBytes { x in b.bytes.withUnsafeBytes { y in x.elementsEqual(y) } }
     }
     func hash(into hasher: inout Hasher) { bytes.withUnsafeBytes { hasher.combine(bytes: $0) } }
-    static func < (a: RowKey, b: RowKey) -> Bool { a.bytes.lexicographicallyPrecedes(b.bytes) }
+    /// Byte-wise order, as LMDB orders keys: the common prefix compared as one block, then the shorter first.
+    static func < (a: RowKey, b: RowKey) -> Bool {
+        a.bytes.withUnsafeBytes { x in
+            b.bytes.withUnsafeBytes { y in
+                let n = min(x.count, y.count)
+                if n > 0 {
+                    let order = memcmp(x.baseAddress!, y.baseAddress!, n)
+                    if order != 0 { return order < 0 }
+                }
+                return x.count < y.count
+            }
+        }
+    }
 }

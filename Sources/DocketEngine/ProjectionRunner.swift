@@ -112,7 +112,7 @@ public final class ProjectionRunner: Service, Sendable {
             do {
                 let current = events
                 let writes = try await store.readProjection(p.name, slot: slot) { reader in
-                    var rows = ProjectionRows(reader: reader)
+                    var rows = ProjectionRows(reader: reader, expectedChanges: current.count)
                     try p.apply(batch: current, to: &rows)
                     return rows.writes
                 }

@@ -73,6 +73,22 @@ public struct ArchiveEntry: Hashable, Sendable, Codable {
     public var summary: String
     /// The document, for a document entry.
     public var document: ArchivedDocument?
+
+    /// An entry; the archive projection makes them, tests and importers may too.
+    public init(
+        position: UInt64, occurredAt: Timestamp, recordedAt: Timestamp, actor: String, commandID: String?, event: String, kind: Kind, summary: String,
+        document: ArchivedDocument?
+    ) {
+        self.position = position
+        self.occurredAt = occurredAt
+        self.recordedAt = recordedAt
+        self.actor = actor
+        self.commandID = commandID
+        self.event = event
+        self.kind = kind
+        self.summary = summary
+        self.document = document
+    }
 }
 
 /// The archive projection: one row per case event (`CASE \0 position`), with its ``ArchiveEntry``.

@@ -266,44 +266,44 @@ public struct ClaimLimitation: Hashable, Sendable, Codable {
 }
 
 extension CaseEvent {
-    private struct Empty: Codable {}
-    private struct Proposed: Codable { var by: Actor.Role; var answerBy: Timestamp }
-    private struct Answered: Codable { var accepted: Bool }
-    private struct Joined: Codable { var by: Actor }
-    private struct Until: Codable { var until: Timestamp }
-    private struct Settlement: Codable { var agreement: SettlementAgreement; var performanceDue: Timestamp }
-    private struct Reason: Codable { var reason: String }
-    private struct Kind: Codable { var agreement: AgreementKind }
-    private struct Applied: Codable { var organization: String; var oral: Bool; var acceptBy: Timestamp; var concludeBy: Timestamp }
-    private struct Mediator: Codable { var mediator: String }
-    private struct AgreementSigned: Codable {
+    fileprivate struct Empty: Codable {}
+    fileprivate struct Proposed: Codable { var by: Actor.Role; var answerBy: Timestamp }
+    fileprivate struct Answered: Codable { var accepted: Bool }
+    fileprivate struct Joined: Codable { var by: Actor }
+    fileprivate struct Until: Codable { var until: Timestamp }
+    fileprivate struct Settlement: Codable { var agreement: SettlementAgreement; var performanceDue: Timestamp }
+    fileprivate struct Reason: Codable { var reason: String }
+    fileprivate struct Kind: Codable { var agreement: AgreementKind }
+    fileprivate struct Applied: Codable { var organization: String; var oral: Bool; var acceptBy: Timestamp; var concludeBy: Timestamp }
+    fileprivate struct Mediator: Codable { var mediator: String }
+    fileprivate struct AgreementSigned: Codable {
         var agreement: MediationAgreement
         var performanceDue: Timestamp
         var reviewBy: Timestamp
         var confirmationBy: Timestamp
     }
-    private struct Note: Codable { var note: String }
-    private struct By: Codable { var by: Actor.Role }
-    private struct Entrusted: Codable { var kind: EntrustedMediationKind; var organization: String; var reference: String; var returnTo: Stage; var termEnds: Timestamp }
-    private struct ReturnTo: Codable { var returnTo: Stage }
-    private struct DecideBy: Codable { var decideBy: Timestamp }
-    private struct ReviewAccepted: Codable { var decideBy: Timestamp; var acceptedAt: Timestamp? }
-    private struct Accepted: Codable { var acceptedAt: Timestamp; var decideBy: Timestamp }
-    private struct IssueBy: Codable { var issueBy: Timestamp }
-    private struct Hearing: Codable { var at: Timestamp }
-    private struct ClaimsChanged: Codable { var claims: [Claim]; var limitation: [ClaimLimitation]; var at: Timestamp; var awardBy: Timestamp }
-    private struct PartyAdded: Codable { var party: Party; var at: Timestamp; var awardBy: Timestamp }
-    private struct AcceptBy: Codable { var acceptBy: Timestamp }
-    private struct AnswerBy: Codable { var answerBy: Timestamp }
-    private struct Confirmed: Codable { var confirmed: Bool }
-    private struct ArbitrationApplied: Codable { var applicant: Actor.Role; var claims: [Claim]; var limitation: [ClaimLimitation]; var decideBy: Timestamp }
-    private struct ArbitrationAccepted: Codable { var acceptedAt: Timestamp; var serveBy: Timestamp; var awardBy: Timestamp }
-    private struct Defense: Codable { var limitation: Bool }
-    private struct AwardBy: Codable { var awardBy: Timestamp }
-    private struct Received: Codable { var party: Actor.Role; var challengeBy: Timestamp; var challenge: CaseDeadline }
-    private struct Window: Codable { var window: CaseDeadline }
-    private struct Lawsuit: Codable { var party: Actor.Role; var court: String }
-    private struct Summary: Codable { var summary: String }
+    fileprivate struct Note: Codable { var note: String }
+    fileprivate struct By: Codable { var by: Actor.Role }
+    fileprivate struct Entrusted: Codable { var kind: EntrustedMediationKind; var organization: String; var reference: String; var returnTo: Stage; var termEnds: Timestamp }
+    fileprivate struct ReturnTo: Codable { var returnTo: Stage }
+    fileprivate struct DecideBy: Codable { var decideBy: Timestamp }
+    fileprivate struct ReviewAccepted: Codable { var decideBy: Timestamp; var acceptedAt: Timestamp? }
+    fileprivate struct Accepted: Codable { var acceptedAt: Timestamp; var decideBy: Timestamp }
+    fileprivate struct IssueBy: Codable { var issueBy: Timestamp }
+    fileprivate struct Hearing: Codable { var at: Timestamp }
+    fileprivate struct ClaimsChanged: Codable { var claims: [Claim]; var limitation: [ClaimLimitation]; var at: Timestamp; var awardBy: Timestamp }
+    fileprivate struct PartyAdded: Codable { var party: Party; var at: Timestamp; var awardBy: Timestamp }
+    fileprivate struct AcceptBy: Codable { var acceptBy: Timestamp }
+    fileprivate struct AnswerBy: Codable { var answerBy: Timestamp }
+    fileprivate struct Confirmed: Codable { var confirmed: Bool }
+    fileprivate struct ArbitrationApplied: Codable { var applicant: Actor.Role; var claims: [Claim]; var limitation: [ClaimLimitation]; var decideBy: Timestamp }
+    fileprivate struct ArbitrationAccepted: Codable { var acceptedAt: Timestamp; var serveBy: Timestamp; var awardBy: Timestamp }
+    fileprivate struct Defense: Codable { var limitation: Bool }
+    fileprivate struct AwardBy: Codable { var awardBy: Timestamp }
+    fileprivate struct Received: Codable { var party: Actor.Role; var challengeBy: Timestamp; var challenge: CaseDeadline }
+    fileprivate struct Window: Codable { var window: CaseDeadline }
+    fileprivate struct Lawsuit: Codable { var party: Actor.Role; var court: String }
+    fileprivate struct Summary: Codable { var summary: String }
 
     /// The stored form of case events: payloads in the binary form (``BinaryPayload``; logs written
     /// with JSON payloads read as before), type names `case.<event>`, schema version 1.
@@ -465,4 +465,462 @@ extension CaseEvent {
     .decoding("case.reviewWindowClosed", as: Empty.self) { _ in .reviewWindowClosed }
     .decoding("case.confirmationWindowClosed", as: Empty.self) { _ in .confirmationWindowClosed }
     .decoding("case.withdrawn", as: By.self) { .withdrawn(by: $0.by) }
+}
+
+// Hand-written binary coders of the payloads (`BinaryCodable`): the bytes their synthesized
+// `Encodable` writes, checked by the suite "Hand-written binary coders".
+
+extension CaseEvent.Empty: BinaryCodable {
+    func encode(to w: inout BinaryValueWriter) throws {
+        let map = w.beginMap()
+        w.end(map)
+    }
+
+    init(from r: inout BinaryValueReader) throws {
+        _ = try r.map()
+        self.init()
+    }
+}
+
+extension CaseEvent.Proposed: BinaryCodable {
+    func encode(to w: inout BinaryValueWriter) throws {
+        let map = w.beginMap()
+        try w.field("by", by)
+        w.field("answerBy", answerBy)
+        w.end(map)
+    }
+
+    init(from r: inout BinaryValueReader) throws {
+        var m = try r.map()
+        self.init(by: try m.field("by"), answerBy: try m.field("answerBy"))
+    }
+}
+
+extension CaseEvent.Answered: BinaryCodable {
+    func encode(to w: inout BinaryValueWriter) throws {
+        let map = w.beginMap()
+        w.field("accepted", accepted)
+        w.end(map)
+    }
+
+    init(from r: inout BinaryValueReader) throws {
+        var m = try r.map()
+        self.init(accepted: try m.field("accepted"))
+    }
+}
+
+extension CaseEvent.Joined: BinaryCodable {
+    func encode(to w: inout BinaryValueWriter) throws {
+        let map = w.beginMap()
+        try w.field("by", by)
+        w.end(map)
+    }
+
+    init(from r: inout BinaryValueReader) throws {
+        var m = try r.map()
+        self.init(by: try m.field("by"))
+    }
+}
+
+extension CaseEvent.Until: BinaryCodable {
+    func encode(to w: inout BinaryValueWriter) throws {
+        let map = w.beginMap()
+        w.field("until", until)
+        w.end(map)
+    }
+
+    init(from r: inout BinaryValueReader) throws {
+        var m = try r.map()
+        self.init(until: try m.field("until"))
+    }
+}
+
+extension CaseEvent.Settlement: BinaryCodable {
+    func encode(to w: inout BinaryValueWriter) throws {
+        let map = w.beginMap()
+        try w.field("agreement", agreement)
+        w.field("performanceDue", performanceDue)
+        w.end(map)
+    }
+
+    init(from r: inout BinaryValueReader) throws {
+        var m = try r.map()
+        self.init(agreement: try m.field("agreement"), performanceDue: try m.field("performanceDue"))
+    }
+}
+
+extension CaseEvent.Reason: BinaryCodable {
+    func encode(to w: inout BinaryValueWriter) throws {
+        let map = w.beginMap()
+        w.field("reason", reason)
+        w.end(map)
+    }
+
+    init(from r: inout BinaryValueReader) throws {
+        var m = try r.map()
+        self.init(reason: try m.field("reason"))
+    }
+}
+
+extension CaseEvent.Kind: BinaryCodable {
+    func encode(to w: inout BinaryValueWriter) throws {
+        let map = w.beginMap()
+        try w.field("agreement", agreement)
+        w.end(map)
+    }
+
+    init(from r: inout BinaryValueReader) throws {
+        var m = try r.map()
+        self.init(agreement: try m.field("agreement"))
+    }
+}
+
+extension CaseEvent.Applied: BinaryCodable {
+    func encode(to w: inout BinaryValueWriter) throws {
+        let map = w.beginMap()
+        w.field("organization", organization)
+        w.field("oral", oral)
+        w.field("acceptBy", acceptBy)
+        w.field("concludeBy", concludeBy)
+        w.end(map)
+    }
+
+    init(from r: inout BinaryValueReader) throws {
+        var m = try r.map()
+        self.init(organization: try m.field("organization"), oral: try m.field("oral"), acceptBy: try m.field("acceptBy"), concludeBy: try m.field("concludeBy"))
+    }
+}
+
+extension CaseEvent.Mediator: BinaryCodable {
+    func encode(to w: inout BinaryValueWriter) throws {
+        let map = w.beginMap()
+        w.field("mediator", mediator)
+        w.end(map)
+    }
+
+    init(from r: inout BinaryValueReader) throws {
+        var m = try r.map()
+        self.init(mediator: try m.field("mediator"))
+    }
+}
+
+extension CaseEvent.AgreementSigned: BinaryCodable {
+    func encode(to w: inout BinaryValueWriter) throws {
+        let map = w.beginMap()
+        try w.field("agreement", agreement)
+        w.field("performanceDue", performanceDue)
+        w.field("reviewBy", reviewBy)
+        w.field("confirmationBy", confirmationBy)
+        w.end(map)
+    }
+
+    init(from r: inout BinaryValueReader) throws {
+        var m = try r.map()
+        self.init(agreement: try m.field("agreement"), performanceDue: try m.field("performanceDue"), reviewBy: try m.field("reviewBy"), confirmationBy: try m.field("confirmationBy"))
+    }
+}
+
+extension CaseEvent.Note: BinaryCodable {
+    func encode(to w: inout BinaryValueWriter) throws {
+        let map = w.beginMap()
+        w.field("note", note)
+        w.end(map)
+    }
+
+    init(from r: inout BinaryValueReader) throws {
+        var m = try r.map()
+        self.init(note: try m.field("note"))
+    }
+}
+
+extension CaseEvent.By: BinaryCodable {
+    func encode(to w: inout BinaryValueWriter) throws {
+        let map = w.beginMap()
+        try w.field("by", by)
+        w.end(map)
+    }
+
+    init(from r: inout BinaryValueReader) throws {
+        var m = try r.map()
+        self.init(by: try m.field("by"))
+    }
+}
+
+extension CaseEvent.Entrusted: BinaryCodable {
+    func encode(to w: inout BinaryValueWriter) throws {
+        let map = w.beginMap()
+        try w.field("kind", kind)
+        w.field("organization", organization)
+        w.field("reference", reference)
+        try w.field("returnTo", returnTo)
+        w.field("termEnds", termEnds)
+        w.end(map)
+    }
+
+    init(from r: inout BinaryValueReader) throws {
+        var m = try r.map()
+        self.init(kind: try m.field("kind"), organization: try m.field("organization"), reference: try m.field("reference"), returnTo: try m.field("returnTo"), termEnds: try m.field("termEnds"))
+    }
+}
+
+extension CaseEvent.ReturnTo: BinaryCodable {
+    func encode(to w: inout BinaryValueWriter) throws {
+        let map = w.beginMap()
+        try w.field("returnTo", returnTo)
+        w.end(map)
+    }
+
+    init(from r: inout BinaryValueReader) throws {
+        var m = try r.map()
+        self.init(returnTo: try m.field("returnTo"))
+    }
+}
+
+extension CaseEvent.DecideBy: BinaryCodable {
+    func encode(to w: inout BinaryValueWriter) throws {
+        let map = w.beginMap()
+        w.field("decideBy", decideBy)
+        w.end(map)
+    }
+
+    init(from r: inout BinaryValueReader) throws {
+        var m = try r.map()
+        self.init(decideBy: try m.field("decideBy"))
+    }
+}
+
+extension CaseEvent.ReviewAccepted: BinaryCodable {
+    func encode(to w: inout BinaryValueWriter) throws {
+        let map = w.beginMap()
+        w.field("decideBy", decideBy)
+        try w.fieldIfPresent("acceptedAt", acceptedAt)
+        w.end(map)
+    }
+
+    init(from r: inout BinaryValueReader) throws {
+        var m = try r.map()
+        self.init(decideBy: try m.field("decideBy"), acceptedAt: try m.fieldIfPresent("acceptedAt"))
+    }
+}
+
+extension CaseEvent.Accepted: BinaryCodable {
+    func encode(to w: inout BinaryValueWriter) throws {
+        let map = w.beginMap()
+        w.field("acceptedAt", acceptedAt)
+        w.field("decideBy", decideBy)
+        w.end(map)
+    }
+
+    init(from r: inout BinaryValueReader) throws {
+        var m = try r.map()
+        self.init(acceptedAt: try m.field("acceptedAt"), decideBy: try m.field("decideBy"))
+    }
+}
+
+extension CaseEvent.IssueBy: BinaryCodable {
+    func encode(to w: inout BinaryValueWriter) throws {
+        let map = w.beginMap()
+        w.field("issueBy", issueBy)
+        w.end(map)
+    }
+
+    init(from r: inout BinaryValueReader) throws {
+        var m = try r.map()
+        self.init(issueBy: try m.field("issueBy"))
+    }
+}
+
+extension CaseEvent.Hearing: BinaryCodable {
+    func encode(to w: inout BinaryValueWriter) throws {
+        let map = w.beginMap()
+        w.field("at", at)
+        w.end(map)
+    }
+
+    init(from r: inout BinaryValueReader) throws {
+        var m = try r.map()
+        self.init(at: try m.field("at"))
+    }
+}
+
+extension CaseEvent.ClaimsChanged: BinaryCodable {
+    func encode(to w: inout BinaryValueWriter) throws {
+        let map = w.beginMap()
+        try w.field("claims", claims)
+        try w.field("limitation", limitation)
+        w.field("at", at)
+        w.field("awardBy", awardBy)
+        w.end(map)
+    }
+
+    init(from r: inout BinaryValueReader) throws {
+        var m = try r.map()
+        self.init(claims: try m.field("claims"), limitation: try m.field("limitation"), at: try m.field("at"), awardBy: try m.field("awardBy"))
+    }
+}
+
+extension CaseEvent.PartyAdded: BinaryCodable {
+    func encode(to w: inout BinaryValueWriter) throws {
+        let map = w.beginMap()
+        try w.field("party", party)
+        w.field("at", at)
+        w.field("awardBy", awardBy)
+        w.end(map)
+    }
+
+    init(from r: inout BinaryValueReader) throws {
+        var m = try r.map()
+        self.init(party: try m.field("party"), at: try m.field("at"), awardBy: try m.field("awardBy"))
+    }
+}
+
+extension CaseEvent.AcceptBy: BinaryCodable {
+    func encode(to w: inout BinaryValueWriter) throws {
+        let map = w.beginMap()
+        w.field("acceptBy", acceptBy)
+        w.end(map)
+    }
+
+    init(from r: inout BinaryValueReader) throws {
+        var m = try r.map()
+        self.init(acceptBy: try m.field("acceptBy"))
+    }
+}
+
+extension CaseEvent.AnswerBy: BinaryCodable {
+    func encode(to w: inout BinaryValueWriter) throws {
+        let map = w.beginMap()
+        w.field("answerBy", answerBy)
+        w.end(map)
+    }
+
+    init(from r: inout BinaryValueReader) throws {
+        var m = try r.map()
+        self.init(answerBy: try m.field("answerBy"))
+    }
+}
+
+extension CaseEvent.Confirmed: BinaryCodable {
+    func encode(to w: inout BinaryValueWriter) throws {
+        let map = w.beginMap()
+        w.field("confirmed", confirmed)
+        w.end(map)
+    }
+
+    init(from r: inout BinaryValueReader) throws {
+        var m = try r.map()
+        self.init(confirmed: try m.field("confirmed"))
+    }
+}
+
+extension CaseEvent.ArbitrationApplied: BinaryCodable {
+    func encode(to w: inout BinaryValueWriter) throws {
+        let map = w.beginMap()
+        try w.field("applicant", applicant)
+        try w.field("claims", claims)
+        try w.field("limitation", limitation)
+        w.field("decideBy", decideBy)
+        w.end(map)
+    }
+
+    init(from r: inout BinaryValueReader) throws {
+        var m = try r.map()
+        self.init(applicant: try m.field("applicant"), claims: try m.field("claims"), limitation: try m.field("limitation"), decideBy: try m.field("decideBy"))
+    }
+}
+
+extension CaseEvent.ArbitrationAccepted: BinaryCodable {
+    func encode(to w: inout BinaryValueWriter) throws {
+        let map = w.beginMap()
+        w.field("acceptedAt", acceptedAt)
+        w.field("serveBy", serveBy)
+        w.field("awardBy", awardBy)
+        w.end(map)
+    }
+
+    init(from r: inout BinaryValueReader) throws {
+        var m = try r.map()
+        self.init(acceptedAt: try m.field("acceptedAt"), serveBy: try m.field("serveBy"), awardBy: try m.field("awardBy"))
+    }
+}
+
+extension CaseEvent.Defense: BinaryCodable {
+    func encode(to w: inout BinaryValueWriter) throws {
+        let map = w.beginMap()
+        w.field("limitation", limitation)
+        w.end(map)
+    }
+
+    init(from r: inout BinaryValueReader) throws {
+        var m = try r.map()
+        self.init(limitation: try m.field("limitation"))
+    }
+}
+
+extension CaseEvent.AwardBy: BinaryCodable {
+    func encode(to w: inout BinaryValueWriter) throws {
+        let map = w.beginMap()
+        w.field("awardBy", awardBy)
+        w.end(map)
+    }
+
+    init(from r: inout BinaryValueReader) throws {
+        var m = try r.map()
+        self.init(awardBy: try m.field("awardBy"))
+    }
+}
+
+extension CaseEvent.Received: BinaryCodable {
+    func encode(to w: inout BinaryValueWriter) throws {
+        let map = w.beginMap()
+        try w.field("party", party)
+        w.field("challengeBy", challengeBy)
+        try w.field("challenge", challenge)
+        w.end(map)
+    }
+
+    init(from r: inout BinaryValueReader) throws {
+        var m = try r.map()
+        self.init(party: try m.field("party"), challengeBy: try m.field("challengeBy"), challenge: try m.field("challenge"))
+    }
+}
+
+extension CaseEvent.Window: BinaryCodable {
+    func encode(to w: inout BinaryValueWriter) throws {
+        let map = w.beginMap()
+        try w.field("window", window)
+        w.end(map)
+    }
+
+    init(from r: inout BinaryValueReader) throws {
+        var m = try r.map()
+        self.init(window: try m.field("window"))
+    }
+}
+
+extension CaseEvent.Lawsuit: BinaryCodable {
+    func encode(to w: inout BinaryValueWriter) throws {
+        let map = w.beginMap()
+        try w.field("party", party)
+        w.field("court", court)
+        w.end(map)
+    }
+
+    init(from r: inout BinaryValueReader) throws {
+        var m = try r.map()
+        self.init(party: try m.field("party"), court: try m.field("court"))
+    }
+}
+
+extension CaseEvent.Summary: BinaryCodable {
+    func encode(to w: inout BinaryValueWriter) throws {
+        let map = w.beginMap()
+        w.field("summary", summary)
+        w.end(map)
+    }
+
+    init(from r: inout BinaryValueReader) throws {
+        var m = try r.map()
+        self.init(summary: try m.field("summary"))
+    }
 }

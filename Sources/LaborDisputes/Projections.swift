@@ -77,6 +77,12 @@ public struct CaseRecord: Hashable, Sendable, Codable {
         public var stage: Stage
         /// When the case entered it.
         public var since: Timestamp
+
+        /// An entry.
+        public init(stage: Stage, since: Timestamp) {
+            self.stage = stage
+            self.since = since
+        }
     }
 
     /// The case's region.

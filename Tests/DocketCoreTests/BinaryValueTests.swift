@@ -140,3 +140,61 @@ struct BinaryValueTests {
         }
     }
 }
+
+@Suite("Hand-written binary coders: the standard types")
+struct BinaryValueCoderTests {
+    struct Amounts: Codable, Equatable, BinaryCodable {
+        var amounts: [Decimal]
+        var maybe: Decimal?
+        var tags: Set<String>
+
+        func encode(to w: inout BinaryValueWriter) throws {
+            let map = w.beginMap()
+            try w.field("amounts", amounts)
+            try w.fieldIfPresent("maybe", maybe)
+            try w.field("tags", tags)
+            w.end(map)
+        }
+
+        init(amounts: [Decimal], maybe: Decimal?, tags: Set<String>) {
+            self.amounts = amounts
+            self.maybe = maybe
+            self.tags = tags
+        }
+
+        init(from r: inout BinaryValueReader) throws {
+            var m = try r.map()
+            self.init(amounts: try m.field("amounts"), maybe: try m.fieldIfPresent("maybe"), tags: try m.field("tags"))
+        }
+    }
+
+    @Test("decimals, optionals and sets: the bytes Codable writes, read back equal, over many values")
+    func decimals() throws {
+        var texts = ["0", "1", "-1", "5000", "0.01", "-12345.678", "99999999999999999999.99", "340282366920938463463374607431768211455", "1e-120", "-3e100"]
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<500 {
+            let digits = String((0..<Int.random(in: 1...30, using: &rng)).map { _ in "0123456789".randomElement(using: &rng)! })
+            let point = Int.random(in: 0...digits.count, using: &rng)
+            texts.append((Bool.random(using: &rng) ? "-" : "") + digits.prefix(point) + "." + digits.dropFirst(point) + "0")
+        }
+        for text in texts {
+            let d = try #require(Decimal(string: text), "\(text)")
+            let value = Amounts(amounts: [d, d * 3, d / 7], maybe: text.count % 2 == 0 ? d : nil, tags: ["a", text])
+            let hand = try BinaryPayload.encode(value)
+            let codable = try BinaryPayload.$usesHandWrittenCoders.withValue(false) { try BinaryPayload.encode(value) }
+            #expect(hand == codable, "\(text)")
+            #expect(try BinaryPayload.decode(Amounts.self, from: codable, what: text) == value, "\(text)")
+            #expect(try BinaryPayload.$usesHandWrittenCoders.withValue(false) { try BinaryPayload.decode(Amounts.self, from: hand, what: text) } == value)
+        }
+    }
+
+    @Test("a missing required key and a value of the wrong kind are typed errors naming the key")
+    func errors() throws {
+        let missing = #expect(throws: DocketError.self) { try BinaryPayload.decode(Amounts.self, from: try BinaryPayload.encode(["tags": ["x"]]), what: "row 9") }
+        #expect(missing?.code == .codecFailure)
+        #expect(missing?.message.contains("row 9") == true && missing?.message.contains("amounts") == true)
+        struct Wrong: Encodable { var amounts = "many"; var tags: [String] = [] }
+        let wrong = #expect(throws: DocketError.self) { try BinaryPayload.decode(Amounts.self, from: try BinaryPayload.encode(Wrong()), what: "row 10") }
+        #expect(wrong?.message.contains("expected an array") == true)
+    }
+}

@@ -62,6 +62,20 @@ struct ProjectionRunnerTests {
         await store.close()
     }
 
+    @Test("a batch's row changes come out in LMDB's key order: byte-wise, a prefix before its extensions")
+    func writesInKeyOrder() throws {
+        struct NoRows: ProjectionRowReader {
+            func value(for key: [UInt8]) throws -> [UInt8]? { nil }
+            func forEach(from start: [UInt8]?, _ body: ([UInt8], [UInt8]) throws -> Bool) throws {}
+        }
+        var rows = ProjectionRows(reader: NoRows(), expectedChanges: 8)
+        let keys: [[UInt8]] = [[0xFF], [1, 3], [1, 2, 0], [1, 2], [0], [1, 2, 0xFF, 0], Array("case-10\u{0}".utf8), Array("case-1\u{0}".utf8)]
+        for k in keys { rows.set(k, [1]) }
+        rows.delete([1, 2])
+        #expect(rows.writes.map(\.key) == keys.sorted { $0.lexicographicallyPrecedes($1) })
+        #expect(rows.writes.first { $0.key == [1, 2] }?.value == .some(nil))
+    }
+
     @Test("follows new events live as a service")
     func live() async throws {
         let store = InMemoryEventStore(pollInterval: .milliseconds(20))

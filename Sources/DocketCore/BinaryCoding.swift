@@ -1,0 +1,553 @@
+public import Foundation
+
+/// A type that writes and reads Docket's binary form (``BinaryPayload``) by hand, without going
+/// through `Encoder` and `Decoder`: for the few types a read model or a replay handles millions of
+/// times, where `Codable`'s containers cost several times the work itself.
+///
+/// A conformance must write **the same bytes** its `Encodable` conformance writes through
+/// ``BinaryPayload/encode(_:)``, and read everything its `Decodable` conformance reads: the two
+/// paths are interchangeable, so stored payloads and rows do not depend on which one wrote them.
+/// ``BinaryPayload/encode(_:)`` and ``BinaryPayload/decode(_:from:what:)`` take the hand-written
+/// path for a conforming type, unless ``BinaryPayload/usesHandWrittenCoders`` is off for the task:
+/// a test can compare both paths (Docket's own tests do, for every conforming type, over the values
+/// the scenario suite produces).
+///
+/// As the synthesized `Codable` does, write a struct as a map of its stored properties in declaration
+/// order, leave out an optional property that is `nil`, and write a `String`-backed enum as its raw
+/// value:
+///
+/// ```swift
+/// extension Party: BinaryCodable {
+///     public func encode(to writer: inout BinaryValueWriter) throws {
+///         let map = writer.beginMap()
+///         writer.field("role", role)
+///         writer.field("id", id)
+///         writer.fieldIfPresent("nickname", nickname)
+///         writer.end(map)
+///     }
+///     public init(from reader: inout BinaryValueReader) throws {
+///         var map = try reader.map()
+///         self.init(role: try map.field("role"), id: try map.field("id"), nickname: try map.fieldIfPresent("nickname"))
+///     }
+/// }
+/// ```
+public protocol BinaryCodable: Codable, BinaryValue {}
+
+/// A value the hand-written binary coders read and write: the scalars (`String`, `Bool`, integers,
+/// `Double`, ``Timestamp``), arrays and sets of such values, `String`-backed enums that declare
+/// the conformance, and ``BinaryCodable`` types.
+public protocol BinaryValue {
+    /// Writes the value at the writer's end.
+    func encode(to writer: inout BinaryValueWriter) throws
+    /// Reads the value the reader stands on.
+    init(from reader: inout BinaryValueReader) throws
+}
+
+extension BinaryValue where Self: RawRepresentable, RawValue == String {
+    /// A `String`-backed enum is written as its raw value, as `Codable` writes it.
+    @inlinable public func encode(to writer: inout BinaryValueWriter) throws { writer.write(rawValue) }
+
+    /// Reads the raw value; an unknown one is an error naming it.
+    @inlinable public init(from reader: inout BinaryValueReader) throws {
+        let raw = try reader.readString()
+        guard let value = Self(rawValue: raw) else { throw BinaryValueError("\(raw.debugDescription) is not a \(Self.self)") }
+        self = value
+    }
+}
+
+// MARK: - Writing
+
+/// Writes values in the binary form, appending to one buffer: scalars, and maps and arrays opened
+/// with ``beginMap()`` or ``beginArray()`` and closed with ``end(_:)`` in the reverse order.
+public struct BinaryValueWriter {
+    /// The bytes written so far.
+    public private(set) var bytes: [UInt8]
+
+    /// A writer whose buffer starts with `prefix` (``BinaryPayload``'s magic bytes, by default).
+    public init(prefix: [UInt8] = BinaryPayload.magic, capacity: Int = 256) {
+        bytes = prefix
+        bytes.reserveCapacity(capacity)
+    }
+
+    /// An open map or array, to be passed to ``BinaryValueWriter/end(_:)``.
+    public struct Container {
+        let offset: Int
+    }
+
+    // MARK: Scalars
+
+    @inline(__always) mutating func varint(_ value: UInt64) {
+        var v = value
+        while v >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: v) | 0x80)
+            v >>= 7
+        }
+        bytes.append(UInt8(truncatingIfNeeded: v))
+    }
+
+    /// Writes null.
+    public mutating func writeNull() { bytes.append(BinaryTag.null) }
+
+    /// Writes a boolean.
+    public mutating func write(_ value: Bool) { bytes.append(value ? BinaryTag.true : BinaryTag.false) }
+
+    /// Writes a signed integer.
+    public mutating func write(_ value: Int64) {
+        bytes.append(BinaryTag.int)
+        varint(UInt64(bitPattern: (value << 1) ^ (value >> 63)))
+    }
+
+    /// Writes a signed integer.
+    public mutating func write(_ value: Int) { write(Int64(value)) }
+
+    /// Writes an unsigned integer.
+    public mutating func write(_ value: UInt64) {
+        bytes.append(BinaryTag.uint)
+        varint(value)
+    }
+
+    /// Writes a double.
+    public mutating func write(_ value: Double) {
+        bytes.append(BinaryTag.double)
+        withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    /// Writes a string.
+    public mutating func write(_ value: String) {
+        bytes.append(BinaryTag.string)
+        var s = value
+        s.withUTF8 { utf8 in
+            varint(UInt64(utf8.count))
+            bytes.append(contentsOf: utf8)
+        }
+    }
+
+    /// Writes an instant as its milliseconds since the epoch (as ``BinaryPayload`` writes ``Timestamp``).
+    public mutating func write(_ value: Timestamp) { write(value.millisecondsSinceEpoch) }
+
+    /// Writes a value that codes itself.
+    @inlinable public mutating func write<T: BinaryValue>(_ value: T) throws { try value.encode(to: &self) }
+
+    /// Writes a value through its `Encodable` conformance, as ``BinaryPayload/encode(_:)`` would
+    /// inside a value: for the parts of a hand-written type that are rare or not worth coding by hand.
+    public mutating func writeEncodable<T: Encodable>(_ value: T) throws {
+        let writer = BinaryWriter()
+        swap(&writer.bytes, &bytes)
+        defer { swap(&writer.bytes, &bytes) }
+        try writer.encodeValue(value)
+        writer.closeAll()
+        if let problem = writer.problem { throw BinaryValueError(problem) }
+    }
+
+    // MARK: Containers
+
+    /// Opens a map: write each entry as ``key(_:)`` then its value, then ``end(_:)``.
+    public mutating func beginMap() -> Container { begin(BinaryTag.map) }
+
+    /// Opens an array: write each element, then ``end(_:)``.
+    public mutating func beginArray() -> Container { begin(BinaryTag.array) }
+
+    @inline(__always) private mutating func begin(_ tag: UInt8) -> Container {
+        let offset = bytes.count
+        bytes.append(tag)
+        bytes.append(contentsOf: [0, 0, 0, 0] as [UInt8])
+        return Container(offset: offset)
+    }
+
+    /// Closes a map or an array: fills in its length.
+    public mutating func end(_ container: Container) {
+        let length = UInt32(truncatingIfNeeded: bytes.count - container.offset - 5)
+        bytes[container.offset + 1] = UInt8(truncatingIfNeeded: length)
+        bytes[container.offset + 2] = UInt8(truncatingIfNeeded: length >> 8)
+        bytes[container.offset + 3] = UInt8(truncatingIfNeeded: length >> 16)
+        bytes[container.offset + 4] = UInt8(truncatingIfNeeded: length >> 24)
+    }
+
+    /// Writes a map entry's key (its value comes next).
+    public mutating func key(_ name: StaticString) {
+        let count = name.utf8CodeUnitCount
+        varint(UInt64(count))
+        bytes.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: count))
+    }
+
+    // MARK: Fields
+
+    /// Writes a map entry.
+    public mutating func field(_ name: StaticString, _ value: String) {
+        key(name)
+        write(value)
+    }
+
+    /// Writes a map entry.
+    public mutating func field(_ name: StaticString, _ value: Bool) {
+        key(name)
+        write(value)
+    }
+
+    /// Writes a map entry.
+    public mutating func field(_ name: StaticString, _ value: Int) {
+        key(name)
+        write(value)
+    }
+
+    /// Writes a map entry.
+    public mutating func field(_ name: StaticString, _ value: UInt64) {
+        key(name)
+        write(value)
+    }
+
+    /// Writes a map entry.
+    public mutating func field(_ name: StaticString, _ value: Timestamp) {
+        key(name)
+        write(value)
+    }
+
+    /// Writes a map entry.
+    @inlinable public mutating func field<T: BinaryValue>(_ name: StaticString, _ value: T) throws {
+        key(name)
+        try value.encode(to: &self)
+    }
+
+    /// Writes a map entry unless `value` is nil (as `encodeIfPresent` leaves the key out).
+    @inlinable public mutating func fieldIfPresent<T: BinaryValue>(_ name: StaticString, _ value: T?) throws {
+        guard let value else { return }
+        key(name)
+        try value.encode(to: &self)
+    }
+
+    /// Writes a map entry through `Encodable` (``writeEncodable(_:)``).
+    public mutating func encodableField<T: Encodable>(_ name: StaticString, _ value: T) throws {
+        key(name)
+        try writeEncodable(value)
+    }
+
+    /// Writes a map entry through `Encodable` unless `value` is nil.
+    public mutating func encodableFieldIfPresent<T: Encodable>(_ name: StaticString, _ value: T?) throws {
+        guard let value else { return }
+        key(name)
+        try writeEncodable(value)
+    }
+}
+
+// MARK: - Reading
+
+/// Reads values in the binary form from a buffer that outlives it (the call of
+/// ``BinaryPayload/decode(_:from:what:)`` that made it). Every read checks its bounds and throws on
+/// malformed bytes, naming the byte.
+public struct BinaryValueReader {
+    @usableFromInline let reader: BinaryReader
+    /// Where the value being read starts.
+    @usableFromInline var position: Int
+    /// Where the enclosing container ends.
+    @usableFromInline let limit: Int
+
+    @usableFromInline init(reader: BinaryReader, position: Int, limit: Int) {
+        self.reader = reader
+        self.position = position
+        self.limit = limit
+    }
+
+    /// Whether the value is null.
+    public var isNull: Bool { position < limit && reader.buffer[position] == BinaryTag.null }
+
+    /// Reads a string.
+    public func readString() throws -> String { try reader.string(at: position, limit: limit) }
+    /// Reads a boolean.
+    public func readBool() throws -> Bool { try reader.bool(at: position, limit: limit) }
+    /// Reads an integer.
+    public func readInt() throws -> Int { try reader.integer(Int.self, at: position, limit: limit) }
+    /// Reads a signed 64-bit integer.
+    public func readInt64() throws -> Int64 { try reader.int64(at: position, limit: limit) }
+    /// Reads an unsigned 64-bit integer.
+    public func readUInt64() throws -> UInt64 { try reader.uint64(at: position, limit: limit) }
+    /// Reads a double.
+    public func readDouble() throws -> Double { try reader.double(at: position, limit: limit) }
+    /// Reads an instant (milliseconds since the epoch).
+    public func readTimestamp() throws -> Timestamp { Timestamp(millisecondsSinceEpoch: try readInt64()) }
+
+    /// Reads a value through its `Decodable` conformance.
+    public func readDecodable<T: Decodable>(_ type: T.Type = T.self) throws -> T {
+        try reader.decodeValue(T.self, at: position, limit: limit, key: nil)
+    }
+
+    /// Reads a map: its entries are looked up by key.
+    public func map() throws -> BinaryMapReader {
+        guard try reader.byte(at: position, limit: limit) == BinaryTag.map else { throw reader.mismatch("a map", at: position) }
+        return BinaryMapReader(reader: reader, range: try reader.containerRange(at: position, limit: limit))
+    }
+
+    /// Reads an array's elements with `element`, which reads the value its reader stands on.
+    @inlinable public func array<T>(_ element: (inout BinaryValueReader) throws -> T) throws -> [T] {
+        guard try reader.byte(at: position, limit: limit) == BinaryTag.array else { throw reader.mismatch("an array", at: position) }
+        let range = try reader.containerRange(at: position, limit: limit)
+        var out: [T] = []
+        var p = range.lowerBound
+        while p < range.upperBound {
+            var r = BinaryValueReader(reader: reader, position: p, limit: range.upperBound)
+            out.append(try element(&r))
+            p = try reader.valueEnd(at: p, limit: range.upperBound)
+        }
+        return out
+    }
+}
+
+/// The entries of one map, looked up by key. A lookup in the order the entries were written takes
+/// the entry where the last one ended; any other (a key asked out of order, or missing: an optional
+/// left out) searches an index of the map's entries, built on the first such lookup.
+public struct BinaryMapReader {
+    @usableFromInline let reader: BinaryReader
+    @usableFromInline let range: Range<Int>
+    /// Where the entry after the last one found starts.
+    @usableFromInline var cursor: Int
+    /// Each entry's key start and value start, in order (two offsets per entry), once built.
+    @usableFromInline var index: [Int]?
+
+    init(reader: BinaryReader, range: Range<Int>) {
+        self.reader = reader
+        self.range = range
+        cursor = range.lowerBound
+    }
+
+    /// The reader of `name`'s value, or nil when the map has no such key.
+    public mutating func value(_ name: StaticString) throws -> BinaryValueReader? {
+        let wanted = UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)
+        let buffer = reader.buffer
+        let end = range.upperBound
+        // The entry at the cursor: the next one in written order.
+        if cursor < end {
+            let (length, keyStart) = try reader.readVarint(at: cursor, limit: end)
+            guard length <= UInt64(end - keyStart) else { throw BinaryValueError("key at byte \(cursor) runs past its map") }
+            let valueStart = keyStart + Int(length)
+            if Int(length) == wanted.count, Self.equal(buffer, keyStart, wanted) {
+                cursor = try reader.valueEnd(at: valueStart, limit: end)
+                return BinaryValueReader(reader: reader, position: valueStart, limit: end)
+            }
+        }
+        if index == nil { index = try buildIndex() }
+        let entries = index!
+        var i = 0
+        while i < entries.count {
+            let keyStart = entries[i], valueStart = entries[i + 1]
+            if valueStart - keyStart == wanted.count, Self.equal(buffer, keyStart, wanted) {
+                cursor = try reader.valueEnd(at: valueStart, limit: end)
+                return BinaryValueReader(reader: reader, position: valueStart, limit: end)
+            }
+            i += 2
+        }
+        return nil
+    }
+
+    /// Every entry's key start and value start.
+    private func buildIndex() throws -> [Int] {
+        var out: [Int] = []
+        var p = range.lowerBound
+        let end = range.upperBound
+        while p < end {
+            let (length, keyStart) = try reader.readVarint(at: p, limit: end)
+            guard length <= UInt64(end - keyStart) else { throw BinaryValueError("key at byte \(p) runs past its map") }
+            let valueStart = keyStart + Int(length)
+            out.append(keyStart)
+            out.append(valueStart)
+            p = try reader.valueEnd(at: valueStart, limit: end)
+        }
+        return out
+    }
+
+    @inline(__always) private static func equal(_ buffer: UnsafeBufferPointer<UInt8>, _ start: Int, _ wanted: UnsafeBufferPointer<UInt8>) -> Bool {
+        var i = 0
+        while i < wanted.count {
+            if buffer[start &+ i] != wanted[i] { return false }
+            i &+= 1
+        }
+        return true
+    }
+
+    /// The reader of `name`'s value; a missing key is an error.
+    public mutating func require(_ name: StaticString) throws -> BinaryValueReader {
+        guard let r = try value(name) else { throw BinaryValueError("no value for key \(name.description.debugDescription)") }
+        return r
+    }
+
+    /// Reads a required entry.
+    @inlinable public mutating func field<T: BinaryValue>(_ name: StaticString, as type: T.Type = T.self) throws -> T {
+        var r = try require(name)
+        return try T(from: &r)
+    }
+
+    /// Reads an optional entry: nil when the key is missing or its value is null (as
+    /// `decodeIfPresent` does).
+    @inlinable public mutating func fieldIfPresent<T: BinaryValue>(_ name: StaticString, as type: T.Type = T.self) throws -> T? {
+        guard var r = try value(name), !r.isNull else { return nil }
+        return try T(from: &r)
+    }
+
+    /// Reads a required entry through `Decodable`.
+    public mutating func decodableField<T: Decodable>(_ name: StaticString, as type: T.Type = T.self) throws -> T {
+        try require(name).readDecodable(T.self)
+    }
+
+    /// Reads an optional entry through `Decodable`.
+    public mutating func decodableFieldIfPresent<T: Decodable>(_ name: StaticString, as type: T.Type = T.self) throws -> T? {
+        guard let r = try value(name), !r.isNull else { return nil }
+        return try r.readDecodable(T.self)
+    }
+}
+
+// MARK: - Conformances of the standard types
+
+extension String: BinaryValue {
+    public func encode(to writer: inout BinaryValueWriter) throws { writer.write(self) }
+    public init(from reader: inout BinaryValueReader) throws { self = try reader.readString() }
+}
+
+extension Bool: BinaryValue {
+    public func encode(to writer: inout BinaryValueWriter) throws { writer.write(self) }
+    public init(from reader: inout BinaryValueReader) throws { self = try reader.readBool() }
+}
+
+extension Int: BinaryValue {
+    public func encode(to writer: inout BinaryValueWriter) throws { writer.write(self) }
+    public init(from reader: inout BinaryValueReader) throws { self = try reader.readInt() }
+}
+
+extension Int64: BinaryValue {
+    public func encode(to writer: inout BinaryValueWriter) throws { writer.write(self) }
+    public init(from reader: inout BinaryValueReader) throws { self = try reader.readInt64() }
+}
+
+extension UInt64: BinaryValue {
+    public func encode(to writer: inout BinaryValueWriter) throws { writer.write(self) }
+    public init(from reader: inout BinaryValueReader) throws { self = try reader.readUInt64() }
+}
+
+extension Double: BinaryValue {
+    public func encode(to writer: inout BinaryValueWriter) throws { writer.write(self) }
+    public init(from reader: inout BinaryValueReader) throws { self = try reader.readDouble() }
+}
+
+extension Timestamp: BinaryValue {
+    public func encode(to writer: inout BinaryValueWriter) throws { writer.write(self) }
+    public init(from reader: inout BinaryValueReader) throws { self = try reader.readTimestamp() }
+}
+
+extension Array: BinaryValue where Element: BinaryValue {
+    /// Written as `Codable` writes an array: its elements in order.
+    @inlinable public func encode(to writer: inout BinaryValueWriter) throws {
+        let a = writer.beginArray()
+        for e in self { try e.encode(to: &writer) }
+        writer.end(a)
+    }
+
+    @inlinable public init(from reader: inout BinaryValueReader) throws { self = try reader.array { try Element(from: &$0) } }
+}
+
+extension Set: BinaryValue where Element: BinaryValue {
+    /// Written as `Codable` writes a set: an array of its elements in the set's iteration order.
+    @inlinable public func encode(to writer: inout BinaryValueWriter) throws {
+        let a = writer.beginArray()
+        for e in self { try e.encode(to: &writer) }
+        writer.end(a)
+    }
+
+    @inlinable public init(from reader: inout BinaryValueReader) throws { self = Set(try reader.array { try Element(from: &$0) }) }
+}
+
+extension Decimal: BinaryValue {
+    /// Written as `Decimal`'s `Codable` conformance writes it: a map of `exponent`, `length`,
+    /// `isNegative`, `isCompact` and the eight 16-bit words of `mantissa`. The parts are not public
+    /// API, so they are read from and written to the value's storage, whose layout is checked once
+    /// against the `Codable` conformance (``DecimalStorage/matchesCodable``); where it does not
+    /// match, both directions go through `Codable`.
+    public func encode(to writer: inout BinaryValueWriter) throws {
+        guard DecimalStorage.matchesCodable else { return try writer.writeEncodable(self) }
+        DecimalStorage(self).encode(to: &writer)
+    }
+
+    public init(from reader: inout BinaryValueReader) throws {
+        guard DecimalStorage.matchesCodable, let storage = try DecimalStorage(reading: reader) else {
+            self = try reader.readDecodable(Decimal.self)
+            return
+        }
+        self = storage.decimal
+    }
+}
+
+/// A `Decimal`'s parts as its storage holds them: the exponent (1 byte), the length and flags
+/// (1 byte: bit 2 compact, bit 3 negative, bits 4 to 7 the length in 16-bit words), 2 reserved
+/// bytes, then the mantissa's eight 16-bit words, least significant first.
+struct DecimalStorage {
+    var bytes: (UInt64, UInt64, UInt32) = (0, 0, 0)
+
+    init(_ value: Decimal) {
+        withUnsafeMutableBytes(of: &bytes) { out in withUnsafeBytes(of: value) { out.copyMemory(from: $0) } }
+    }
+
+    private init() {}
+
+    var decimal: Decimal {
+        var d = Decimal()
+        withUnsafeMutableBytes(of: &d) { out in withUnsafeBytes(of: bytes) { out.copyMemory(from: $0) } }
+        return d
+    }
+
+    private func byte(_ i: Int) -> UInt8 { withUnsafeBytes(of: bytes) { $0[i] } }
+    var exponent: Int8 { Int8(bitPattern: byte(0)) }
+    var length: UInt8 { byte(1) >> 4 }
+    var isNegative: Bool { byte(1) & 0x08 != 0 }
+    var isCompact: Bool { byte(1) & 0x04 != 0 }
+    func word(_ i: Int) -> UInt16 { UInt16(byte(4 + 2 * i)) | UInt16(byte(5 + 2 * i)) << 8 }
+
+    func encode(to w: inout BinaryValueWriter) {
+        let map = w.beginMap()
+        w.key("exponent")
+        w.write(Int(exponent))
+        w.key("length")
+        w.write(UInt64(length))
+        w.field("isNegative", isNegative)
+        w.field("isCompact", isCompact)
+        w.key("mantissa")
+        let words = w.beginArray()
+        for i in 0..<8 { w.write(UInt64(word(i))) }
+        w.end(words)
+        w.end(map)
+    }
+
+    /// Reads the parts `Codable` wrote; nil for parts the storage cannot hold as they are (an
+    /// exponent beyond a byte, a length beyond eight words), which are left to `Codable`.
+    init?(reading reader: BinaryValueReader) throws {
+        var m = try reader.map()
+        let exponent: Int = try m.field("exponent")
+        let length: UInt64 = try m.field("length")
+        let isNegative: Bool = try m.field("isNegative")
+        let isCompact: Bool = try m.field("isCompact")
+        let words: [UInt64] = try m.field("mantissa")
+        guard let e = Int8(exactly: exponent), length <= 8, words.count >= 8, words.allSatisfy({ $0 <= UInt64(UInt16.max) }) else { return nil }
+        self.init()
+        withUnsafeMutableBytes(of: &bytes) { out in
+            out[0] = UInt8(bitPattern: e)
+            out[1] = UInt8(length) << 4 | (isNegative ? 0x08 : 0) | (isCompact ? 0x04 : 0)
+            for i in 0..<8 {
+                out[4 + 2 * i] = UInt8(truncatingIfNeeded: words[i])
+                out[5 + 2 * i] = UInt8(truncatingIfNeeded: words[i] >> 8)
+            }
+        }
+    }
+
+    /// Whether this layout is `Decimal`'s: checked once, on values with every part in use, by
+    /// writing each both ways and comparing the bytes, and reading the bytes back.
+    static let matchesCodable: Bool = {
+        guard MemoryLayout<Decimal>.size == 20 else { return false }
+        let samples = ["0", "5000", "-12345.678", "0.001", "-99999999999999999999.99", "340282366920938463463374607431768211455", "1e-100", "-7e90"]
+        for text in samples {
+            guard let value = Decimal(string: text) else { return false }
+            var hand = BinaryValueWriter()
+            DecimalStorage(value).encode(to: &hand)
+            guard let codable = try? BinaryPayload.encode(value), codable == hand.bytes else { return false }
+            let back: DecimalStorage?? = try? codable.withUnsafeBufferPointer { buffer in
+                try DecimalStorage(reading: BinaryValueReader(reader: BinaryReader(buffer), position: 2, limit: buffer.count))
+            }
+            guard let parsed = back ?? nil, parsed.decimal == value, DecimalStorage(parsed.decimal).bytes == DecimalStorage(value).bytes else { return false }
+        }
+        return true
+    }()
+}

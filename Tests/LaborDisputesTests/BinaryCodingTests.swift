@@ -1,0 +1,178 @@
+import DocketCore
+import DocketTesting
+import Foundation
+import LaborDisputes
+import Testing
+
+/// The hand-written binary coders (`BinaryCodable`) against the `Codable` conformances they stand
+/// in for: the same bytes written, the same values read, for every value the scenario suite
+/// produces and for values with every optional part set.
+@Suite("Hand-written binary coders")
+struct BinaryCodingTests {
+    /// Every scenario's steps, run one after the other in one log (each on its own ids), with the
+    /// read models caught up.
+    static func everyScenario() async throws -> MixedHistory {
+        let h = try MixedHistory()
+        for i in ScenarioLibrary.all.indices {
+            for step in MixedHistory.steps(i, i) { _ = try await h.run.run(step) }
+        }
+        try await h.models.runner.catchUp()
+        return h
+    }
+
+    /// Checks that `value` is written to the same bytes, and read back equal, by both paths.
+    static func check<T: Codable & Equatable>(_ value: T, _ what: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let hand = try BinaryPayload.encode(value)
+        let codable = try BinaryPayload.$usesHandWrittenCoders.withValue(false) { try BinaryPayload.encode(value) }
+        #expect(hand == codable, "\(what): the hand-written coder writes other bytes than Codable", sourceLocation: sourceLocation)
+        #expect(try BinaryPayload.decode(T.self, from: codable, what: what) == value, "\(what): read by hand", sourceLocation: sourceLocation)
+        let viaCodable = try BinaryPayload.$usesHandWrittenCoders.withValue(false) { try BinaryPayload.decode(T.self, from: hand, what: what) }
+        #expect(viaCodable == value, "\(what): read through Codable", sourceLocation: sourceLocation)
+    }
+
+    @Test("case events, case records and archive entries of every scenario: the same bytes and values both ways")
+    func scenarioValues() async throws {
+        let h = try await Self.everyScenario()
+        let events = try await h.run.store.readLog(after: .beforeFirst, limit: 1_000_000).filter { $0.type.hasPrefix("case.") }
+        var types = Set<String>()
+        for e in events {
+            let event = try CaseEvent.codec.decode(e)
+            let viaCodable = try BinaryPayload.$usesHandWrittenCoders.withValue(false) { try CaseEvent.codec.decode(e) }
+            #expect(event == viaCodable, "\(e.type) at \(e.position)")
+            let hand = try CaseEvent.codec.encode(event)
+            let codable = try BinaryPayload.$usesHandWrittenCoders.withValue(false) { try CaseEvent.codec.encode(event) }
+            #expect(hand == codable, "\(e.type) at \(e.position): the hand-written payload coder writes other bytes")
+            #expect(try CaseEvent.codec.decode(type: codable.type, schemaVersion: codable.schemaVersion, payload: codable.payload) == event)
+            types.insert(e.type)
+        }
+        // The scenarios produce nearly every event type; the few they do not are checked below.
+        let registered = Set(CaseEvent.codec.registeredTypes.map(\.type))
+        #expect(registered.subtracting(types).count <= 8, "event types no scenario produces: \(registered.subtracting(types).sorted())")
+
+        let records = try await h.models.caseRecords()
+        #expect(records.count > 250)
+        for r in records { try Self.check(r, "case record \(r.id)") }
+
+        var entries = 0
+        for r in records {
+            for entry in try await h.models.dossier(of: r.id)?.timeline ?? [] {
+                try Self.check(entry, "archive entry \(entry.position)")
+                entries += 1
+            }
+        }
+        #expect(entries == events.count)
+    }
+
+    /// A case state with every optional part set, and claims with every field.
+    static func everything() -> CaseRecord {
+        let t = Timestamp(millisecondsSinceEpoch: 1_772_416_800_000)
+        let claims = [
+            Claim(type: .remuneration, amount: Decimal(string: "-12345.678")!, knownAt: t, duringEmployment: true, interruptions: [t, t],
+                  suspensions: [.init(from: t, to: Timestamp(millisecondsSinceEpoch: 1_772_416_900_000))]),
+            Claim(type: .dismissal, amount: Decimal(string: "99999999999999999999.99")!), Claim(type: .socialInsurance),
+        ]
+        var s = CaseState()
+        s.stage = .awardIssued
+        s.registration = CaseCommand.RegisterCase(
+            channel: .online, region: "shanghai", parties: [Party(role: .worker, id: "W-1", name: "工人 1"), Party(role: .employer, id: "E-1", name: "某公司")],
+            claims: claims, groups: [.migrantWorkers, .graduates], workersInvolved: 31, oral: true, sector: .construction)
+        s.negotiationProposer = .employer
+        s.negotiationParticipants = [Actor(.union, "U-1"), Actor(.union, "U-2")]
+        s.settlement = SettlementAgreement(
+            terms: "pay in two parts", performBy: t, workerArchiveConsent: true, employerArchiveConsent: false, privilegedFacts: ["overtime was worked"],
+            disclosureConsent: PartyConsent(worker: true, employer: false))
+        s.mediationOrganization = "ORG-1"
+        s.mediator = "MED-1"
+        s.mediationAccepted = true
+        s.mediationAcceptanceOverdue = true
+        s.mediationTermExpired = true
+        s.mediationAgreement = MediationAgreement(terms: "pay", performBy: t, signatures: Signatures(worker: true, employer: true, mediator: false, organizationSeal: true))
+        s.performanceNotice = PerformanceNotice(capacityAssessment: "can pay")
+        s.returnVisits = 2
+        s.remedies = [.fileLawsuit, .applyForEnforcement, .applyForArbitration]
+        s.deadlines = [.workerSuit: t, .employerSuit: t, .setAsideFinalAward: t]
+        s.outcome = .awardEffective
+        s.entrusted = (.courtDelegated, .litigation)
+        s.overdue = [.arbitrationAward, .serveRespondent]
+        s.arbitrationApplicant = .worker
+        s.arbitrationAcceptedAt = t
+        s.arbitrationClaims = claims
+        s.limitation = [ClaimLimitation(claim: 0, runsOut: t, past: true), ClaimLimitation(claim: 1, runsOut: nil, past: false)]
+        s.limitationDefense = true
+        s.respondentServed = true
+        s.arbitrationExtended = true
+        s.reviewExtended = false
+        s.reviewAcceptedAt = t
+        s.confirmationAcceptedAt = t
+        s.confirmationExtended = true
+        s.paymentOrderAccepted = false
+        s.hearingAt = t
+        s.respondentAbsent = true
+        s.award = Award(items: [AwardItem(type: .remuneration, amount: Decimal(8_000), granted: true), AwardItem(type: .dismissal, granted: false)],
+                        final: true, timeBarred: [.dismissal])
+        s.awardReceivedBy = [.worker, .employer]
+        s.judgment = "upheld"
+        s.enforcementApplied = true
+        return CaseRecord(
+            id: "case-1", state: s, openedAt: t, closedAt: t, stages: [.init(stage: .registered, since: t), .init(stage: .closed, since: t)],
+            mediators: ["MED-1"], organizations: ["ORG-1", "ORG-2"], mediationAppliedAt: t, mediationEndedAt: t, mediationConcludedInTime: false,
+            reviewApplied: true, confirmationApplied: true, entrusted: true, entrustedSucceeded: false, agreementsPerformed: 1, agreementsNotPerformed: 2,
+            awardInTime: true, lastPosition: 1 << 40)
+    }
+
+    @Test("a case record with every optional part set, and every kind of archived document: the same bytes and values both ways")
+    func everyPart() throws {
+        let record = Self.everything()
+        try Self.check(record, "the full case record")
+        try Self.check(CaseRecord(id: "empty", state: CaseState(), openedAt: Timestamp(millisecondsSinceEpoch: -5)), "an empty case record")
+        let s = record.state
+        let documents: [ArchivedDocument] = [
+            .registration(s.registration!), .settlement(s.settlement!), .mediationAgreement(s.mediationAgreement!),
+            .performanceNotice(s.performanceNotice!), .refusal(of: "mediation", reason: "out of scope"), .mediationDocument,
+            .confirmationRuling(confirmed: false), .paymentOrder, .award(s.award!), .judgment(summary: "dismissed"),
+        ]
+        for (i, d) in documents.enumerated() {
+            try Self.check(d, "document \(d.kind)")
+            try Self.check(
+                ArchiveEntry(position: UInt64(i), occurredAt: record.openedAt, recordedAt: record.openedAt, actor: "worker:W-1", commandID: i % 2 == 0 ? "c-\(i)" : nil,
+                             event: "case.x", kind: .document, summary: "s", document: d), "entry with \(d.kind)")
+        }
+        // Events no scenario may produce, with every part set.
+        let t = record.openedAt
+        let events: [CaseEvent] = [
+            .claimsChanged(claims: s.arbitrationClaims, limitation: s.limitation, at: t, awardBy: t), .partyAdded(s.registration!.parties[0], at: t, awardBy: t),
+            .settlementSigned(s.settlement!, performanceDue: t), .awardIssued(s.award!), .negotiationJoined(by: Actor(.union, "U-9")),
+            .reviewAccepted(decideBy: t, acceptedAt: nil), .reviewAccepted(decideBy: t, acceptedAt: t),
+            .mediationEntrusted(kind: .courtDelegated, organization: "ORG-1", reference: "ref", returnTo: .litigation, termEnds: t),
+        ]
+        for event in events {
+            let hand = try CaseEvent.codec.encode(event)
+            let codable = try BinaryPayload.$usesHandWrittenCoders.withValue(false) { try CaseEvent.codec.encode(event) }
+            #expect(hand == codable, "\(hand.type)")
+            #expect(try CaseEvent.codec.decode(type: codable.type, schemaVersion: 1, payload: codable.payload) == event)
+        }
+    }
+
+    @Test("malformed bytes are a typed error, never a crash: every truncation and every flipped byte of a record")
+    func malformed() throws {
+        let bytes = try BinaryPayload.encode(Self.everything())
+        for end in stride(from: 0, to: bytes.count, by: 1) {
+            #expect(throws: DocketError.self) { try BinaryPayload.decode(CaseRecord.self, from: Array(bytes[..<end]), what: "a truncated record") }
+        }
+        var decoded = 0
+        for i in bytes.indices {
+            var flipped = bytes
+            flipped[i] ^= 0x5A
+            do {
+                _ = try BinaryPayload.decode(CaseRecord.self, from: flipped, what: "a damaged record")
+                decoded += 1  // a flipped letter of a string still decodes
+            } catch {
+                #expect(error.code == .codecFailure)
+            }
+        }
+        #expect(decoded < bytes.count)
+        let error = #expect(throws: DocketError.self) { try BinaryPayload.decode(CaseRecord.self, from: try BinaryPayload.encode(["id": "x"]), what: "case row 7") }
+        #expect(error?.message.contains("case row 7") == true)
+        #expect(error?.message.contains("state") == true)
+    }
+}
