@@ -110,15 +110,7 @@ public final class ProjectionRunner: Service, Sendable {
             let next: Task<[RecordedEvent], any Error>? =
                 last.position < head ? Task { try await store.readLog(after: last.position, limit: batch, payloads: payloads) } : nil
             do {
-                let current = events
-                let writes = try await store.readProjection(p.name, slot: slot) { reader in
-                    var rows = ProjectionRows(reader: reader, expectedChanges: current.count)
-                    try p.apply(batch: current, to: &rows)
-                    return rows.writes
-                }
-                try await store.commitProjection(ProjectionCommit(
-                    name: p.name, slot: slot, expected: checkpoint, checkpoint: last.position, writes: writes,
-                    expectedGeneration: status.generation))
+                try await apply(events, to: p, slot: slot, after: checkpoint, generation: status.generation)
             } catch {
                 next?.cancel()
                 throw error
@@ -134,6 +126,19 @@ public final class ProjectionRunner: Service, Sendable {
         return total
     }
 
+    /// Applies a batch of events (the log's events after `checkpoint`, in order) to a projection's
+    /// rows in `slot`, and commits the rows with the batch's last position as the new checkpoint.
+    private func apply(_ events: [RecordedEvent], to p: any Projection, slot: ProjectionSlot, after checkpoint: LogPosition, generation: UInt64) async throws {
+        guard let last = events.last else { return }
+        let writes = try await store.readProjection(p.name, slot: slot) { reader in
+            var rows = ProjectionRows(reader: reader, expectedChanges: events.count)
+            try p.apply(batch: events, to: &rows)
+            return rows.writes
+        }
+        try await store.commitProjection(ProjectionCommit(
+            name: p.name, slot: slot, expected: checkpoint, checkpoint: last.position, writes: writes, expectedGeneration: generation))
+    }
+
     /// Rebuilds a projection from position zero into its spare rows, then swaps them in. Readers go
     /// on reading the old rows until the swap, which is one transaction. The rebuild catches up to
     /// the log's head and swaps as soon as it is at or past the live rows' checkpoint (the store
@@ -141,40 +146,83 @@ public final class ProjectionRunner: Service, Sendable {
     public func rebuild(_ name: String) async throws {
         let p = try projection(name)
         try await store.startProjectionRebuild(name)
+        try await finishRebuild(p)
+    }
+
+    /// Catches a started rebuild up to the log's head and swaps it in.
+    private func finishRebuild(_ p: any Projection) async throws {
         while true {
             let head = try await store.lastPosition()
             _ = try await catchUp(p, slot: .rebuild, to: head)
-            let status = try await store.projectionStatus(name)
+            let status = try await store.projectionStatus(p.name)
             guard let rebuilt = status.rebuildCheckpoint else {
-                throw DocketError(.checkpointConflict, "the rebuild of projection \(name) was restarted elsewhere")
+                throw DocketError(.checkpointConflict, "the rebuild of projection \(p.name) was restarted elsewhere")
             }
             guard rebuilt >= status.checkpoint else { continue }  // the live rows moved ahead meanwhile
             do {
-                try await store.finishProjectionRebuild(name, expected: rebuilt)
+                try await store.finishProjectionRebuild(p.name, expected: rebuilt)
             } catch let e as DocketError where e.code == .checkpointConflict {
                 continue
             }
-            logger.info("projection rebuilt", metadata: ["projection": "\(name)", "checkpoint": "\(rebuilt)"])
+            logger.info("projection rebuilt", metadata: ["projection": "\(p.name)", "checkpoint": "\(rebuilt)"])
             return
         }
     }
 
-    /// Rebuilds several projections at once, each as ``rebuild(_:)`` does. Their events are
-    /// read, decoded and folded on separate tasks, so a machine with several cores rebuilds them in
-    /// about the time of the slowest; their rows share the store's single writer.
+    /// Rebuilds several projections at once, each as ``rebuild(_:)`` does, reading the log once for
+    /// all of them: each batch (of the largest size the projections prefer) is read once, with
+    /// payloads if any of them needs them, and applied to every projection on its own task, so a
+    /// machine with several cores folds them side by side; their rows share the store's single
+    /// writer. Events appended meanwhile are then caught up by each projection before its swap.
     ///
     /// Every name is checked before anything starts. On the first failure the other rebuilds are
     /// cancelled; a rebuild stopped part way leaves the live rows as they were, and the next
     /// rebuild of that projection starts again from zero.
     /// - Parameter body: called as each rebuild finishes, with its name and how long it took.
     public func rebuild(_ names: [String], _ body: @Sendable (String, Duration) -> Void = { _, _ in }) async throws {
-        for name in names { _ = try projection(name) }
+        var seen = Set<String>()
+        let chosen = try names.map { try projection($0) }.filter { seen.insert($0.name).inserted }
+        let start = ContinuousClock.now
+        var generations: [UInt64] = []
+        for p in chosen {
+            try await store.startProjectionRebuild(p.name)
+            generations.append(try await store.projectionStatus(p.name).generation)
+        }
+        // One pass over the log as it stands: each batch is read once (the next one while this one
+        // is applied) and applied by every projection on its own task. (Letting each projection run
+        // a few batches ahead of the others, instead of waiting for all at every batch, measured
+        // the same.)
+        let store = self.store
+        let head = try await store.lastPosition()
+        let batch = max(1, chosen.map { $0.preferredBatchSize ?? options.batchSize }.max() ?? options.batchSize)
+        let payloads = chosen.contains { $0.needsPayloads }
+        var checkpoint = LogPosition.beforeFirst
+        var events = checkpoint < head ? try await store.readLog(after: checkpoint, limit: batch, payloads: payloads) : []
+        while let last = events.last {
+            try Task.checkCancellation()
+            let next: Task<[RecordedEvent], any Error>? =
+                last.position < head ? Task { try await store.readLog(after: last.position, limit: batch, payloads: payloads) } : nil
+            do {
+                let current = events, after = checkpoint
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for (p, generation) in zip(chosen, generations) {
+                        group.addTask { try await self.apply(current, to: p, slot: .rebuild, after: after, generation: generation) }
+                    }
+                    try await group.waitForAll()
+                }
+            } catch {
+                next?.cancel()
+                throw error
+            }
+            checkpoint = last.position
+            events = try await next?.value ?? []
+        }
+        // The rest, and the swaps, each on its own.
         try await withThrowingTaskGroup(of: (String, Duration).self) { group in
-            for name in Set(names) {
+            for p in chosen {
                 group.addTask {
-                    let start = ContinuousClock.now
-                    try await self.rebuild(name)
-                    return (name, ContinuousClock.now - start)
+                    try await self.finishRebuild(p)
+                    return (p.name, ContinuousClock.now - start)
                 }
             }
             for try await (name, took) in group { body(name, took) }

@@ -124,6 +124,48 @@ struct ProjectionRunnerTests {
     }
 }
 
+extension ProjectionRunnerTests {
+    @Test("several projections rebuilt in one pass over the log: appends during the rebuild are caught up, a failed commit leaves the live rows, a retry succeeds")
+    func rebuildSeveralInOnePass() async throws {
+        let dir = TemporaryDirectory()
+        let lmdb = try lmdbStore(dir)
+        let store = FaultyStore(lmdb, seed: 7, percent: 0)
+        var options = ProjectionRunner.Options()
+        options.batchSize = 7
+        let runner = try ProjectionRunner(store: store, projections: [EventTypeCounter(), IncrementsPerStream(name: "per-stream")], options: options)
+        func append(_ n: Int) async throws {
+            for i in 0..<n {
+                let type = i % 3 == 0 ? "counter.incremented" : "other.\(i % 4)"
+                try await lmdb.append(to: .test("s-\(i % 5)"), expected: .any, events: [Fixtures.event(type, "\(i)")], metadata: Fixtures.metadata)
+            }
+        }
+        try await append(200)
+        try await runner.catchUp()
+        let liveCounts = try await EventTypeCounter.counts(in: lmdb)
+        let livePerStream = try await lmdb.allRows("per-stream")
+
+        // Commits fail now and then: the rebuild stops with the error; the live rows are untouched.
+        store.setFaults(percent: 60)
+        await #expect(throws: (any Error).self) { try await runner.rebuild(["event-types", "per-stream", "event-types"]) }
+        store.setFaults(percent: 0)
+        #expect(try await EventTypeCounter.counts(in: lmdb) == liveCounts)
+        #expect(try await lmdb.allRows("per-stream") == livePerStream)
+
+        // Appends while the rebuild runs are in the rows it swaps in.
+        async let more: Void = append(150)
+        try await runner.rebuild(["per-stream", "event-types"])
+        try await more
+        try await runner.catchUp()
+        #expect(try await EventTypeCounter.counts(in: lmdb) == (try await countByType(lmdb)))
+        var perStream: [String: Int64] = [:]
+        for e in try await lmdb.readLog(after: .beforeFirst, limit: 10_000) where e.type == "counter.incremented" { perStream[e.stream.rawValue, default: 0] += 1 }
+        let rows = try await lmdb.allRows("per-stream")
+        #expect(Dictionary(uniqueKeysWithValues: rows.map { (String(decoding: $0.key, as: UTF8.self), ProjectionRows.counterValue($0.value)!) }) == perStream)
+        #expect(try await lmdb.projectionStatus("per-stream").rebuildCheckpoint == nil)
+        await lmdb.close()
+    }
+}
+
 /// A process across streams: each closed counter adds one to the `closed` counter stream.
 struct CountClosed: Reaction {
     let engine: WorkflowEngine<Counter>

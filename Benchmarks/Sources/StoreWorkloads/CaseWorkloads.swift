@@ -76,10 +76,15 @@ extension Workloads {
         let start = ContinuousClock.now
         let names = ProcessInfo.processInfo.environment["DOCKET_BENCH_REBUILD"].map { $0.split(separator: ",").map(String.init) } ?? models.projections.map(\.name)
         let verbose = ProcessInfo.processInfo.environment["DOCKET_BENCH_VERBOSE"] != nil
+        let cpuBefore = processCPUSeconds()
         try await models.runner.rebuild(names) { name, took in
             if verbose { FileHandle.standardError.write(Data("  rebuilt \(name) in \(took)\n".utf8)) }
         }
         let elapsed = seconds(ContinuousClock.now - start)
+        if verbose {
+            let cpu = processCPUSeconds() - cpuBefore
+            FileHandle.standardError.write(Data("  CPU \(String(format: "%.2f", cpu)) s in \(String(format: "%.2f", elapsed)) s (\(String(format: "%.2f", cpu / elapsed)) cores)\n".utf8))
+        }
         let records = try await models.caseRecords()
         precondition(records.count > 0, "the rebuilt case rows are there")
         await store.close()
@@ -107,4 +112,11 @@ extension Workloads {
         }
         if let first = records.first { print(try BinaryPayload.jsonText(try BinaryPayload.encode(first))) }
     }
+}
+
+/// User and system CPU time of the whole process so far, in seconds.
+func processCPUSeconds() -> Double {
+    var usage = rusage()
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
 }
