@@ -68,7 +68,9 @@ public struct ProjectionRows {
 
     /// The changes made so far, sorted by key (the order LMDB writes fastest).
     public var writes: [ProjectionWrite] {
-        changes.map { ProjectionWrite(key: $0.key.bytes, value: $0.value) }.sorted { RowKey($0.key) < RowKey($1.key) }
+        var out = changes.map { ProjectionWrite(key: $0.key.bytes, value: $0.value) }
+        out.sort { RowKey($0.key) < RowKey($1.key) }
+        return out
     }
 
     /// The number of changed rows.

@@ -103,9 +103,19 @@ public struct ArchiveProjection: Projection {
 
     static func prefix(_ caseID: String) -> [UInt8] { Array(caseID.utf8) + [0] }
 
+    /// A row's key: the case id, a zero byte, the event's position (8 bytes, big-endian).
+    static func key(_ stream: StreamID, _ position: LogPosition) -> [UInt8] {
+        var key: [UInt8] = []
+        key.reserveCapacity(stream.rawValue.utf8.count + 9)
+        key.append(contentsOf: stream.rawValue.utf8)
+        key.append(0)
+        withUnsafeBytes(of: position.value.bigEndian) { key.append(contentsOf: $0) }
+        return key
+    }
+
     public func apply(_ event: RecordedEvent, to rows: inout ProjectionRows) throws {
         let entry = Self.entry(for: try CaseEvent.codec.decode(event), event)
-        rows.set(Self.prefix(event.stream.rawValue) + withUnsafeBytes(of: event.position.value.bigEndian, Array.init), try Payload.encode(entry))
+        rows.set(Self.key(event.stream, event.position), try Payload.encode(entry))
     }
 
     /// The archive entry of one case event.

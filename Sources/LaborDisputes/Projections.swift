@@ -117,10 +117,15 @@ public struct CaseProjection: Projection {
     /// A row: format byte 2, the record's last position (8 bytes, big-endian), the record in the
     /// binary form. (Format 1, still read, held the record as JSON.)
     static func row(_ record: CaseRecord) throws(DocketError) -> [UInt8] {
-        var out: [UInt8] = [2]
-        withUnsafeBytes(of: record.lastPosition.bigEndian) { out.append(contentsOf: $0) }
-        out.append(contentsOf: try BinaryPayload.encode(record))
-        return out
+        // Written straight after the header, by the record's own coder: the same bytes as
+        // `BinaryPayload.encode(record)` appended, without the copy.
+        var prefix: [UInt8] = [2]
+        withUnsafeBytes(of: record.lastPosition.bigEndian) { prefix.append(contentsOf: $0) }
+        var writer = BinaryValueWriter(prefix: prefix + BinaryPayload.magic, capacity: 2048)
+        do { try record.encode(to: &writer) } catch {
+            throw DocketError(.codecFailure, "cannot encode the case record \(record.id): \(error)")
+        }
+        return writer.bytes
     }
 
     /// The last position a row holds, without decoding its record.
@@ -162,7 +167,8 @@ public struct CaseProjection: Projection {
         }
         for (stream, record) in records {
             rows.set(Self.key(stream), try Self.row(record))
-            cache.put(stream.rawValue, record)
+            // A closed case seldom has another event: it is read back from its row if it does.
+            if record.state.stage != .closed { cache.put(stream.rawValue, record) } else { cache.remove(stream.rawValue) }
         }
     }
 
@@ -412,6 +418,12 @@ final class RecordCache: Sendable {
             guard let r = g.old.removeValue(forKey: id) else { return nil }
             Self.insert(r, id, into: &g, capacity: capacity)
             return r
+        }
+    }
+
+    func remove(_ id: String) {
+        generations.withLock { g in
+            if g.young.removeValue(forKey: id) == nil { g.old.removeValue(forKey: id) }
         }
     }
 
