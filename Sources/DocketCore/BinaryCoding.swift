@@ -17,20 +17,29 @@ public import Foundation
 /// value:
 ///
 /// ```swift
-/// extension Party: BinaryCodable {
-///     public func encode(to writer: inout BinaryValueWriter) throws {
+/// struct Party: Codable, BinaryCodable {
+///     var role: Role          // enum Role: String, Codable, BinaryValue { … }
+///     var id: String
+///     var nickname: String?
+///
+///     func encode(to writer: inout BinaryValueWriter) throws {
 ///         let map = writer.beginMap()
-///         writer.field("role", role)
+///         try writer.field("role", role)
 ///         writer.field("id", id)
-///         writer.fieldIfPresent("nickname", nickname)
+///         try writer.fieldIfPresent("nickname", nickname)
 ///         writer.end(map)
 ///     }
-///     public init(from reader: inout BinaryValueReader) throws {
+///
+///     init(from reader: inout BinaryValueReader) throws {
 ///         var map = try reader.map()
 ///         self.init(role: try map.field("role"), id: try map.field("id"), nickname: try map.fieldIfPresent("nickname"))
 ///     }
 /// }
 /// ```
+///
+/// A `Decimal` conforms to ``BinaryValue`` (in the form its `Codable` conformance writes); a part
+/// that is rare or complex can go through `Codable` inside a hand-written coder
+/// (``BinaryValueWriter/encodableField(_:_:)``, ``BinaryMapReader/decodableField(_:as:)``).
 public protocol BinaryCodable: Codable, BinaryValue {}
 
 /// A value the hand-written binary coders read and write: the scalars (`String`, `Bool`, integers,

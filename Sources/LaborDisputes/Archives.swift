@@ -114,12 +114,31 @@ public struct ArchiveProjection: Projection {
     }
 
     public func apply(_ event: RecordedEvent, to rows: inout ProjectionRows) throws {
-        let entry = Self.entry(for: try CaseEvent.codec.decode(event), event)
-        rows.set(Self.key(event.stream, event.position), try Payload.encode(entry))
+        rows.set(Self.key(event.stream, event.position), try Payload.encode(try Self.entry(of: event)))
     }
 
-    /// The archive entry of one case event.
-    static func entry(for event: CaseEvent, _ e: RecordedEvent) -> ArchiveEntry {
+    /// The archive entry of one case event. An event that is a plain line of the timeline is not
+    /// decoded: its entry needs only the record's type and metadata.
+    static func entry(of e: RecordedEvent) throws -> ArchiveEntry {
+        if timelineOnly.contains(e.type) {
+            return ArchiveEntry(
+                position: e.position.value, occurredAt: e.occurredAt, recordedAt: e.recordedAt, actor: e.metadata.actor, commandID: e.commandID,
+                event: e.type, kind: .timeline, summary: String(e.type.dropFirst(5)), document: nil)
+        }
+        return entry(for: try CaseEvent.codec.decode(e), e)
+    }
+
+    /// The case event types whose entry is a plain timeline line named after the event: all but
+    /// those ``entry(for:_:)`` gives a document, a notification, a return visit or a summary of
+    /// their own. (A test checks both paths agree for every event the scenarios produce.)
+    static let timelineOnly: Set<String> = Set(CaseEvent.codec.registeredTypes.map(\.type)).subtracting([
+        "case.registered", "case.settlementSigned", "case.mediationAgreementSigned", "case.performanceNoticeIssued", "case.mediationDeclined",
+        "case.reviewRefused", "case.arbitrationRefused", "case.mediationDocumentIssued", "case.confirmationDecided", "case.paymentOrderIssued",
+        "case.awardIssued", "case.judgmentRecorded", "case.respondentServed", "case.awardReceived", "case.returnVisitRecorded",
+    ])
+
+    /// The archive entry of one case event, decoded (`event`) and as recorded (`e`).
+    public static func entry(for event: CaseEvent, _ e: RecordedEvent) -> ArchiveEntry {
         var kind = ArchiveEntry.Kind.timeline
         var document: ArchivedDocument?
         var summary = e.type.hasPrefix("case.") ? String(e.type.dropFirst(5)) : e.type

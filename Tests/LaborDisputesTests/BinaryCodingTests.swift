@@ -53,10 +53,15 @@ struct BinaryCodingTests {
         #expect(records.count > 250)
         for r in records { try Self.check(r, "case record \(r.id)") }
 
+        // The archive's rows: each the entry of its decoded event (the projection decodes only the
+        // events whose entry needs more than the timeline line), and coded the same both ways.
+        let byPosition = Dictionary(uniqueKeysWithValues: events.map { ($0.position.value, $0) })
         var entries = 0
         for r in records {
             for entry in try await h.models.dossier(of: r.id)?.timeline ?? [] {
                 try Self.check(entry, "archive entry \(entry.position)")
+                let e = try #require(byPosition[entry.position])
+                #expect(entry == ArchiveProjection.entry(for: try CaseEvent.codec.decode(e), e), "\(e.type) at \(e.position)")
                 entries += 1
             }
         }
