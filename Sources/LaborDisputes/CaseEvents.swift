@@ -470,6 +470,27 @@ extension CaseEvent {
 // Hand-written binary coders of the payloads (`BinaryCodable`): the bytes their synthesized
 // `Encodable` writes, checked by the suite "Hand-written binary coders".
 
+/// A payload of one field: a map of one entry.
+private protocol OneField: BinaryCodable {
+    associatedtype Value: BinaryValue
+    static var key: StaticString { get }
+    var value: Value { get }
+    init(value: Value)
+}
+
+extension OneField {
+    func encode(to w: inout BinaryValueWriter) throws {
+        let map = w.beginMap()
+        try w.field(Self.key, value)
+        w.end(map)
+    }
+
+    init(from r: inout BinaryValueReader) throws {
+        var m = try r.map()
+        self.init(value: try m.field(Self.key))
+    }
+}
+
 extension CaseEvent.Empty: BinaryCodable {
     func encode(to w: inout BinaryValueWriter) throws {
         let map = w.beginMap()
@@ -496,43 +517,22 @@ extension CaseEvent.Proposed: BinaryCodable {
     }
 }
 
-extension CaseEvent.Answered: BinaryCodable {
-    func encode(to w: inout BinaryValueWriter) throws {
-        let map = w.beginMap()
-        w.field("accepted", accepted)
-        w.end(map)
-    }
-
-    init(from r: inout BinaryValueReader) throws {
-        var m = try r.map()
-        self.init(accepted: try m.field("accepted"))
-    }
+extension CaseEvent.Answered: OneField {
+    static let key: StaticString = "accepted"
+    var value: Bool { accepted }
+    init(value: Bool) { self.init(accepted: value) }
 }
 
-extension CaseEvent.Joined: BinaryCodable {
-    func encode(to w: inout BinaryValueWriter) throws {
-        let map = w.beginMap()
-        try w.field("by", by)
-        w.end(map)
-    }
-
-    init(from r: inout BinaryValueReader) throws {
-        var m = try r.map()
-        self.init(by: try m.field("by"))
-    }
+extension CaseEvent.Joined: OneField {
+    static let key: StaticString = "by"
+    var value: Actor { by }
+    init(value: Actor) { self.init(by: value) }
 }
 
-extension CaseEvent.Until: BinaryCodable {
-    func encode(to w: inout BinaryValueWriter) throws {
-        let map = w.beginMap()
-        w.field("until", until)
-        w.end(map)
-    }
-
-    init(from r: inout BinaryValueReader) throws {
-        var m = try r.map()
-        self.init(until: try m.field("until"))
-    }
+extension CaseEvent.Until: OneField {
+    static let key: StaticString = "until"
+    var value: Timestamp { until }
+    init(value: Timestamp) { self.init(until: value) }
 }
 
 extension CaseEvent.Settlement: BinaryCodable {
@@ -549,30 +549,16 @@ extension CaseEvent.Settlement: BinaryCodable {
     }
 }
 
-extension CaseEvent.Reason: BinaryCodable {
-    func encode(to w: inout BinaryValueWriter) throws {
-        let map = w.beginMap()
-        w.field("reason", reason)
-        w.end(map)
-    }
-
-    init(from r: inout BinaryValueReader) throws {
-        var m = try r.map()
-        self.init(reason: try m.field("reason"))
-    }
+extension CaseEvent.Reason: OneField {
+    static let key: StaticString = "reason"
+    var value: String { reason }
+    init(value: String) { self.init(reason: value) }
 }
 
-extension CaseEvent.Kind: BinaryCodable {
-    func encode(to w: inout BinaryValueWriter) throws {
-        let map = w.beginMap()
-        try w.field("agreement", agreement)
-        w.end(map)
-    }
-
-    init(from r: inout BinaryValueReader) throws {
-        var m = try r.map()
-        self.init(agreement: try m.field("agreement"))
-    }
+extension CaseEvent.Kind: OneField {
+    static let key: StaticString = "agreement"
+    var value: AgreementKind { agreement }
+    init(value: AgreementKind) { self.init(agreement: value) }
 }
 
 extension CaseEvent.Applied: BinaryCodable {
@@ -591,17 +577,10 @@ extension CaseEvent.Applied: BinaryCodable {
     }
 }
 
-extension CaseEvent.Mediator: BinaryCodable {
-    func encode(to w: inout BinaryValueWriter) throws {
-        let map = w.beginMap()
-        w.field("mediator", mediator)
-        w.end(map)
-    }
-
-    init(from r: inout BinaryValueReader) throws {
-        var m = try r.map()
-        self.init(mediator: try m.field("mediator"))
-    }
+extension CaseEvent.Mediator: OneField {
+    static let key: StaticString = "mediator"
+    var value: String { mediator }
+    init(value: String) { self.init(mediator: value) }
 }
 
 extension CaseEvent.AgreementSigned: BinaryCodable {
@@ -620,30 +599,16 @@ extension CaseEvent.AgreementSigned: BinaryCodable {
     }
 }
 
-extension CaseEvent.Note: BinaryCodable {
-    func encode(to w: inout BinaryValueWriter) throws {
-        let map = w.beginMap()
-        w.field("note", note)
-        w.end(map)
-    }
-
-    init(from r: inout BinaryValueReader) throws {
-        var m = try r.map()
-        self.init(note: try m.field("note"))
-    }
+extension CaseEvent.Note: OneField {
+    static let key: StaticString = "note"
+    var value: String { note }
+    init(value: String) { self.init(note: value) }
 }
 
-extension CaseEvent.By: BinaryCodable {
-    func encode(to w: inout BinaryValueWriter) throws {
-        let map = w.beginMap()
-        try w.field("by", by)
-        w.end(map)
-    }
-
-    init(from r: inout BinaryValueReader) throws {
-        var m = try r.map()
-        self.init(by: try m.field("by"))
-    }
+extension CaseEvent.By: OneField {
+    static let key: StaticString = "by"
+    var value: Actor.Role { by }
+    init(value: Actor.Role) { self.init(by: value) }
 }
 
 extension CaseEvent.Entrusted: BinaryCodable {
@@ -663,30 +628,16 @@ extension CaseEvent.Entrusted: BinaryCodable {
     }
 }
 
-extension CaseEvent.ReturnTo: BinaryCodable {
-    func encode(to w: inout BinaryValueWriter) throws {
-        let map = w.beginMap()
-        try w.field("returnTo", returnTo)
-        w.end(map)
-    }
-
-    init(from r: inout BinaryValueReader) throws {
-        var m = try r.map()
-        self.init(returnTo: try m.field("returnTo"))
-    }
+extension CaseEvent.ReturnTo: OneField {
+    static let key: StaticString = "returnTo"
+    var value: Stage { returnTo }
+    init(value: Stage) { self.init(returnTo: value) }
 }
 
-extension CaseEvent.DecideBy: BinaryCodable {
-    func encode(to w: inout BinaryValueWriter) throws {
-        let map = w.beginMap()
-        w.field("decideBy", decideBy)
-        w.end(map)
-    }
-
-    init(from r: inout BinaryValueReader) throws {
-        var m = try r.map()
-        self.init(decideBy: try m.field("decideBy"))
-    }
+extension CaseEvent.DecideBy: OneField {
+    static let key: StaticString = "decideBy"
+    var value: Timestamp { decideBy }
+    init(value: Timestamp) { self.init(decideBy: value) }
 }
 
 extension CaseEvent.ReviewAccepted: BinaryCodable {
@@ -717,30 +668,16 @@ extension CaseEvent.Accepted: BinaryCodable {
     }
 }
 
-extension CaseEvent.IssueBy: BinaryCodable {
-    func encode(to w: inout BinaryValueWriter) throws {
-        let map = w.beginMap()
-        w.field("issueBy", issueBy)
-        w.end(map)
-    }
-
-    init(from r: inout BinaryValueReader) throws {
-        var m = try r.map()
-        self.init(issueBy: try m.field("issueBy"))
-    }
+extension CaseEvent.IssueBy: OneField {
+    static let key: StaticString = "issueBy"
+    var value: Timestamp { issueBy }
+    init(value: Timestamp) { self.init(issueBy: value) }
 }
 
-extension CaseEvent.Hearing: BinaryCodable {
-    func encode(to w: inout BinaryValueWriter) throws {
-        let map = w.beginMap()
-        w.field("at", at)
-        w.end(map)
-    }
-
-    init(from r: inout BinaryValueReader) throws {
-        var m = try r.map()
-        self.init(at: try m.field("at"))
-    }
+extension CaseEvent.Hearing: OneField {
+    static let key: StaticString = "at"
+    var value: Timestamp { at }
+    init(value: Timestamp) { self.init(at: value) }
 }
 
 extension CaseEvent.ClaimsChanged: BinaryCodable {
@@ -774,43 +711,22 @@ extension CaseEvent.PartyAdded: BinaryCodable {
     }
 }
 
-extension CaseEvent.AcceptBy: BinaryCodable {
-    func encode(to w: inout BinaryValueWriter) throws {
-        let map = w.beginMap()
-        w.field("acceptBy", acceptBy)
-        w.end(map)
-    }
-
-    init(from r: inout BinaryValueReader) throws {
-        var m = try r.map()
-        self.init(acceptBy: try m.field("acceptBy"))
-    }
+extension CaseEvent.AcceptBy: OneField {
+    static let key: StaticString = "acceptBy"
+    var value: Timestamp { acceptBy }
+    init(value: Timestamp) { self.init(acceptBy: value) }
 }
 
-extension CaseEvent.AnswerBy: BinaryCodable {
-    func encode(to w: inout BinaryValueWriter) throws {
-        let map = w.beginMap()
-        w.field("answerBy", answerBy)
-        w.end(map)
-    }
-
-    init(from r: inout BinaryValueReader) throws {
-        var m = try r.map()
-        self.init(answerBy: try m.field("answerBy"))
-    }
+extension CaseEvent.AnswerBy: OneField {
+    static let key: StaticString = "answerBy"
+    var value: Timestamp { answerBy }
+    init(value: Timestamp) { self.init(answerBy: value) }
 }
 
-extension CaseEvent.Confirmed: BinaryCodable {
-    func encode(to w: inout BinaryValueWriter) throws {
-        let map = w.beginMap()
-        w.field("confirmed", confirmed)
-        w.end(map)
-    }
-
-    init(from r: inout BinaryValueReader) throws {
-        var m = try r.map()
-        self.init(confirmed: try m.field("confirmed"))
-    }
+extension CaseEvent.Confirmed: OneField {
+    static let key: StaticString = "confirmed"
+    var value: Bool { confirmed }
+    init(value: Bool) { self.init(confirmed: value) }
 }
 
 extension CaseEvent.ArbitrationApplied: BinaryCodable {
@@ -844,30 +760,16 @@ extension CaseEvent.ArbitrationAccepted: BinaryCodable {
     }
 }
 
-extension CaseEvent.Defense: BinaryCodable {
-    func encode(to w: inout BinaryValueWriter) throws {
-        let map = w.beginMap()
-        w.field("limitation", limitation)
-        w.end(map)
-    }
-
-    init(from r: inout BinaryValueReader) throws {
-        var m = try r.map()
-        self.init(limitation: try m.field("limitation"))
-    }
+extension CaseEvent.Defense: OneField {
+    static let key: StaticString = "limitation"
+    var value: Bool { limitation }
+    init(value: Bool) { self.init(limitation: value) }
 }
 
-extension CaseEvent.AwardBy: BinaryCodable {
-    func encode(to w: inout BinaryValueWriter) throws {
-        let map = w.beginMap()
-        w.field("awardBy", awardBy)
-        w.end(map)
-    }
-
-    init(from r: inout BinaryValueReader) throws {
-        var m = try r.map()
-        self.init(awardBy: try m.field("awardBy"))
-    }
+extension CaseEvent.AwardBy: OneField {
+    static let key: StaticString = "awardBy"
+    var value: Timestamp { awardBy }
+    init(value: Timestamp) { self.init(awardBy: value) }
 }
 
 extension CaseEvent.Received: BinaryCodable {
@@ -885,17 +787,10 @@ extension CaseEvent.Received: BinaryCodable {
     }
 }
 
-extension CaseEvent.Window: BinaryCodable {
-    func encode(to w: inout BinaryValueWriter) throws {
-        let map = w.beginMap()
-        try w.field("window", window)
-        w.end(map)
-    }
-
-    init(from r: inout BinaryValueReader) throws {
-        var m = try r.map()
-        self.init(window: try m.field("window"))
-    }
+extension CaseEvent.Window: OneField {
+    static let key: StaticString = "window"
+    var value: CaseDeadline { window }
+    init(value: CaseDeadline) { self.init(window: value) }
 }
 
 extension CaseEvent.Lawsuit: BinaryCodable {
@@ -912,15 +807,9 @@ extension CaseEvent.Lawsuit: BinaryCodable {
     }
 }
 
-extension CaseEvent.Summary: BinaryCodable {
-    func encode(to w: inout BinaryValueWriter) throws {
-        let map = w.beginMap()
-        w.field("summary", summary)
-        w.end(map)
-    }
-
-    init(from r: inout BinaryValueReader) throws {
-        var m = try r.map()
-        self.init(summary: try m.field("summary"))
-    }
+extension CaseEvent.Summary: OneField {
+    static let key: StaticString = "summary"
+    var value: String { summary }
+    init(value: String) { self.init(summary: value) }
 }
+
