@@ -4,6 +4,7 @@ import DocketLMDB
 import DocketTesting
 import Foundation
 import PropertyBased
+import Synchronization
 import Testing
 
 func lmdbStore(_ dir: TemporaryDirectory, clock: ManualClock = ManualClock()) throws -> LMDBEventStore {
@@ -163,6 +164,84 @@ extension ProjectionRunnerTests {
         #expect(Dictionary(uniqueKeysWithValues: rows.map { (String(decoding: $0.key, as: UTF8.self), ProjectionRows.counterValue($0.value)!) }) == perStream)
         #expect(try await lmdb.projectionStatus("per-stream").rebuildCheckpoint == nil)
         await lmdb.close()
+    }
+}
+
+extension ProjectionRunnerTests {
+    /// Reads of a synthetic log of `events` positions in batches of `size`, counting the reads and
+    /// how far they ran ahead of the slowest consumer.
+    final class SyntheticLog: Sendable {
+        struct State { var reads: [UInt64] = []; var slowest = 0; var maxAhead = 0 }
+        let state = Mutex(State())
+        let events: UInt64, size: UInt64
+        init(events: UInt64, size: UInt64) { self.events = events; self.size = size }
+
+        func read(after p: LogPosition) -> [RecordedEvent] {
+            state.withLock { s in
+                s.reads.append(p.value)
+                s.maxAhead = max(s.maxAhead, s.reads.count - s.slowest)
+            }
+            let first = p.value + 1, last = min(events, p.value + size)
+            guard first <= last else { return [] }
+            return (first...last).map { n in
+                RecordedEvent(
+                    position: LogPosition(n), stream: .test("s"), version: StreamVersion(n), type: "t", schemaVersion: 1, payload: [],
+                    occurredAt: Timestamp(millisecondsSinceEpoch: 0), recordedAt: Timestamp(millisecondsSinceEpoch: 0),
+                    metadata: CommandMetadata(actor: "a"), commandID: nil, previousHash: .genesis, hash: .genesis)
+            }
+        }
+    }
+
+    @Test("one pass for several consumers: every batch read once, each consumer sees every event in order, a fast one waits for the slow")
+    func batchFeed() async throws {
+        for (events, size) in [(0, 5), (1, 5), (10, 5), (11, 5), (997, 13)] as [(UInt64, UInt64)] {
+            let log = SyntheticLog(events: events, size: size)
+            let feed = BatchFeed(consumers: 3, head: LogPosition(events), lead: 3) { after in log.read(after: after) }
+            let seen = try await withThrowingTaskGroup(of: [UInt64].self) { group in
+                for c in 0..<3 {
+                    group.addTask {
+                        var out: [UInt64] = []
+                        var k = 0
+                        while let batch = try await feed.batch(k) {
+                            out += batch.map(\.position.value)
+                            if c == 2 {  // the slow one: others may not run more than a few batches ahead
+                                try await Task.sleep(for: .milliseconds(1))
+                                log.state.withLock { $0.slowest = k + 1 }
+                            }
+                            k += 1
+                        }
+                        return out
+                    }
+                }
+                return try await group.reduce(into: [[UInt64]]()) { $0.append($1) }
+            }
+            for s in seen { #expect(s == Array(events == 0 ? [] : Array(1...events)), "\(events) events in batches of \(size)") }
+            let reads = log.state.withLock { $0.reads }
+            #expect(reads == Array(Set(reads)).sorted(), "each batch is read once, in order")
+            #expect(reads.count <= Int((events + size - 1) / size) + 1)
+            #expect(log.state.withLock { $0.maxAhead } <= 5)
+        }
+    }
+
+    @Test("a failing read stops every consumer with the error; a cancelled feed stops them too")
+    func batchFeedFailure() async throws {
+        struct Broken: Error {}
+        let feed = BatchFeed(consumers: 2, head: LogPosition(100), lead: 2) { after in
+            if after.value >= 30 { throw Broken() }
+            return SyntheticLog(events: 100, size: 10).read(after: after)
+        }
+        await #expect(throws: Broken.self) {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<2 { group.addTask { var k = 0; while try await feed.batch(k) != nil { k += 1 } } }
+                try await group.waitForAll()
+            }
+        }
+        // One consumer never comes: the other waits for it after `lead` batches until the feed is cancelled.
+        let stuck = BatchFeed(consumers: 2, head: LogPosition(100), lead: 2) { after in SyntheticLog(events: 100, size: 10).read(after: after) }
+        let waiter = Task { var k = 0; while try await stuck.batch(k) != nil { k += 1 } }
+        try await Task.sleep(for: .milliseconds(50))
+        await stuck.cancel()
+        await #expect(throws: CancellationError.self) { try await waiter.value }
     }
 }
 
