@@ -70,7 +70,7 @@ extension BinaryValue where Self: RawRepresentable, RawValue == String {
 /// with ``beginMap()`` or ``beginArray()`` and closed with ``end(_:)`` in the reverse order.
 public struct BinaryValueWriter {
     /// The bytes written so far.
-    public private(set) var bytes: [UInt8]
+    public internal(set) var bytes: [UInt8]
 
     /// A writer whose buffer starts with `prefix` (``BinaryPayload``'s magic bytes, by default).
     public init(prefix: [UInt8] = BinaryPayload.magic, capacity: Int = 256) {
@@ -124,6 +124,11 @@ public struct BinaryValueWriter {
     /// Writes a string.
     public mutating func write(_ value: String) {
         bytes.append(BinaryTag.string)
+        raw(value)
+    }
+
+    /// A length-prefixed UTF-8 string without a tag (a key, or the body of a string value).
+    @inline(__always) mutating func raw(_ value: String) {
         var s = value
         s.withUTF8 { utf8 in
             varint(UInt64(utf8.count))
@@ -141,8 +146,8 @@ public struct BinaryValueWriter {
     /// inside a value: for the parts of a hand-written type that are rare or not worth coding by hand.
     public mutating func writeEncodable<T: Encodable>(_ value: T) throws {
         let writer = BinaryWriter()
-        swap(&writer.bytes, &bytes)
-        defer { swap(&writer.bytes, &bytes) }
+        swap(&writer.out, &self)
+        defer { swap(&writer.out, &self) }
         try writer.encodeValue(value)
         writer.closeAll()
         if let problem = writer.problem { throw BinaryValueError(problem) }

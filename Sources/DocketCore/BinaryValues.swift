@@ -46,9 +46,7 @@ public enum BinaryPayload {
     }
 
     private static func encodeThroughCodable<T: Encodable>(_ value: T) throws(DocketError) -> [UInt8] {
-        let writer = BinaryWriter()
-        writer.bytes.reserveCapacity(256)
-        writer.bytes.append(contentsOf: magic)
+        let writer = BinaryWriter(prefix: magic, capacity: 256)
         do {
             try writer.encodeValue(value)
             writer.closeAll()
@@ -56,7 +54,7 @@ public enum BinaryPayload {
         } catch let e as DocketError { throw e } catch {
             throw DocketError(.codecFailure, "cannot encode \(T.self) in binary form: \(error)")
         }
-        return writer.bytes
+        return writer.out.bytes
     }
 
     /// Decodes a `T` from `bytes`; `what` names the payload in the error.
@@ -173,63 +171,34 @@ package struct BinaryEncodedValue: Encodable, Sendable {
 
 // MARK: - Writing
 
-/// The bytes being written and the containers still open (their header offsets, innermost last).
+/// The bytes being written through `Encoder` and the containers still open (their header
+/// offsets, innermost last). The bytes themselves are written by ``BinaryValueWriter``, the
+/// hand-written coders' writer, so both paths share one implementation of every tag.
 final class BinaryWriter {
-    var bytes: [UInt8] = []
+    var out: BinaryValueWriter
     /// Open containers: the offset of each one's tag byte, and whether its keys are to be sorted.
     var open: [(offset: Int, sortKeys: Bool)] = []
     /// A misuse found while writing (reported when the encoding ends).
     var problem: String?
 
+    init(prefix: [UInt8] = [], capacity: Int = 0) { out = BinaryValueWriter(prefix: prefix, capacity: capacity) }
+
     // MARK: Scalars
 
-    @inline(__always) func varint(_ value: UInt64) {
-        var v = value
-        while v >= 0x80 {
-            bytes.append(UInt8(truncatingIfNeeded: v) | 0x80)
-            v >>= 7
-        }
-        bytes.append(UInt8(truncatingIfNeeded: v))
-    }
-
-    @inline(__always) func int(_ value: Int64) {
-        bytes.append(BinaryTag.int)
-        varint(UInt64(bitPattern: (value << 1) ^ (value >> 63)))
-    }
-
-    @inline(__always) func uint(_ value: UInt64) {
-        bytes.append(BinaryTag.uint)
-        varint(value)
-    }
-
-    @inline(__always) func bool(_ value: Bool) { bytes.append(value ? BinaryTag.true : BinaryTag.false) }
-
-    @inline(__always) func double(_ value: Double) {
-        bytes.append(BinaryTag.double)
-        withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
-    }
-
-    @inline(__always) func string(_ value: String) {
-        bytes.append(BinaryTag.string)
-        raw(value)
-    }
-
-    /// A length-prefixed UTF-8 string without a tag (keys, and the body of a string value).
-    @inline(__always) func raw(_ value: String) {
-        var s = value
-        s.withUTF8 { utf8 in
-            varint(UInt64(utf8.count))
-            bytes.append(contentsOf: utf8)
-        }
-    }
+    @inline(__always) func int(_ value: Int64) { out.write(value) }
+    @inline(__always) func uint(_ value: UInt64) { out.write(value) }
+    @inline(__always) func bool(_ value: Bool) { out.write(value) }
+    @inline(__always) func double(_ value: Double) { out.write(value) }
+    @inline(__always) func string(_ value: String) { out.write(value) }
+    @inline(__always) func null() { out.writeNull() }
+    /// A length-prefixed UTF-8 string without a tag (a map entry's key).
+    @inline(__always) func raw(_ value: String) { out.raw(value) }
 
     // MARK: Containers
 
     /// Opens a container: its tag and a length to be filled in when it closes.
     func openContainer(_ tag: UInt8, sortKeys: Bool = false) -> Int {
-        let offset = bytes.count
-        bytes.append(tag)
-        bytes.append(contentsOf: [0, 0, 0, 0])
+        let offset = (tag == BinaryTag.map ? out.beginMap() : out.beginArray()).offset
         open.append((offset, sortKeys))
         return offset
     }
@@ -247,12 +216,8 @@ final class BinaryWriter {
 
     func close() {
         guard let top = open.popLast() else { return }
-        let start = top.offset + 5
-        let length = bytes.count - start
-        if top.sortKeys { sortEntries(from: start) }
-        withUnsafeBytes(of: UInt32(truncatingIfNeeded: length).littleEndian) { raw in
-            for i in 0..<4 { bytes[top.offset + 1 + i] = raw[i] }
-        }
+        if top.sortKeys { sortEntries(from: top.offset + 5) }
+        out.end(BinaryValueWriter.Container(offset: top.offset))
     }
 
     func closeAll() { while !open.isEmpty { close() } }
@@ -260,7 +225,7 @@ final class BinaryWriter {
     /// Sorts a map's entries (from `start` to the end of the bytes) by key bytes.
     func sortEntries(from start: Int) {
         var entries: [(key: Range<Int>, entry: Range<Int>)] = []
-        let ok: Bool = bytes.withUnsafeBufferPointer { buffer in
+        let ok: Bool = out.bytes.withUnsafeBufferPointer { buffer in
             let reader = BinaryReader(buffer)
             var p = start
             while p < buffer.count {
@@ -273,12 +238,12 @@ final class BinaryWriter {
             return true
         }
         guard ok, entries.count > 1 else { return }
-        let sorted = entries.sorted { a, b in bytes[a.key].lexicographicallyPrecedes(bytes[b.key]) }
+        let sorted = entries.sorted { a, b in out.bytes[a.key].lexicographicallyPrecedes(out.bytes[b.key]) }
         guard sorted.map(\.entry.lowerBound) != entries.map(\.entry.lowerBound) else { return }
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count - start)
-        for e in sorted { out.append(contentsOf: bytes[e.entry]) }
-        bytes.replaceSubrange(start..<bytes.count, with: out)
+        var sortedBytes: [UInt8] = []
+        sortedBytes.reserveCapacity(out.bytes.count - start)
+        for e in sorted { sortedBytes.append(contentsOf: out.bytes[e.entry]) }
+        out.bytes.replaceSubrange(start..<out.bytes.count, with: sortedBytes)
     }
 
     // MARK: Values
@@ -293,12 +258,12 @@ final class BinaryWriter {
             return
         }
         if T.self == BinaryEncodedValue.self {
-            bytes.append(contentsOf: unsafeBitCast(value, to: BinaryEncodedValue.self).bytes)
+            out.bytes.append(contentsOf: unsafeBitCast(value, to: BinaryEncodedValue.self).bytes)
             return
         }
-        let before = bytes.count
+        let before = out.bytes.count
         try value.encode(to: BinaryValueEncoder(writer: self))
-        if bytes.count == before {
+        if out.bytes.count == before {
             // Nothing written (an encode(to:) that asks for no container): an empty map, as JSON writes {}.
             _ = openContainer(BinaryTag.map)
             close()
@@ -342,7 +307,7 @@ struct BinaryKeyedEncoder<Key: CodingKey>: KeyedEncodingContainerProtocol {
         return true
     }
 
-    mutating func encodeNil(forKey key: Key) throws { if begin(key) { writer.bytes.append(BinaryTag.null) } }
+    mutating func encodeNil(forKey key: Key) throws { if begin(key) { writer.null() } }
     mutating func encode(_ value: Bool, forKey key: Key) throws { if begin(key) { writer.bool(value) } }
     mutating func encode(_ value: String, forKey key: Key) throws { if begin(key) { writer.string(value) } }
     mutating func encode(_ value: Double, forKey key: Key) throws { if begin(key) { writer.double(value) } }
@@ -389,7 +354,7 @@ struct BinaryUnkeyedEncoder: UnkeyedEncodingContainer {
         return writer.enter(offset)
     }
 
-    mutating func encodeNil() throws { if begin() { writer.bytes.append(BinaryTag.null) } }
+    mutating func encodeNil() throws { if begin() { writer.null() } }
     mutating func encode(_ value: Bool) throws { if begin() { writer.bool(value) } }
     mutating func encode(_ value: String) throws { if begin() { writer.string(value) } }
     mutating func encode(_ value: Double) throws { if begin() { writer.double(value) } }
@@ -426,7 +391,7 @@ struct BinarySingleValueEncoder: SingleValueEncodingContainer {
     let writer: BinaryWriter
     var codingPath: [any CodingKey] { [] }
 
-    mutating func encodeNil() throws { writer.bytes.append(BinaryTag.null) }
+    mutating func encodeNil() throws { writer.null() }
     mutating func encode(_ value: Bool) throws { writer.bool(value) }
     mutating func encode(_ value: String) throws { writer.string(value) }
     mutating func encode(_ value: Double) throws { writer.double(value) }

@@ -120,12 +120,18 @@ public struct ArchiveProjection: Projection {
     /// The archive entry of one case event. An event that is a plain line of the timeline is not
     /// decoded: its entry needs only the record's type and metadata.
     static func entry(of e: RecordedEvent) throws -> ArchiveEntry {
-        if timelineOnly.contains(e.type) {
-            return ArchiveEntry(
-                position: e.position.value, occurredAt: e.occurredAt, recordedAt: e.recordedAt, actor: e.metadata.actor, commandID: e.commandID,
-                event: e.type, kind: .timeline, summary: String(e.type.dropFirst(5)), document: nil)
-        }
+        if timelineOnly.contains(e.type) { return entry(e, kind: .timeline, summary: name(of: e), document: nil) }
         return entry(for: try CaseEvent.codec.decode(e), e)
+    }
+
+    /// An event's name on the timeline: its type without `case.`.
+    private static func name(of e: RecordedEvent) -> String { e.type.hasPrefix("case.") ? String(e.type.dropFirst(5)) : e.type }
+
+    /// The entry of `e` with what its event says.
+    private static func entry(_ e: RecordedEvent, kind: ArchiveEntry.Kind, summary: String, document: ArchivedDocument?) -> ArchiveEntry {
+        ArchiveEntry(
+            position: e.position.value, occurredAt: e.occurredAt, recordedAt: e.recordedAt, actor: e.metadata.actor, commandID: e.commandID,
+            event: e.type, kind: kind, summary: summary, document: document)
     }
 
     /// The case event types whose entry is a plain timeline line named after the event: all but
@@ -141,7 +147,7 @@ public struct ArchiveProjection: Projection {
     public static func entry(for event: CaseEvent, _ e: RecordedEvent) -> ArchiveEntry {
         var kind = ArchiveEntry.Kind.timeline
         var document: ArchivedDocument?
-        var summary = e.type.hasPrefix("case.") ? String(e.type.dropFirst(5)) : e.type
+        var summary = name(of: e)
         switch event {
         case .registered(let r):
             document = .registration(r)
@@ -195,9 +201,7 @@ public struct ArchiveProjection: Projection {
         default: break
         }
         if document != nil { kind = .document }
-        return ArchiveEntry(
-            position: e.position.value, occurredAt: e.occurredAt, recordedAt: e.recordedAt, actor: e.metadata.actor, commandID: e.commandID,
-            event: e.type, kind: kind, summary: summary, document: document)
+        return entry(e, kind: kind, summary: summary, document: document)
     }
 
     /// A case's entries, in log order.

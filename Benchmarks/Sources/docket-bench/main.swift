@@ -40,7 +40,7 @@ func selected(_ name: String) -> Bool { only.isEmpty || only.contains(name) }
 // - `--build-log DIR N` builds a benchmark log; `--scan-existing DIR` and `--reads-existing DIR` scan or read it;
 // - `--build-case-log DIR N` builds a log of about N case events through the dispute desk;
 //   `--rebuild-existing DIR` rebuilds its read models (`DOCKET_BENCH_REBUILD=cases,archives` picks some,
-//   `DOCKET_BENCH_VERBOSE=1` prints each one's time); `--record-codec DIR` times encoding and decoding
+//   `DOCKET_BENCH_VERBOSE=1` prints each one's time and the rebuild's CPU time); `--record-codec DIR` times encoding and decoding
 //   its case records;
 // - `--batched-store` runs the store side of the batched-append workload alone (for `perf stat`).
 if let i = CommandLine.arguments.firstIndex(of: "--build-log") {
