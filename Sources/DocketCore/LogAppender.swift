@@ -267,15 +267,14 @@ public enum LogAppender {
             for (s, head) in zip(request.streams, heads) {
                 var version = head?.version ?? .none
                 let firstVersion = version.next
+                // What the stream's records share is laid out once.
+                let template = RecordCodec.Template(stream: s.stream, recordedAt: recordedAt, metadata: request.metadata, commandID: request.idempotencyKey)
                 for e in s.events {
                     version = version.next
                     let position = chain.position.next
-                    let fields = RecordedEventFields(
-                        position: position, stream: s.stream, version: version, type: e.type,
-                        schemaVersion: e.schemaVersion, payload: e.payload, occurredAt: e.occurredAt,
-                        recordedAt: recordedAt, metadata: request.metadata, commandID: request.idempotencyKey,
-                        previousHash: chain.hash)
-                    let hash = RecordCodec.encode(fields, into: &buffer)
+                    let hash = template.encode(
+                        type: e.type, schemaVersion: e.schemaVersion, payload: e.payload, occurredAt: e.occurredAt,
+                        position: position, version: version, previousHash: chain.hash, into: &buffer)
                     try txn.putRecord(buffer, at: position)
                     chain = ChainHead(position: position, hash: hash)
                 }

@@ -27,78 +27,80 @@ public enum RecordCodec {
     /// is also the buffer's last 32 bytes.
     @discardableResult
     public static func encode(_ event: RecordedEventFields, into buffer: inout [UInt8]) -> EventHash {
-        var stream = event.stream.rawValue, type = event.type, actor = event.metadata.actor
-        var correlation = event.metadata.correlationID ?? "", causation = event.metadata.causationID ?? "", command = event.commandID ?? ""
-        var flags: UInt8 = 0
-        if event.metadata.correlationID != nil { flags |= flagCorrelation }
-        if event.metadata.causationID != nil { flags |= flagCausation }
-        if event.commandID != nil { flags |= flagCommandID }
-        let strings = stream.utf8.count + type.utf8.count + actor.utf8.count + correlation.utf8.count + causation.utf8.count + command.utf8.count
-        let size = fixedHeaderSize + 6 * 2 + strings + 4 + event.payload.count + 2 * 32
-        // One pass over a buffer of the final size: the record is written where it will be hashed.
-        buffer.removeAll(keepingCapacity: true)
-        buffer.append(contentsOf: repeatElement(0, count: size))
-        return buffer.withUnsafeMutableBytes { raw -> EventHash in
-            var out = RecordWriter(raw: raw)
-            out.byte(magic.0); out.byte(magic.1); out.byte(magic.2)
-            out.byte(formatVersion)
-            out.byte(flags)
-            out.byte(0)
-            out.le(event.schemaVersion)
-            out.le(event.position.value)
-            out.le(event.version.value)
-            out.le(event.occurredAt.millisecondsSinceEpoch)
-            out.le(event.recordedAt.millisecondsSinceEpoch)
-            out.string(&stream)
-            out.string(&type)
-            out.string(&actor)
-            out.string(&correlation)
-            out.string(&causation)
-            out.string(&command)
-            out.le(UInt32(event.payload.count))
-            event.payload.withUnsafeBytes { out.bytes($0) }
-            out.hash(event.previousHash)
-            let hash = digest(UnsafeRawBufferPointer(rebasing: raw[..<out.offset]))
-            out.hash(hash)
-            assert(out.offset == size)
+        Template(stream: event.stream, recordedAt: event.recordedAt, metadata: event.metadata, commandID: event.commandID).encode(
+            type: event.type, schemaVersion: event.schemaVersion, payload: event.payload, occurredAt: event.occurredAt,
+            position: event.position, version: event.version, previousHash: event.previousHash, into: &buffer)
+    }
+
+    /// What the records of one stream in one append share — the stream, the recording instant, the
+    /// metadata and the command id — laid out once in record form, so that each record writes only
+    /// its own fields (type, schema version, payload, occurred-at, position, version, hashes).
+    struct Template {
+        let flags: UInt8
+        let recordedAt: Int64
+        /// The stream as a length-prefixed string.
+        let stream: [UInt8]
+        /// Actor, correlation id, causation id and command id, each length-prefixed, back to back.
+        let trailer: [UInt8]
+
+        init(stream: StreamID, recordedAt: Timestamp, metadata: CommandMetadata, commandID: String?) {
+            var flags: UInt8 = 0
+            if metadata.correlationID != nil { flags |= flagCorrelation }
+            if metadata.causationID != nil { flags |= flagCausation }
+            if commandID != nil { flags |= flagCommandID }
+            self.flags = flags
+            self.recordedAt = recordedAt.millisecondsSinceEpoch
+            var head: [UInt8] = []
+            appendString(stream.rawValue, to: &head)
+            self.stream = head
+            var trailer: [UInt8] = []
+            for text in [metadata.actor, metadata.correlationID ?? "", metadata.causationID ?? "", commandID ?? ""] {
+                appendString(text, to: &trailer)
+            }
+            self.trailer = trailer
+        }
+
+        /// Encodes one record into `buffer` (replacing its contents; its capacity is reserved for the
+        /// record's size once, then the fields are appended in order) and returns the record's hash,
+        /// also the buffer's last 32 bytes.
+        func encode(
+            type: String, schemaVersion: UInt16, payload: [UInt8], occurredAt: Timestamp, position: LogPosition,
+            version: StreamVersion, previousHash: EventHash, into buffer: inout [UInt8]
+        ) -> EventHash {
+            var type = type
+            let typeCount = type.utf8.count
+            buffer.removeAll(keepingCapacity: true)
+            buffer.reserveCapacity(fixedHeaderSize + stream.count + 2 + typeCount + trailer.count + 4 + payload.count + 2 * 32)
+            var header: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0)
+            withUnsafeMutableBytes(of: &header) { h in
+                h[0] = magic.0; h[1] = magic.1; h[2] = magic.2
+                h[3] = formatVersion
+                h[4] = flags
+                h.storeBytes(of: schemaVersion.littleEndian, toByteOffset: 6, as: UInt16.self)
+                h.storeBytes(of: position.value.littleEndian, toByteOffset: 8, as: UInt64.self)
+                h.storeBytes(of: version.value.littleEndian, toByteOffset: 16, as: UInt64.self)
+                h.storeBytes(of: occurredAt.millisecondsSinceEpoch.littleEndian, toByteOffset: 24, as: Int64.self)
+                h.storeBytes(of: recordedAt.littleEndian, toByteOffset: 32, as: Int64.self)
+                buffer.append(contentsOf: UnsafeRawBufferPointer(h))
+            }
+            buffer.append(contentsOf: stream)
+            appendLE(UInt16(typeCount), to: &buffer)
+            type.withUTF8 { buffer.append(contentsOf: $0) }
+            buffer.append(contentsOf: trailer)
+            appendLE(UInt32(payload.count), to: &buffer)
+            buffer.append(contentsOf: payload)
+            append(previousHash, to: &buffer)
+            let hash = buffer.withUnsafeBytes { digest($0) }
+            append(hash, to: &buffer)
             return hash
         }
     }
 
-    /// Writes a record's fields into a buffer sized for it beforehand.
-    private struct RecordWriter {
-        let raw: UnsafeMutableRawBufferPointer
-        var offset = 0
-
-        @inline(__always) mutating func byte(_ b: UInt8) {
-            raw[offset] = b
-            offset += 1
-        }
-
-        @inline(__always) mutating func le<T: FixedWidthInteger>(_ value: T) {
-            raw.storeBytes(of: value.littleEndian, toByteOffset: offset, as: T.self)
-            offset += MemoryLayout<T>.size
-        }
-
-        @inline(__always) mutating func bytes(_ source: UnsafeRawBufferPointer) {
-            guard let base = source.baseAddress, source.count > 0 else { return }
-            (raw.baseAddress! + offset).copyMemory(from: base, byteCount: source.count)
-            offset += source.count
-        }
-
-        @inline(__always) mutating func string(_ text: inout String) {
-            text.withUTF8 { utf8 in
-                le(UInt16(utf8.count))
-                bytes(UnsafeRawBufferPointer(utf8))
-            }
-        }
-
-        @inline(__always) mutating func hash(_ h: EventHash) {
-            raw.storeBytes(of: h.w0.bigEndian, toByteOffset: offset, as: UInt64.self); offset += 8
-            raw.storeBytes(of: h.w1.bigEndian, toByteOffset: offset, as: UInt64.self); offset += 8
-            raw.storeBytes(of: h.w2.bigEndian, toByteOffset: offset, as: UInt64.self); offset += 8
-            raw.storeBytes(of: h.w3.bigEndian, toByteOffset: offset, as: UInt64.self); offset += 8
-        }
+    /// Appends a hash's 32 bytes in digest order.
+    @inline(__always)
+    static func append(_ h: EventHash, to buffer: inout [UInt8]) {
+        var words = (h.w0.bigEndian, h.w1.bigEndian, h.w2.bigEndian, h.w3.bigEndian)
+        withUnsafeBytes(of: &words) { buffer.append(contentsOf: $0) }
     }
 
     /// Decodes a record. `expectedPosition`, when given, must match the position inside the record.

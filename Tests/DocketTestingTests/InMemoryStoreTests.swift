@@ -27,6 +27,32 @@ struct InMemoryTamperTests {
         return store
     }
 
+    @Test("the records of one append, written from their stream's shared layout, are each the bytes the record encodes to alone")
+    func sharedLayout() async throws {
+        let store = InMemoryEventStore(clock: ManualClock())
+        let at = Timestamp(millisecondsSinceEpoch: 1_772_406_000_000)
+        let events = [
+            NewEvent(type: "A", payload: Array("短".utf8), occurredAt: at),
+            NewEvent(type: "MediationAgreementSigned", schemaVersion: 3, payload: Array(repeating: 7, count: 300), occurredAt: Timestamp(millisecondsSinceEpoch: -5)),
+            NewEvent(type: "é", payload: [], occurredAt: at),
+        ]
+        let request = AppendRequest(
+            streams: [StreamAppend(stream: StreamID(verbatim: "案-2026-1"), expected: .noStream, events: events),
+                      StreamAppend(stream: "s", expected: .any, events: Array(events.reversed()))],
+            metadata: CommandMetadata(actor: "调解员:M-1", correlationID: "corr", causationID: nil), idempotencyKey: "cmd-1")
+        _ = try await store.append(request)
+        let recorded = try await store.readLog(after: .beforeFirst, limit: 10)
+        #expect(recorded.count == 6)
+        for e in recorded {
+            var alone: [UInt8] = []
+            RecordCodec.encode(RecordedEventFields(e), into: &alone)
+            var stored: [UInt8] = []
+            store.tamper(at: e.position) { stored = $0 }
+            #expect(stored == alone, "record \(e.position)")
+        }
+        #expect(try await store.verify().problem == nil)
+    }
+
     @Test("a flipped payload byte is reported as a hash mismatch at its position")
     func flippedByte() async throws {
         let store = try await filledStore()
