@@ -269,15 +269,7 @@ public enum LogAppender {
                 let firstVersion = version.next
                 // What the stream's records share is laid out once.
                 let template = RecordCodec.Template(stream: s.stream, recordedAt: recordedAt, metadata: request.metadata, commandID: request.idempotencyKey)
-                for e in s.events {
-                    version = version.next
-                    let position = chain.position.next
-                    let hash = template.encode(
-                        type: e.type, schemaVersion: e.schemaVersion, payload: e.payload, occurredAt: e.occurredAt,
-                        position: position, version: version, previousHash: chain.hash, into: &buffer)
-                    try txn.putRecord(buffer, at: position)
-                    chain = ChainHead(position: position, hash: hash)
-                }
+                try template.encodeRun(s.events, chain: &chain, version: &version, buffer: &buffer) { try txn.putRecord($0, at: $1) }
                 // A stream's events of one request lie at consecutive positions: indexed as one run.
                 if !s.events.isEmpty {
                     let last = chain.position.value

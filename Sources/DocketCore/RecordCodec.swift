@@ -60,6 +60,24 @@ public enum RecordCodec {
             self.trailer = trailer
         }
 
+        /// Encodes the records of `events` in turn, continuing `chain` (position and hash) and the
+        /// stream's `version`, and hands each to `put` with its position. (A loop of its own, outside
+        /// the appender's generic code, so that the events are read in place rather than copied.)
+        func encodeRun(
+            _ events: [NewEvent], chain: inout ChainHead, version: inout StreamVersion, buffer: inout [UInt8],
+            put: (_ record: [UInt8], _ position: LogPosition) throws -> Void
+        ) rethrows {
+            for i in events.indices {
+                version = version.next
+                let position = chain.position.next
+                let hash = encode(
+                    type: events[i].type, schemaVersion: events[i].schemaVersion, payload: events[i].payload,
+                    occurredAt: events[i].occurredAt, position: position, version: version, previousHash: chain.hash, into: &buffer)
+                try put(buffer, position)
+                chain = ChainHead(position: position, hash: hash)
+            }
+        }
+
         /// Encodes one record into `buffer` (replacing its contents; its capacity is reserved for the
         /// record's size once, then the fields are appended in order) and returns the record's hash,
         /// also the buffer's last 32 bytes.
@@ -83,12 +101,12 @@ public enum RecordCodec {
                 h.storeBytes(of: recordedAt.littleEndian, toByteOffset: 32, as: Int64.self)
                 buffer.append(contentsOf: UnsafeRawBufferPointer(h))
             }
-            buffer.append(contentsOf: stream)
+            stream.withUnsafeBytes { buffer.append(contentsOf: $0) }
             appendLE(UInt16(typeCount), to: &buffer)
             type.withUTF8 { buffer.append(contentsOf: $0) }
-            buffer.append(contentsOf: trailer)
+            trailer.withUnsafeBytes { buffer.append(contentsOf: $0) }
             appendLE(UInt32(payload.count), to: &buffer)
-            buffer.append(contentsOf: payload)
+            payload.withUnsafeBytes { buffer.append(contentsOf: $0) }
             append(previousHash, to: &buffer)
             let hash = buffer.withUnsafeBytes { digest($0) }
             append(hash, to: &buffer)
