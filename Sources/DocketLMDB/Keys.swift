@@ -165,6 +165,24 @@ final class LMDBLogWriter: LogWriteTransaction {
         }
     }
 
+    /// Indexes consecutive versions of one stream from `firstVersion`, at the given positions: the
+    /// key is laid out once and only its version changes from entry to entry.
+    func putStreamIndex(_ stream: StreamID, firstVersion: StreamVersion, positions: some Sequence<LogPosition>) throws {
+        if streamsCursor == nil { streamsCursor = try txn.openCursor(txn.dbs.streams) }
+        let cursor = streamsCursor!
+        try Keys.withStreamIndex(stream, firstVersion) { first in
+            try withUnsafeTemporaryAllocation(byteCount: first.count, alignment: 1) { key in
+                key.copyMemory(from: first)
+                var version = firstVersion.value
+                for p in positions {
+                    key.storeBytes(of: version.bigEndian, toByteOffset: key.count - 8, as: UInt64.self)
+                    try Keys.withPosition(p) { try txn.put(cursor: cursor, UnsafeRawBufferPointer(key), $0) }
+                    version += 1
+                }
+            }
+        }
+    }
+
     func putHead(_ head: StreamHead, of stream: StreamID) throws {
         let value = Keys.encodeHead(head)
         try Keys.withText(stream.rawValue) { key in

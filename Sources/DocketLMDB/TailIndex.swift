@@ -192,11 +192,7 @@ final class TailIndex: @unchecked Sendable {
         let writer = LMDBLogWriter(txn: txn)
         for id in streams.keys.sorted() {
             let s = streams[id]!
-            var version = s.firstVersion
-            for p in s.positions {
-                try writer.putStreamIndex(id, version: version, position: p)
-                version = version.next
-            }
+            try writer.putStreamIndex(id, firstVersion: s.firstVersion, positions: s.positions)
             try writer.putHead(s.head, of: id)
         }
         for (key, first) in idempotency.sorted(by: { UTF8Bytes.less($0.key.value, $1.key.value) }) {
