@@ -19,7 +19,7 @@ public struct EventHash: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Creates a hash from exactly 32 bytes of memory; `nil` for any other count.
-    public init?(raw: UnsafeRawBufferPointer) {
+    @_spi(Storage) public init?(raw: UnsafeRawBufferPointer) {
         guard raw.count == 32 else { return nil }
         self.init(
             w0: UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),

@@ -65,6 +65,17 @@ extension LogWriteTransaction {
     }
 }
 
+/// A write transaction that can hand out the memory a record will occupy, so that the appender
+/// writes each record there directly (the LMDB store reserves it in its page) rather than into a
+/// buffer that is then copied. An implementation detail of Docket's own stores: it deals in raw
+/// memory, so it is SPI, and any other ``LogWriteTransaction`` is written through
+/// ``LogWriteTransaction/putRecord(_:at:)``.
+@_spi(Storage) public protocol RecordReservingTransaction {
+    /// Stores a record of `size` bytes at a position one past the current last position, written by
+    /// `write` into memory of exactly that size, valid only during the call.
+    func putRecord(size: Int, at position: LogPosition, _ write: (UnsafeMutableRawBufferPointer) -> Void) throws
+}
+
 /// An append made with an idempotency key: the request's fingerprint (to detect a key reused for
 /// another request) and its first result. The LMDB store persists only the first position and
 /// rebuilds the rest from the command's records (`Specs/format.md`, section 7).
@@ -206,14 +217,17 @@ public enum LogAppender {
     ///   ``DocketError/Code/idempotencyKeyReused``). A refused request wrote nothing.
     /// - Throws: a storage failure; the caller must abort the transaction and fail or retry the batch.
     public static func append<T: LogWriteTransaction & TimerWriteTransaction>(
-        _ requests: [AppendRequest], recordedAt: Timestamp, in txn: T, buffer: inout [UInt8]
+        _ requests: [AppendRequest], recordedAt: Timestamp, in txn: T
     ) throws -> [Result<AppendResult, any Error>] {
-        try append(requests.map(PreparedAppend.init), recordedAt: recordedAt, in: txn, buffer: &buffer)
+        try append(requests.map(PreparedAppend.init), recordedAt: recordedAt, in: txn)
     }
 
     /// Appends a batch of requests already validated and fingerprinted by ``PreparedAppend``.
+    ///
+    /// Each record is encoded once, straight into the memory the store gives it where the store
+    /// can (its own stores), else into an array given to ``LogWriteTransaction/putRecord(_:at:)``.
     public static func append<T: LogWriteTransaction & TimerWriteTransaction>(
-        _ requests: [PreparedAppend], recordedAt: Timestamp, in txn: T, buffer: inout [UInt8]
+        _ requests: [PreparedAppend], recordedAt: Timestamp, in txn: T
     ) throws -> [Result<AppendResult, any Error>] {
         var chain = try txn.chainHead()
         let startChain = chain
@@ -269,7 +283,15 @@ public enum LogAppender {
                 let firstVersion = version.next
                 // What the stream's records share is laid out once.
                 let template = RecordCodec.Template(stream: s.stream, recordedAt: recordedAt, metadata: request.metadata, commandID: request.idempotencyKey)
-                try template.encodeRun(s.events, chain: &chain, version: &version, buffer: &buffer) { try txn.putRecord($0, at: $1) }
+                if let reserving = txn as? any RecordReservingTransaction {
+                    try template.encodeRun(s.events, chain: &chain, version: &version) { try reserving.putRecord(size: $0, at: $1, $2) }
+                } else {
+                    try template.encodeRun(s.events, chain: &chain, version: &version) { size, position, write in
+                        var record = [UInt8](repeating: 0, count: size)
+                        record.withUnsafeMutableBytes(write)
+                        try txn.putRecord(record, at: position)
+                    }
+                }
                 // A stream's events of one request lie at consecutive positions: indexed as one run.
                 if !s.events.isEmpty {
                     let last = chain.position.value

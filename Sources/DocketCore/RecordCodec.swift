@@ -61,77 +61,105 @@ public enum RecordCodec {
         }
 
         /// Encodes the records of `events` in turn, continuing `chain` (position and hash) and the
-        /// stream's `version`, and hands each to `put` with its position. (A loop of its own, outside
-        /// the appender's generic code, so that the events are read in place rather than copied.)
+        /// stream's `version`. `put` is given each record's size and position, and a closure that
+        /// writes the record into memory of that size (the store's own, where it can). A loop of its
+        /// own, outside the appender's generic code, so that the events are read in place.
         func encodeRun(
-            _ events: [NewEvent], chain: inout ChainHead, version: inout StreamVersion, buffer: inout [UInt8],
-            put: (_ record: [UInt8], _ position: LogPosition) throws -> Void
+            _ events: [NewEvent], chain: inout ChainHead, version: inout StreamVersion,
+            put: (_ size: Int, _ position: LogPosition, _ write: (UnsafeMutableRawBufferPointer) -> Void) throws -> Void
         ) rethrows {
             for i in events.indices {
                 version = version.next
-                let position = chain.position.next
-                let hash = encode(
-                    type: events[i].type, schemaVersion: events[i].schemaVersion, payload: events[i].payload,
-                    occurredAt: events[i].occurredAt, position: position, version: version, previousHash: chain.hash, into: &buffer)
-                try put(buffer, position)
+                let position = chain.position.next, previous = chain.hash, v = version
+                var hash = EventHash.genesis
+                try put(size(type: events[i].type, payload: events[i].payload), position) { raw in
+                    hash = encode(
+                        type: events[i].type, schemaVersion: events[i].schemaVersion, payload: events[i].payload,
+                        occurredAt: events[i].occurredAt, position: position, version: v, previousHash: previous, into: raw)
+                }
                 chain = ChainHead(position: position, hash: hash)
             }
         }
 
-        /// Encodes one record into `buffer` (replacing its contents; its capacity is reserved for the
-        /// record's size once, then the fields are appended in order) and returns the record's hash,
+        /// The size of a record of this template with the given type and payload.
+        func size(type: String, payload: [UInt8]) -> Int {
+            fixedHeaderSize + stream.count + 2 + type.utf8.count + trailer.count + 4 + payload.count + 2 * 32
+        }
+
+        /// Encodes one record into `buffer` (replacing its contents) and returns the record's hash,
         /// also the buffer's last 32 bytes.
         func encode(
             type: String, schemaVersion: UInt16, payload: [UInt8], occurredAt: Timestamp, position: LogPosition,
             version: StreamVersion, previousHash: EventHash, into buffer: inout [UInt8]
         ) -> EventHash {
-            var type = type
-            let typeCount = type.utf8.count
             buffer.removeAll(keepingCapacity: true)
-            buffer.reserveCapacity(fixedHeaderSize + stream.count + 2 + typeCount + trailer.count + 4 + payload.count + 2 * 32)
-            var header: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0)
-            withUnsafeMutableBytes(of: &header) { h in
-                h[0] = magic.0; h[1] = magic.1; h[2] = magic.2
-                h[3] = formatVersion
-                h[4] = flags
-                h.storeBytes(of: schemaVersion.littleEndian, toByteOffset: 6, as: UInt16.self)
-                h.storeBytes(of: position.value.littleEndian, toByteOffset: 8, as: UInt64.self)
-                h.storeBytes(of: version.value.littleEndian, toByteOffset: 16, as: UInt64.self)
-                h.storeBytes(of: occurredAt.millisecondsSinceEpoch.littleEndian, toByteOffset: 24, as: Int64.self)
-                h.storeBytes(of: recordedAt.littleEndian, toByteOffset: 32, as: Int64.self)
-                buffer.append(contentsOf: UnsafeRawBufferPointer(h))
+            buffer.append(contentsOf: repeatElement(0, count: size(type: type, payload: payload)))
+            return buffer.withUnsafeMutableBytes { raw in
+                encode(
+                    type: type, schemaVersion: schemaVersion, payload: payload, occurredAt: occurredAt, position: position,
+                    version: version, previousHash: previousHash, into: raw)
             }
-            stream.withUnsafeBytes { buffer.append(contentsOf: $0) }
-            appendLE(UInt16(typeCount), to: &buffer)
-            type.withUTF8 { buffer.append(contentsOf: $0) }
-            trailer.withUnsafeBytes { buffer.append(contentsOf: $0) }
-            appendLE(UInt32(payload.count), to: &buffer)
-            payload.withUnsafeBytes { buffer.append(contentsOf: $0) }
-            append(previousHash, to: &buffer)
-            let hash = buffer.withUnsafeBytes { digest($0) }
-            append(hash, to: &buffer)
+        }
+
+        /// Encodes one record into `raw`, which is exactly ``size(type:payload:)`` bytes, in one
+        /// pass, and returns the record's hash (also its last 32 bytes).
+        func encode(
+            type: String, schemaVersion: UInt16, payload: [UInt8], occurredAt: Timestamp, position: LogPosition,
+            version: StreamVersion, previousHash: EventHash, into raw: UnsafeMutableRawBufferPointer
+        ) -> EventHash {
+            var type = type
+            raw[0] = magic.0; raw[1] = magic.1; raw[2] = magic.2
+            raw[3] = formatVersion
+            raw[4] = flags
+            raw[5] = 0
+            raw.storeBytes(of: schemaVersion.littleEndian, toByteOffset: 6, as: UInt16.self)
+            raw.storeBytes(of: position.value.littleEndian, toByteOffset: 8, as: UInt64.self)
+            raw.storeBytes(of: version.value.littleEndian, toByteOffset: 16, as: UInt64.self)
+            raw.storeBytes(of: occurredAt.millisecondsSinceEpoch.littleEndian, toByteOffset: 24, as: Int64.self)
+            raw.storeBytes(of: recordedAt.littleEndian, toByteOffset: 32, as: Int64.self)
+            var offset = fixedHeaderSize
+            func copy(_ bytes: UnsafeRawBufferPointer) {
+                if let base = bytes.baseAddress, !bytes.isEmpty { (raw.baseAddress! + offset).copyMemory(from: base, byteCount: bytes.count) }
+                offset += bytes.count
+            }
+            stream.withUnsafeBytes(copy)
+            type.withUTF8 { utf8 in
+                raw.storeBytes(of: UInt16(utf8.count).littleEndian, toByteOffset: offset, as: UInt16.self)
+                offset += 2
+                copy(UnsafeRawBufferPointer(utf8))
+            }
+            trailer.withUnsafeBytes(copy)
+            raw.storeBytes(of: UInt32(payload.count).littleEndian, toByteOffset: offset, as: UInt32.self)
+            offset += 4
+            payload.withUnsafeBytes(copy)
+            storeHash(previousHash, in: raw, at: offset)
+            let hash = digest(UnsafeRawBufferPointer(rebasing: raw[..<(offset + 32)]))
+            storeHash(hash, in: raw, at: offset + 32)
+            assert(offset + 64 == raw.count, "a record's size is computed from the same fields")
             return hash
         }
     }
 
-    /// Appends a hash's 32 bytes in digest order.
+    /// Stores a hash's 32 bytes in digest order at `offset`.
     @inline(__always)
-    static func append(_ h: EventHash, to buffer: inout [UInt8]) {
-        var words = (h.w0.bigEndian, h.w1.bigEndian, h.w2.bigEndian, h.w3.bigEndian)
-        withUnsafeBytes(of: &words) { buffer.append(contentsOf: $0) }
+    static func storeHash(_ h: EventHash, in raw: UnsafeMutableRawBufferPointer, at offset: Int) {
+        raw.storeBytes(of: h.w0.bigEndian, toByteOffset: offset, as: UInt64.self)
+        raw.storeBytes(of: h.w1.bigEndian, toByteOffset: offset + 8, as: UInt64.self)
+        raw.storeBytes(of: h.w2.bigEndian, toByteOffset: offset + 16, as: UInt64.self)
+        raw.storeBytes(of: h.w3.bigEndian, toByteOffset: offset + 24, as: UInt64.self)
     }
 
     /// Decodes a record. `expectedPosition`, when given, must match the position inside the record.
     /// - Throws: ``DocketError`` with code ``DocketError/Code/corruptRecord`` or
     ///   ``DocketError/Code/unsupportedFormat``, naming the position.
-    public static func decode(_ bytes: UnsafeRawBufferPointer, expectedPosition: LogPosition? = nil) throws(DocketError) -> RecordedEvent {
+    @_spi(Storage) public static func decode(_ bytes: UnsafeRawBufferPointer, expectedPosition: LogPosition? = nil) throws(DocketError) -> RecordedEvent {
         var cache = DecodeCache()
         return try decode(bytes, expectedPosition: expectedPosition, cache: &cache)
     }
 
     /// Strings of the previous record, reused when the next record holds the same bytes: in a scan,
     /// event types and actors repeat from record to record, and reusing them skips UTF-8 validation.
-    public struct DecodeCache {
+    @_spi(Storage) public struct DecodeCache {
         var type = ""
         var actor = ""
         /// Leave payloads out (empty) for readers that do not look at them: the copy of the payload
@@ -142,7 +170,7 @@ public enum RecordCodec {
     }
 
     /// Decodes a record, reusing `cache`'s strings where the bytes match.
-    public static func decode(_ bytes: UnsafeRawBufferPointer, expectedPosition: LogPosition?, cache: inout DecodeCache) throws(DocketError) -> RecordedEvent {
+    @_spi(Storage) public static func decode(_ bytes: UnsafeRawBufferPointer, expectedPosition: LogPosition?, cache: inout DecodeCache) throws(DocketError) -> RecordedEvent {
         var reader = ByteReader(bytes: bytes, position: expectedPosition)
         guard bytes.count >= fixedHeaderSize + 2 * 6 + 4 + 64 else {
             throw reader.corrupt("record is \(bytes.count) bytes, shorter than any valid record")
@@ -210,7 +238,7 @@ public enum RecordCodec {
     }
 
     /// SHA-256 over the record's bytes before its stored hash: what the stored hash must equal.
-    public static func computedHash(of record: UnsafeRawBufferPointer) -> EventHash? {
+    @_spi(Storage) public static func computedHash(of record: UnsafeRawBufferPointer) -> EventHash? {
         guard record.count > 32 else { return nil }
         return digest(UnsafeRawBufferPointer(rebasing: record[..<(record.count - 32)]))
     }

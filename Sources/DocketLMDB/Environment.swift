@@ -293,6 +293,15 @@ struct Transaction {
         try lmdbCheck(mdb_cursor_put(cursor, &k, &v, append ? UInt32(MDB_APPEND) : 0), "mdb_cursor_put")
     }
 
+    /// Reserves `size` bytes for the value of `key` in the cursor's database (`MDB_RESERVE`) and
+    /// returns them, to be filled before the next update in this transaction.
+    func reserve(cursor: OpaquePointer, _ key: UnsafeRawBufferPointer, size: Int, append: Bool = false) throws(LMDBError) -> UnsafeMutableRawBufferPointer {
+        var k = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
+        var v = MDB_val(mv_size: size, mv_data: nil)
+        try lmdbCheck(mdb_cursor_put(cursor, &k, &v, UInt32(MDB_RESERVE) | (append ? UInt32(MDB_APPEND) : 0)), "mdb_cursor_put")
+        return UnsafeMutableRawBufferPointer(start: v.mv_data, count: size)
+    }
+
     /// The number of entries in a database.
     func count(_ db: MDB_dbi) throws(LMDBError) -> UInt64 {
         var stat = MDB_stat()

@@ -1,4 +1,4 @@
-import DocketCore
+@_spi(Storage) import DocketCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -131,7 +131,7 @@ extension Transaction {
 
 /// The appender's view of an LMDB write transaction. Keeps one cursor per log database so that
 /// runs of appends land on the page the cursor already holds.
-final class LMDBLogWriter: LogWriteTransaction {
+final class LMDBLogWriter: LogWriteTransaction, RecordReservingTransaction {
     let txn: Transaction
     private var eventsCursor: OpaquePointer?
     private var streamsCursor: OpaquePointer?
@@ -155,6 +155,13 @@ final class LMDBLogWriter: LogWriteTransaction {
         try Keys.withPosition(position) { key in
             try record.withUnsafeBytes { try txn.put(cursor: cursor, key, $0, append: true) }
         }
+    }
+
+    /// Writes the record straight into the space LMDB reserves for it in its page.
+    func putRecord(size: Int, at position: LogPosition, _ write: (UnsafeMutableRawBufferPointer) -> Void) throws {
+        if eventsCursor == nil { eventsCursor = try txn.openCursor(txn.dbs.events) }
+        let cursor = eventsCursor!
+        try Keys.withPosition(position) { key in write(try txn.reserve(cursor: cursor, key, size: size, append: true)) }
     }
 
     func putStreamIndex(_ stream: StreamID, version: StreamVersion, position: LogPosition) throws {

@@ -1,4 +1,4 @@
-public import DocketCore
+@_spi(Storage) public import DocketCore
 public import Logging
 import Foundation
 import Synchronization

@@ -1,4 +1,4 @@
-import DocketCore
+@_spi(Storage) import DocketCore
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -205,7 +205,7 @@ final class TailIndex: @unchecked Sendable {
 
 /// The appender's view of a write transaction with a write-behind index: records go to the log,
 /// index entries to the tail.
-final class TailWriter: LogWriteTransaction, TimerWriteTransaction {
+final class TailWriter: LogWriteTransaction, TimerWriteTransaction, RecordReservingTransaction {
     let txn: Transaction
     let tail: TailIndex
     private let log: LMDBLogWriter
@@ -228,6 +228,9 @@ final class TailWriter: LogWriteTransaction, TimerWriteTransaction {
 
     func chainHead() throws -> ChainHead { tail.chain }
     func putRecord(_ record: [UInt8], at position: LogPosition) throws { try log.putRecord(record, at: position) }
+    func putRecord(size: Int, at position: LogPosition, _ write: (UnsafeMutableRawBufferPointer) -> Void) throws {
+        try log.putRecord(size: size, at: position, write)
+    }
     func putStreamIndex(_ stream: StreamID, version: StreamVersion, position: LogPosition) throws {
         tail.record(stream, version: version, position: position)
     }

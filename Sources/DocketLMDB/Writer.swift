@@ -179,14 +179,14 @@ final class Writer: Sendable {
                     continue
                 }
                 if !appends.isEmpty {
-                    commit(appends, gathering: false, &buffer)
+                    commit(appends, gathering: false)
                     appends.removeAll()
                 }
                 run(job, &buffer)
             }
             // The batch ends with appends: its transaction may take in more appends while
             // callers answered by the last commit come back (see `commit`).
-            if !appends.isEmpty { pending = commit(appends, gathering: true, &buffer) }
+            if !appends.isEmpty { pending = commit(appends, gathering: true) }
         }
         let waiters: [CheckedContinuation<Void, Never>] = queue.withLock { q in
             q.exited = true
@@ -201,7 +201,7 @@ final class Writer: Sendable {
     private func run(_ job: Job, _ buffer: inout [UInt8]) {
         switch job {
         case .append(let r, let c):
-            _ = commit([(r, c)], gathering: false, &buffer)
+            _ = commit([(r, c)], gathering: false)
         case .importRecords(let records, let c):
             importRecords(records, c, &buffer)
         case .flushIndex(let c):
@@ -252,7 +252,7 @@ final class Writer: Sendable {
     /// taken that are not appends are returned, to run after the commit, in order.
     @discardableResult
     private func commit(
-        _ initial: [(PreparedAppend, UnsafeContinuation<AppendResult, any Error>)], gathering: Bool, _ buffer: inout [UInt8]
+        _ initial: [(PreparedAppend, UnsafeContinuation<AppendResult, any Error>)], gathering: Bool
     ) -> [Job] {
         var appends = initial
         var leftover: [Job] = []
@@ -269,7 +269,7 @@ final class Writer: Sendable {
                     let foreign = try tail.prepare(txn)
                     let recordedAt = clock.now()
                     let writer = TailWriter(txn: txn, tail: tail)
-                    var outcomes = try LogAppender.append(appends.map(\.0), recordedAt: recordedAt, in: writer, buffer: &buffer)
+                    var outcomes = try LogAppender.append(appends.map(\.0), recordedAt: recordedAt, in: writer)
                     if gather {
                         // Only on the first attempt: a retry (after growing the map) rewrites
                         // exactly the appends gathered so far.
@@ -284,7 +284,7 @@ final class Writer: Sendable {
                                 if leftover.isEmpty, case .append(let r, let c) = job { more.append((r, c)) } else { leftover.append(job) }
                             }
                             appends += more
-                            outcomes += try LogAppender.append(more.map(\.0), recordedAt: recordedAt, in: writer, buffer: &buffer)
+                            outcomes += try LogAppender.append(more.map(\.0), recordedAt: recordedAt, in: writer)
                         }
                         gathered = ContinuousClock.now - from
                     }

@@ -97,9 +97,7 @@ public final class InMemoryEventStore: ImportableEventStore, TimerStore, Project
     @discardableResult
     public func append(_ request: AppendRequest) async throws -> AppendResult {
         let outcome: Result<AppendResult, any Error> = try transact { txn in
-            var buffer = txn.s.buffer
-            defer { txn.s.buffer = buffer }
-            return try LogAppender.append([request], recordedAt: clock.now(), in: txn, buffer: &buffer)[0]
+            try LogAppender.append([request], recordedAt: clock.now(), in: txn)[0]
         }
         let result = try outcome.get()
         if !result.isReplay { signal.publish(result.lastPosition) }

@@ -1,4 +1,4 @@
-import DocketCore
+@_spi(Storage) import DocketCore
 import Foundation
 import Testing
 

@@ -173,6 +173,38 @@ struct LMDBStoreTests {
         #expect(none == LogPosition(250))
     }
 
+    @Test("records written into the space LMDB reserves are the bytes each encodes to alone, across pages and overflow pages, after reopening")
+    func recordsWrittenInPlace() async throws {
+        let dir = TemporaryDirectory()
+        var store = try LMDBEventStore(path: dir.path)
+        let at = Timestamp(millisecondsSinceEpoch: 1_772_406_000_000)
+        // Small records filling pages, one record larger than a page (an overflow page), and an
+        // empty payload; in two streams of one command with every metadata field set.
+        var events = (0..<300).map { NewEvent(type: $0 % 2 == 0 ? "T" : "案件登记", payload: Array("payload \($0)".utf8), occurredAt: at) }
+        events.insert(NewEvent(type: "Large", schemaVersion: 4, payload: (0..<20_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }, occurredAt: at), at: 150)
+        events.append(NewEvent(type: "Empty", payload: [], occurredAt: Timestamp(millisecondsSinceEpoch: -1)))
+        let request = AppendRequest(
+            streams: [StreamAppend(stream: StreamID(verbatim: "案-1"), expected: .noStream, events: events),
+                      StreamAppend(stream: "s", expected: .noStream, events: Array(events.prefix(3)))],
+            metadata: CommandMetadata(actor: "调解员:M-1", correlationID: "corr", causationID: "cause"), idempotencyKey: "cmd-1")
+        _ = try await store.append(request)
+        for round in ["written", "reopened"] {
+            let recorded = try await store.readLog(after: .beforeFirst, limit: 1_000)
+            #expect(recorded.count == events.count + 3)
+            for e in recorded {
+                var alone: [UInt8] = []
+                RecordCodec.encode(RecordedEventFields(e), into: &alone)
+                let stored = try store.env.read { txn in try Keys.withPosition(e.position) { try txn.get(txn.dbs.events, $0).map { [UInt8]($0) } } }
+                let same = stored == alone  // compared first: a failure names the record, not all its bytes
+                #expect(same, "record \(e.position), \(round)")
+            }
+            #expect(try await store.verify().problem == nil)
+            await store.close()
+            store = try LMDBEventStore(path: dir.path)
+        }
+        await store.close()
+    }
+
     @Test("tampering with a stored record is found by verify at its position")
     func tamperRecord() async throws {
         let dir = TemporaryDirectory()
