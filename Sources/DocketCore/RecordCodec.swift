@@ -27,9 +27,14 @@ public enum RecordCodec {
     /// is also the buffer's last 32 bytes.
     @discardableResult
     public static func encode(_ event: RecordedEventFields, into buffer: inout [UInt8]) -> EventHash {
-        Template(stream: event.stream, recordedAt: event.recordedAt, metadata: event.metadata, commandID: event.commandID).encode(
-            type: event.type, schemaVersion: event.schemaVersion, payload: event.payload, occurredAt: event.occurredAt,
-            position: event.position, version: event.version, previousHash: event.previousHash, into: &buffer)
+        let template = Template(stream: event.stream, recordedAt: event.recordedAt, metadata: event.metadata, commandID: event.commandID)
+        buffer.removeAll(keepingCapacity: true)
+        buffer.append(contentsOf: repeatElement(0, count: template.size(type: event.type, payload: event.payload)))
+        return buffer.withUnsafeMutableBytes { raw in
+            template.encode(
+                type: event.type, schemaVersion: event.schemaVersion, payload: event.payload, occurredAt: event.occurredAt,
+                position: event.position, version: event.version, previousHash: event.previousHash, into: raw)
+        }
     }
 
     /// What the records of one stream in one append share — the stream, the recording instant, the
@@ -84,21 +89,6 @@ public enum RecordCodec {
         /// The size of a record of this template with the given type and payload.
         func size(type: String, payload: [UInt8]) -> Int {
             fixedHeaderSize + stream.count + 2 + type.utf8.count + trailer.count + 4 + payload.count + 2 * 32
-        }
-
-        /// Encodes one record into `buffer` (replacing its contents) and returns the record's hash,
-        /// also the buffer's last 32 bytes.
-        func encode(
-            type: String, schemaVersion: UInt16, payload: [UInt8], occurredAt: Timestamp, position: LogPosition,
-            version: StreamVersion, previousHash: EventHash, into buffer: inout [UInt8]
-        ) -> EventHash {
-            buffer.removeAll(keepingCapacity: true)
-            buffer.append(contentsOf: repeatElement(0, count: size(type: type, payload: payload)))
-            return buffer.withUnsafeMutableBytes { raw in
-                encode(
-                    type: type, schemaVersion: schemaVersion, payload: payload, occurredAt: occurredAt, position: position,
-                    version: version, previousHash: previousHash, into: raw)
-            }
         }
 
         /// Encodes one record into `raw`, which is exactly ``size(type:payload:)`` bytes, in one

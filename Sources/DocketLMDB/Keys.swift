@@ -150,11 +150,7 @@ final class LMDBLogWriter: LogWriteTransaction, RecordReservingTransaction {
     func chainHead() throws -> ChainHead { try txn.chainHead() }
 
     func putRecord(_ record: [UInt8], at position: LogPosition) throws {
-        if eventsCursor == nil { eventsCursor = try txn.openCursor(txn.dbs.events) }
-        let cursor = eventsCursor!
-        try Keys.withPosition(position) { key in
-            try record.withUnsafeBytes { try txn.put(cursor: cursor, key, $0, append: true) }
-        }
+        try putRecord(size: record.count, at: position) { raw in record.withUnsafeBytes { raw.copyMemory(from: $0) } }
     }
 
     /// Writes the record straight into the space LMDB reserves for it in its page.
@@ -165,11 +161,7 @@ final class LMDBLogWriter: LogWriteTransaction, RecordReservingTransaction {
     }
 
     func putStreamIndex(_ stream: StreamID, version: StreamVersion, position: LogPosition) throws {
-        if streamsCursor == nil { streamsCursor = try txn.openCursor(txn.dbs.streams) }
-        let cursor = streamsCursor!
-        try Keys.withStreamIndex(stream, version) { key in
-            try Keys.withPosition(position) { try txn.put(cursor: cursor, key, $0) }
-        }
+        try putStreamIndex(stream, firstVersion: version, positions: CollectionOfOne(position))
     }
 
     /// Indexes consecutive versions of one stream from `firstVersion`, at the given positions: the
