@@ -127,6 +127,16 @@ public struct BinaryValueWriter {
         raw(value)
     }
 
+    /// Writes a string (the same bytes as writing it as a `String`).
+    public mutating func write(_ value: Substring) {
+        bytes.append(BinaryTag.string)
+        var s = value
+        s.withUTF8 { utf8 in
+            varint(UInt64(utf8.count))
+            bytes.append(contentsOf: utf8)
+        }
+    }
+
     /// A length-prefixed UTF-8 string without a tag (a key, or the body of a string value).
     @inline(__always) mutating func raw(_ value: String) {
         var s = value

@@ -66,6 +66,23 @@ struct BinaryCodingTests {
             }
         }
         #expect(entries == events.count)
+
+        // The rows' bytes: a plain timeline line is written straight from the record, without
+        // building its entry; every row must be the bytes of its entry, built from the decoded event.
+        let rows = try await h.models.store.readProjection("archives", slot: .live) { reader in
+            var out: [([UInt8], [UInt8])] = []
+            try reader.forEach(from: nil) { k, v in
+                out.append((k, v))
+                return true
+            }
+            return out
+        }
+        #expect(rows.count == events.count)
+        for (key, value) in rows {
+            let position = key.suffix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+            let e = try #require(byPosition[position])
+            #expect(value == (try Payload.encode(ArchiveProjection.entry(for: try CaseEvent.codec.decode(e), e))), "archive row of \(e.type) at \(position)")
+        }
     }
 
     /// A case state with every optional part set, and claims with every field.
