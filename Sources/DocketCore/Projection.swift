@@ -46,19 +46,33 @@ extension Projection {
 public struct ProjectionRows {
     let reader: any ProjectionRowReader
     private(set) var changes: [RowKey: [UInt8]?] = [:]
+    /// The changes of the batch before, when they are still being committed.
+    let pending: PendingRows?
 
     /// Creates a batch over stored rows; `expectedChanges` sizes the table of changes up front (the
     /// runner passes the batch's event count).
     public init(reader: any ProjectionRowReader, expectedChanges: Int = 0) {
+        self.init(reader: reader, over: nil, expectedChanges: expectedChanges)
+    }
+
+    /// Creates a batch over stored rows with the changes of the batch before laid over them: the
+    /// runner folds a batch while the one before is committed.
+    package init(reader: any ProjectionRowReader, over pending: PendingRows?, expectedChanges: Int = 0) {
         self.reader = reader
+        self.pending = pending
         changes.reserveCapacity(expectedChanges)
     }
 
     /// The current value of a row.
     public func value(for key: [UInt8]) throws -> [UInt8]? {
-        if let change = changes[RowKey(key)] { return change }
-        return try reader.value(for: key)
+        let key = RowKey(key)
+        if let change = changes[key] { return change }
+        if let pending, let change = pending.changes[key] { return change }
+        return try reader.value(for: key.bytes)
     }
+
+    /// The changes, to lay over the stored rows while they are committed.
+    package var pendingRows: PendingRows { PendingRows(changes: changes) }
 
     /// Sets a row.
     public mutating func set(_ key: [UInt8], _ value: [UInt8]) { changes[RowKey(key)] = .some(value) }
@@ -102,8 +116,13 @@ public struct ProjectionRows {
     }
 }
 
+/// The row changes of a batch being committed, which the next batch reads before the stored rows.
+package struct PendingRows: Sendable {
+    let changes: [RowKey: [UInt8]?]
+}
+
 /// A row key hashed and compared as one block of bytes (an array's own hashing goes byte by byte).
-struct RowKey: Hashable, Comparable {
+struct RowKey: Hashable, Comparable, Sendable {
     let bytes: [UInt8]
     init(_ bytes: [UInt8]) { self.bytes = bytes }
     static func == (a: RowKey, b: RowKey) -> Bool {

@@ -103,40 +103,34 @@ public final class ProjectionRunner: Service, Sendable {
         let store = self.store
         let batch = max(1, p.preferredBatchSize ?? options.batchSize)
         let payloads = p.needsPayloads
+        var commits = BatchCommits(store: store, projection: p, slot: slot, checkpoint: checkpoint, generation: status.generation)
         var events = try await store.readLog(after: checkpoint, limit: batch, payloads: payloads)
-        while let last = events.last {
-            try Task.checkCancellation()
-            // Read the next batch on another thread while this one is applied and committed.
-            let next: Task<[RecordedEvent], any Error>? =
-                last.position < head ? Task { try await store.readLog(after: last.position, limit: batch, payloads: payloads) } : nil
-            do {
-                try await apply(events, to: p, slot: slot, after: checkpoint, generation: status.generation)
-            } catch {
-                next?.cancel()
-                throw error
+        do {
+            while let last = events.last {
+                try Task.checkCancellation()
+                // Read the next batch on another thread while this one is applied and committed.
+                let next: Task<[RecordedEvent], any Error>? =
+                    last.position < head ? Task { try await store.readLog(after: last.position, limit: batch, payloads: payloads) } : nil
+                do {
+                    try await commits.apply(events)
+                } catch {
+                    next?.cancel()
+                    throw error
+                }
+                checkpoint = last.position
+                total += events.count
+                if slot == .live {
+                    applied[p.name]?.increment(by: Int64(events.count))
+                    lagGauges[p.name]?.record(Double(head.value > checkpoint.value ? head.value - checkpoint.value : 0))
+                }
+                events = try await next?.value ?? []
             }
-            checkpoint = last.position
-            total += events.count
-            if slot == .live {
-                applied[p.name]?.increment(by: Int64(events.count))
-                lagGauges[p.name]?.record(Double(head.value > checkpoint.value ? head.value - checkpoint.value : 0))
-            }
-            events = try await next?.value ?? []
+            try await commits.finish()
+        } catch {
+            await commits.abandon()
+            throw error
         }
         return total
-    }
-
-    /// Applies a batch of events (the log's events after `checkpoint`, in order) to a projection's
-    /// rows in `slot`, and commits the rows with the batch's last position as the new checkpoint.
-    private func apply(_ events: [RecordedEvent], to p: any Projection, slot: ProjectionSlot, after checkpoint: LogPosition, generation: UInt64) async throws {
-        guard let last = events.last else { return }
-        let writes = try await store.readProjection(p.name, slot: slot) { reader in
-            var rows = ProjectionRows(reader: reader, expectedChanges: events.count)
-            try p.apply(batch: events, to: &rows)
-            return rows.writes
-        }
-        try await store.commitProjection(ProjectionCommit(
-            name: p.name, slot: slot, expected: checkpoint, checkpoint: last.position, writes: writes, expectedGeneration: generation))
     }
 
     /// Rebuilds a projection from position zero into its spare rows, then swaps them in. Readers go
@@ -204,13 +198,18 @@ public final class ProjectionRunner: Service, Sendable {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (p, generation) in zip(chosen, generations) {
                 group.addTask {
-                    var checkpoint = LogPosition.beforeFirst
+                    var commits = BatchCommits(store: store, projection: p, slot: .rebuild, checkpoint: .beforeFirst, generation: generation)
                     var k = 0
-                    while let events = try await feed.batch(k), let last = events.last {
-                        try Task.checkCancellation()
-                        try await self.apply(events, to: p, slot: .rebuild, after: checkpoint, generation: generation)
-                        checkpoint = last.position
-                        k += 1
+                    do {
+                        while let events = try await feed.batch(k), !events.isEmpty {
+                            try Task.checkCancellation()
+                            try await commits.apply(events)
+                            k += 1
+                        }
+                        try await commits.finish()
+                    } catch {
+                        await commits.abandon()
+                        throw error
                     }
                 }
             }
@@ -261,6 +260,60 @@ public final class ProjectionRunner: Service, Sendable {
                 }
             }
         }
+    }
+}
+
+/// Applies a projection's batches in order and commits each with its checkpoint, one batch behind:
+/// batch k is folded while batch k − 1's rows are written (the store has a single writer, so
+/// waiting for it left the folding core idle). Batch k reads batch k − 1's changes before the stored
+/// rows, so it sees what it would have seen had k − 1 been committed first; commits still land one at
+/// a time, in order, each expecting the checkpoint the one before set.
+struct BatchCommits {
+    let store: any EventStore & ProjectionStore
+    let projection: any Projection
+    let slot: ProjectionSlot
+    let generation: UInt64
+    /// The checkpoint after the last batch applied (committed or in flight).
+    private(set) var checkpoint: LogPosition
+    /// The commit of the last batch applied, if it may still be running, and its changes.
+    private var inFlight: (commit: Task<Void, any Error>, rows: PendingRows)?
+
+    init(store: any EventStore & ProjectionStore, projection: any Projection, slot: ProjectionSlot, checkpoint: LogPosition, generation: UInt64) {
+        self.store = store
+        self.projection = projection
+        self.slot = slot
+        self.checkpoint = checkpoint
+        self.generation = generation
+    }
+
+    /// Folds a batch (the log's events after ``checkpoint``, in order), waits for the batch before
+    /// to be committed, and starts this one's commit.
+    mutating func apply(_ events: [RecordedEvent]) async throws {
+        guard let last = events.last else { return }
+        let p = projection, pending = inFlight?.rows
+        let (writes, rows) = try await store.readProjection(p.name, slot: slot) { reader in
+            var rows = ProjectionRows(reader: reader, over: pending, expectedChanges: events.count)
+            try p.apply(batch: events, to: &rows)
+            return (rows.writes, rows.pendingRows)
+        }
+        try await inFlight?.commit.value
+        let commit = ProjectionCommit(
+            name: p.name, slot: slot, expected: checkpoint, checkpoint: last.position, writes: writes, expectedGeneration: generation)
+        let store = self.store
+        inFlight = (Task { try await store.commitProjection(commit) }, rows)
+        checkpoint = last.position
+    }
+
+    /// Waits for the last commit.
+    mutating func finish() async throws {
+        defer { inFlight = nil }
+        try await inFlight?.commit.value
+    }
+
+    /// Waits for a commit in flight, ignoring its outcome: after a failure, nothing is left running.
+    mutating func abandon() async {
+        _ = try? await inFlight?.commit.value
+        inFlight = nil
     }
 }
 
