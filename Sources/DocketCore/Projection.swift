@@ -82,9 +82,36 @@ public struct ProjectionRows {
 
     /// The changes made so far, sorted by key (the order LMDB writes fastest).
     public var writes: [ProjectionWrite] {
-        var out = changes.map { ProjectionWrite(key: $0.key.bytes, value: $0.value) }
-        out.sort { RowKey($0.key) < RowKey($1.key) }
-        return out
+        // Sorted by each key's first 16 bytes as two integers, the whole keys compared only where
+        // those are equal: most comparisons then touch neither the keys' storage nor `memcmp`.
+        struct Sortable {
+            var high: UInt64
+            var low: UInt64
+            var index: Int
+        }
+        let entries = Array(changes)
+        var order: [Sortable] = []
+        order.reserveCapacity(entries.count)
+        for (i, entry) in entries.enumerated() {
+            let (high, low) = Self.prefix(entry.key.bytes)
+            order.append(Sortable(high: high, low: low, index: i))
+        }
+        order.sort { a, b in
+            if a.high != b.high { return a.high < b.high }
+            if a.low != b.low { return a.low < b.low }
+            return entries[a.index].key < entries[b.index].key
+        }
+        return order.map { ProjectionWrite(key: entries[$0.index].key.bytes, value: entries[$0.index].value) }
+    }
+
+    /// A key's first 16 bytes as two big-endian integers, zero-padded: when two keys' prefixes
+    /// differ, they order the keys as LMDB does (byte-wise, a key before its extensions).
+    @inline(__always) static func prefix(_ key: [UInt8]) -> (UInt64, UInt64) {
+        key.withUnsafeBytes { raw in
+            var buffer: (UInt64, UInt64) = (0, 0)
+            withUnsafeMutableBytes(of: &buffer) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: raw.prefix(16))) }
+            return (UInt64(bigEndian: buffer.0), UInt64(bigEndian: buffer.1))
+        }
     }
 
     /// The number of changed rows.

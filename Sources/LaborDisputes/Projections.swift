@@ -99,7 +99,7 @@ public struct CaseProjection: Projection {
     /// `cases`.
     public var name: String { "cases" }
     /// The case events (`case.*`).
-    public var eventTypes: Set<String>? { Set(CaseEvent.codec.registeredTypes.map(\.type)) }
+    public var eventTypes: Set<String>? { Self.caseEventTypes }
 
     let workflow: CaseWorkflow
     /// Records decoded recently, so that a case touched batch after batch is not decoded each time.
@@ -148,29 +148,37 @@ public struct CaseProjection: Projection {
 
     /// Decodes each case's record once per batch and writes it once.
     public func apply(batch events: [RecordedEvent], to rows: inout ProjectionRows) throws {
-        let types = eventTypes ?? []
+        // A batch of case events touches about one case per seven events.
         var records: [StreamID: CaseRecord] = [:]
-        for i in events.indices {
-            let e = events[i]
-            guard types.contains(e.type) else { continue }
-            let event = try CaseEvent.codec.decode(e)
-            // One lookup for a case already in the batch (most events); the record is folded in
-            // place, not copied out of the table and back.
-            let index: [StreamID: CaseRecord].Index
-            if let found = records.index(forKey: e.stream) {
-                index = found
-            } else {
-                records[e.stream] = try storedRecord(e, rows) ?? CaseRecord(id: e.stream.rawValue, state: workflow.initialState, openedAt: e.occurredAt)
-                index = records.index(forKey: e.stream)!
+        records.reserveCapacity(events.count / 6)
+        // Events are read in place (through the buffer), not copied out of the array one by one.
+        try events.withUnsafeBufferPointer { events in
+            for i in events.indices {
+                guard Self.caseEventTypes.contains(events[i].type) else { continue }
+                let event = try CaseEvent.codec.decode(events[i])
+                // One lookup for a case already in the batch (most events); the record is folded in
+                // place, not copied out of the table and back.
+                let index: [StreamID: CaseRecord].Index
+                if let found = records.index(forKey: events[i].stream) {
+                    index = found
+                } else {
+                    let e = events[i]
+                    records[e.stream] = try storedRecord(e, rows) ?? CaseRecord(id: e.stream.rawValue, state: workflow.initialState, openedAt: e.occurredAt)
+                    index = records.index(forKey: e.stream)!
+                }
+                fold(&records.values[index], event, events[i])
             }
-            fold(&records.values[index], event, e)
         }
-        for (stream, record) in records {
-            rows.set(Self.key(stream), try Self.row(record))
+        for index in records.indices {
+            let stream = records.keys[index]
+            rows.set(Self.key(stream), try Self.row(records.values[index]))
             // A closed case seldom has another event: it is read back from its row if it does.
-            if record.state.stage != .closed { cache.put(stream.rawValue, record) } else { cache.remove(stream.rawValue) }
+            if records.values[index].state.stage != .closed { cache.put(stream.rawValue, records.values[index]) } else { cache.remove(stream.rawValue) }
         }
     }
+
+    /// The case event types (`case.*`).
+    static let caseEventTypes = Set(CaseEvent.codec.registeredTypes.map(\.type))
 
     /// The record the rows hold for the event's case, from the cache when it is current.
     private func storedRecord(_ e: RecordedEvent, _ rows: ProjectionRows) throws -> CaseRecord? {

@@ -77,6 +77,25 @@ struct ProjectionRunnerTests {
         #expect(rows.writes.first { $0.key == [1, 2] }?.value == .some(nil))
     }
 
+    @Test("any keys come out in LMDB's key order, however long the prefixes they share")
+    func writesInKeyOrderProperty() async {
+        // Bytes from a four-letter alphabet with its extremes (0 and 0xFF), keys of 1 to 40 bytes:
+        // many keys share their first 16 bytes, which the sort compares as integers first.
+        let alphabet: [UInt8] = [0, 1, 0x7F, 0xFF]
+        await propertyCheck(count: 200, input: Gen.int(in: 0...3).array(of: 1...40).array(of: 1...60)) { keys in
+            struct NoRows: ProjectionRowReader {
+                func value(for key: [UInt8]) throws -> [UInt8]? { nil }
+                func forEach(from start: [UInt8]?, _ body: ([UInt8], [UInt8]) throws -> Bool) throws {}
+            }
+            var rows = ProjectionRows(reader: NoRows())
+            let bytes = keys.map { $0.map { alphabet[$0] } }
+            for k in bytes { rows.set(k, k) }
+            let expected = Array(Set(bytes)).sorted { $0.lexicographicallyPrecedes($1) }
+            #expect(rows.writes.map(\.key) == expected)
+            #expect(rows.writes.allSatisfy { $0.value == $0.key })
+        }
+    }
+
     @Test("follows new events live as a service")
     func live() async throws {
         let store = InMemoryEventStore(pollInterval: .milliseconds(20))
