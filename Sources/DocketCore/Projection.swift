@@ -42,7 +42,8 @@ extension Projection {
 }
 
 /// The rows of a projection while a batch of events is applied: reads see the batch's own changes
-/// first, then the stored rows; the changes are committed with the batch's checkpoint.
+/// first, then (in the runner) the changes of the batch before while they are being committed, then
+/// the stored rows; the changes are committed with the batch's checkpoint.
 public struct ProjectionRows {
     let reader: any ProjectionRowReader
     private(set) var changes: [RowKey: [UInt8]?] = [:]
