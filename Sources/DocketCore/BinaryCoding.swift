@@ -131,19 +131,18 @@ public struct BinaryValueWriter {
     public mutating func write(_ value: Substring) {
         bytes.append(BinaryTag.string)
         var s = value
-        s.withUTF8 { utf8 in
-            varint(UInt64(utf8.count))
-            bytes.append(contentsOf: utf8)
-        }
+        s.withUTF8 { raw(utf8: $0) }
     }
 
     /// A length-prefixed UTF-8 string without a tag (a key, or the body of a string value).
     @inline(__always) mutating func raw(_ value: String) {
         var s = value
-        s.withUTF8 { utf8 in
-            varint(UInt64(utf8.count))
-            bytes.append(contentsOf: utf8)
-        }
+        s.withUTF8 { raw(utf8: $0) }
+    }
+
+    @inline(__always) private mutating func raw(utf8: UnsafeBufferPointer<UInt8>) {
+        varint(UInt64(utf8.count))
+        bytes.append(contentsOf: utf8)
     }
 
     /// Writes an instant as its milliseconds since the epoch (as ``BinaryPayload`` writes ``Timestamp``).

@@ -95,7 +95,7 @@ public final class ProjectionRunner: Service, Sendable {
     /// Brings one projection's rows in `slot` up to `head`.
     func catchUp(_ p: any Projection, slot: ProjectionSlot, to head: LogPosition) async throws -> Int {
         let status = try await store.projectionStatus(p.name)
-        guard var checkpoint = slot == .live ? status.checkpoint : status.rebuildCheckpoint else {
+        guard let checkpoint = slot == .live ? status.checkpoint : status.rebuildCheckpoint else {
             throw DocketError(.checkpointConflict, "projection \(p.name) has no rebuild in progress")
         }
         var total = 0
@@ -117,11 +117,10 @@ public final class ProjectionRunner: Service, Sendable {
                     next?.cancel()
                     throw error
                 }
-                checkpoint = last.position
                 total += events.count
                 if slot == .live {
                     applied[p.name]?.increment(by: Int64(events.count))
-                    lagGauges[p.name]?.record(Double(head.value > checkpoint.value ? head.value - checkpoint.value : 0))
+                    lagGauges[p.name]?.record(Double(head.value > last.position.value ? head.value - last.position.value : 0))
                 }
                 events = try await next?.value ?? []
             }

@@ -114,17 +114,19 @@ public struct ArchiveProjection: Projection {
     }
 
     public func apply(_ event: RecordedEvent, to rows: inout ProjectionRows) throws {
-        guard let plain = Self.plainTimeline[event.type] else { return }
-        rows.set(Self.key(event.stream, event.position), try Self.row(of: event, plainTimeline: plain))
+        try Self.put(event, in: &rows)
     }
 
-    /// Writes each case event's row; one table lookup tells both whether the event is a case event
-    /// and whether its entry is a plain timeline line.
+    /// Writes each case event's row.
     public func apply(batch events: [RecordedEvent], to rows: inout ProjectionRows) throws {
-        for i in events.indices {
-            guard let plain = Self.plainTimeline[events[i].type] else { continue }
-            rows.set(Self.key(events[i].stream, events[i].position), try Self.row(of: events[i], plainTimeline: plain))
-        }
+        for i in events.indices { try Self.put(events[i], in: &rows) }
+    }
+
+    /// Writes the row of a case event (other events are skipped): one table lookup tells both
+    /// whether the event is a case event and whether its entry is a plain timeline line.
+    private static func put(_ e: RecordedEvent, in rows: inout ProjectionRows) throws {
+        guard let plain = plainTimeline[e.type] else { return }
+        rows.set(key(e.stream, e.position), try row(of: e, plainTimeline: plain))
     }
 
     /// Each case event type, and whether its entry is a plain line of the timeline (``timelineOnly``).
@@ -147,13 +149,13 @@ public struct ArchiveProjection: Projection {
         w.field("event", e.type)
         try w.field("kind", ArchiveEntry.Kind.timeline)
         w.key("summary")
-        w.write(e.type.hasPrefix("case.") ? e.type.dropFirst(5) : e.type[...])
+        w.write(name(of: e))
         w.end(map)
         return w.bytes
     }
 
     /// An event's name on the timeline: its type without `case.`.
-    private static func name(of e: RecordedEvent) -> String { e.type.hasPrefix("case.") ? String(e.type.dropFirst(5)) : e.type }
+    private static func name(of e: RecordedEvent) -> Substring { e.type.hasPrefix("case.") ? e.type.dropFirst(5) : e.type[...] }
 
     /// The entry of `e` with what its event says.
     private static func entry(_ e: RecordedEvent, kind: ArchiveEntry.Kind, summary: String, document: ArchivedDocument?) -> ArchiveEntry {
@@ -175,7 +177,7 @@ public struct ArchiveProjection: Projection {
     public static func entry(for event: CaseEvent, _ e: RecordedEvent) -> ArchiveEntry {
         var kind = ArchiveEntry.Kind.timeline
         var document: ArchivedDocument?
-        var summary = name(of: e)
+        var summary = String(name(of: e))
         switch event {
         case .registered(let r):
             document = .registration(r)
