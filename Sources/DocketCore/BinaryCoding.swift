@@ -177,6 +177,26 @@ public struct BinaryValueWriter {
         return Container(offset: offset)
     }
 
+    /// A writer that goes on with the array a binary payload holds: it starts with `payload`'s
+    /// bytes, and the elements written next join the array; close it with ``end(_:)`` and the
+    /// container returned. A row that lists items (an archive's entries) grows this way without
+    /// decoding what it holds. Nil when `payload` is not a binary payload whose value is one array.
+    public static func reopeningArray(_ payload: [UInt8], capacity: Int = 0) -> (writer: BinaryValueWriter, array: Container)? {
+        let m = BinaryPayload.magic.count
+        guard payload.count >= m + 5, payload[0] == BinaryPayload.magic[0], payload[1] == BinaryPayload.magic[1],
+            payload[m] == BinaryTag.array
+        else { return nil }
+        let length = Int(payload[m + 1]) | Int(payload[m + 2]) << 8 | Int(payload[m + 3]) << 16 | Int(payload[m + 4]) << 24
+        guard length == payload.count - m - 5 else { return nil }
+        return (BinaryValueWriter(prefix: payload, capacity: Swift.max(capacity, payload.count)), Container(offset: m))
+    }
+
+    /// Writes the value `reader` stands on as it is encoded, copying its bytes: a part of one
+    /// binary value carried into another without being decoded and encoded again.
+    public mutating func writeEncoded(_ reader: BinaryValueReader) throws {
+        bytes.append(contentsOf: try reader.encoded())
+    }
+
     /// Closes a map or an array: fills in its length.
     public mutating func end(_ container: Container) {
         let length = UInt32(truncatingIfNeeded: bytes.count - container.offset - 5)
@@ -311,6 +331,25 @@ public struct BinaryValueReader {
             p = try reader.valueEnd(at: p, limit: range.upperBound)
         }
         return out
+    }
+
+    /// The number of elements of the array the reader stands on, without reading them.
+    public func arrayCount() throws -> Int {
+        guard try reader.byte(at: position, limit: limit) == BinaryTag.array else { throw reader.mismatch("an array", at: position) }
+        let range = try reader.containerRange(at: position, limit: limit)
+        var count = 0
+        var p = range.lowerBound
+        while p < range.upperBound {
+            p = try reader.valueEnd(at: p, limit: range.upperBound)
+            count += 1
+        }
+        return count
+    }
+
+    /// The bytes of the value the reader stands on, as they are encoded.
+    func encoded() throws -> UnsafeBufferPointer<UInt8> {
+        let end = try reader.valueEnd(at: position, limit: limit)
+        return UnsafeBufferPointer(rebasing: reader.buffer[position..<end])
     }
 }
 

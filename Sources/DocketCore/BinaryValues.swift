@@ -92,6 +92,32 @@ public enum BinaryPayload {
         }
     }
 
+    /// Runs `body` with a reader standing on the value `bytes` hold, to read some of its parts
+    /// without decoding the whole (or to carry parts into another value with
+    /// ``BinaryValueWriter/writeEncoded(_:)``); `what` names the bytes in the error.
+    /// - Throws: ``DocketError`` with ``DocketError/Code/codecFailure`` for bytes that are not one
+    ///   binary value, or when `body` throws.
+    public static func withValue<R>(in bytes: [UInt8], what: @autoclosure () -> String, _ body: (inout BinaryValueReader) throws -> R) throws(DocketError) -> R {
+        do {
+            return try bytes.withUnsafeBufferPointer { buffer in
+                guard buffer.count >= 3, buffer[0] == magic[0], buffer[1] == magic[1] else {
+                    throw BinaryValueError("not a binary value (it does not start with DB 01)")
+                }
+                let reader = BinaryReader(buffer)
+                let end = try reader.valueEnd(at: 2, limit: buffer.count)
+                guard end == buffer.count else { throw BinaryValueError("\(buffer.count - end) bytes after the value") }
+                var r = BinaryValueReader(reader: reader, position: 2, limit: buffer.count)
+                return try body(&r)
+            }
+        } catch let e as BinaryValueError {
+            throw DocketError(.codecFailure, "cannot read \(what()): \(e.message)")
+        } catch let e as DocketError {
+            throw e
+        } catch {
+            throw DocketError(.codecFailure, "cannot read \(what()): \(error)")
+        }
+    }
+
     /// The value as JSON text, for people and tools that do not know its type: maps become objects
     /// (keys in stored order), integers numbers (instants therefore appear as milliseconds since the
     /// epoch). ``EventCodec/readableJSON(of:)`` gives typed JSON where the event type is known.

@@ -91,7 +91,15 @@ public struct ArchiveEntry: Hashable, Sendable, Codable {
     }
 }
 
-/// The archive projection: one row per case event (`CASE \0 position`), with its ``ArchiveEntry``.
+/// The archive projection: one row per case (its id as the key) holding the case's
+/// ``ArchiveEntry`` list in log order, in the binary form (an array). A batch appends its entries to
+/// the row without decoding it, so each case's row is read and written once per batch that touches
+/// it, whatever the batch size: the rows are the same for a projection kept up to date batch by batch
+/// and for one rebuilt in a single pass.
+///
+/// Rows of the earlier layout (one per event, keyed by the case id, a zero byte and the event's
+/// position) are still read, and merged with the case's row by position, until the projection is
+/// rebuilt.
 public struct ArchiveProjection: Projection {
     /// `archives`.
     public var name: String { "archives" }
@@ -101,45 +109,72 @@ public struct ArchiveProjection: Projection {
     /// The projection.
     public init() {}
 
+    /// A case's row key: its id.
+    static func key(_ caseID: String) -> [UInt8] { Array(caseID.utf8) }
+
+    /// The prefix of a case's rows of the earlier layout (one per event): its id and a zero byte.
     static func prefix(_ caseID: String) -> [UInt8] { Array(caseID.utf8) + [0] }
 
-    /// A row's key: the case id, a zero byte, the event's position (8 bytes, big-endian).
-    static func key(_ stream: StreamID, _ position: LogPosition) -> [UInt8] {
-        var key: [UInt8] = []
-        key.reserveCapacity(stream.rawValue.utf8.count + 9)
-        key.append(contentsOf: stream.rawValue.utf8)
-        key.append(0)
-        withUnsafeBytes(of: position.value.bigEndian) { key.append(contentsOf: $0) }
-        return key
-    }
-
     public func apply(_ event: RecordedEvent, to rows: inout ProjectionRows) throws {
-        try Self.put(event, in: &rows)
+        try apply(batch: [event], to: &rows)
     }
 
-    /// Writes each case event's row.
+    /// Appends each case event's entry to its case's row: each row touched is read once, when the
+    /// batch first meets its case, and written once, at the end.
     public func apply(batch events: [RecordedEvent], to rows: inout ProjectionRows) throws {
-        for i in events.indices { try Self.put(events[i], in: &rows) }
+        var open: [StreamID: Int] = [:]
+        var cases: [(id: StreamID, writer: BinaryValueWriter, array: BinaryValueWriter.Container)] = []
+        try events.withUnsafeBufferPointer { events in
+            for i in events.indices {
+                // One table lookup tells both whether the event is a case event and whether its entry
+                // is a plain timeline line.
+                guard let plain = Self.plainTimeline[events[i].type] else { continue }
+                let slot: Int
+                if let found = open[events[i].stream] {
+                    slot = found
+                } else {
+                    let id = events[i].stream
+                    slot = cases.count
+                    open[id] = slot
+                    let (writer, array) = try Self.rowWriter(for: id, rows)
+                    cases.append((id, writer, array))
+                }
+                try Self.writeEntry(of: events[i], plainTimeline: plain, to: &cases[slot].writer)
+            }
+        }
+        for i in cases.indices {
+            cases[i].writer.end(cases[i].array)
+            rows.set(Self.key(cases[i].id.rawValue), cases[i].writer.bytes)
+        }
     }
 
-    /// Writes the row of a case event (other events are skipped): one table lookup tells both
-    /// whether the event is a case event and whether its entry is a plain timeline line.
-    private static func put(_ e: RecordedEvent, in rows: inout ProjectionRows) throws {
-        guard let plain = plainTimeline[e.type] else { return }
-        rows.set(key(e.stream, e.position), try row(of: e, plainTimeline: plain))
+    /// A writer that goes on with the case's row, or starts it.
+    private static func rowWriter(for id: StreamID, _ rows: ProjectionRows) throws -> (BinaryValueWriter, BinaryValueWriter.Container) {
+        guard let stored = try rows.value(for: key(id.rawValue)) else {
+            var writer = BinaryValueWriter(capacity: 1_536)
+            let array = writer.beginArray()
+            return (writer, array)
+        }
+        guard let reopened = BinaryValueWriter.reopeningArray(stored, capacity: stored.count + 1_024) else {
+            throw DocketError(
+                .corruptRecord, "the archive row of case \(id) is not a list of entries (written by another build? rebuild the projection: docket rebuild archives)")
+        }
+        return reopened
     }
 
     /// Each case event type, and whether its entry is a plain line of the timeline (``timelineOnly``).
     static let plainTimeline: [String: Bool] = Dictionary(
         uniqueKeysWithValues: CaseEvent.codec.registeredTypes.map { ($0.type, timelineOnly.contains($0.type)) })
 
-    /// A row's value: the event's ``ArchiveEntry`` in the binary form. The entry of a plain timeline
-    /// line is written straight from the record's fields, without building the entry or decoding
-    /// the payload: the same bytes as encoding ``entry(for:_:)`` of the decoded event (a test checks
+    /// Writes the event's ``ArchiveEntry`` in the binary form. The entry of a plain timeline line is
+    /// written straight from the record's fields, without building the entry or decoding the
+    /// payload: the same bytes as encoding ``entry(for:_:)`` of the decoded event (a test checks
     /// both for every event the scenarios produce).
-    static func row(of e: RecordedEvent, plainTimeline: Bool) throws -> [UInt8] {
-        guard plainTimeline else { return try Payload.encode(entry(for: try CaseEvent.codec.decode(e), e)) }
-        var w = BinaryValueWriter(capacity: 160)
+    static func writeEntry(of e: RecordedEvent, plainTimeline: Bool, to w: inout BinaryValueWriter) throws {
+        guard plainTimeline else {
+            if try writeDocumentEntry(of: e, to: &w) { return }
+            return try entry(for: try CaseEvent.codec.decode(e), e).encode(to: &w)
+        }
         let map = w.beginMap()
         w.field("position", e.position.value)
         w.field("occurredAt", e.occurredAt)
@@ -151,7 +186,64 @@ public struct ArchiveProjection: Projection {
         w.key("summary")
         w.write(name(of: e))
         w.end(map)
-        return w.bytes
+    }
+
+    /// Writes the entry of an event that carries a document, when its payload is in the binary form
+    /// and the document is the payload or one field of it (a registration, a mediation agreement,
+    /// a performance notice): the document is copied from the payload as it is recorded, not
+    /// decoded and encoded again. Returns false for the other events, whose entry is built from
+    /// the decoded event. The same bytes as encoding ``entry(for:_:)`` of the decoded event when
+    /// the payload was written by this build (a test checks it for every scenario event).
+    private static func writeDocumentEntry(of e: RecordedEvent, to w: inout BinaryValueWriter) throws -> Bool {
+        guard e.schemaVersion == 1, BinaryPayload.isBinary(e.payload) else { return false }
+        switch e.type {
+        case "case.registered":
+            try BinaryPayload.withValue(in: e.payload, what: "the payload of \(e.type) at \(e.position)") { r in
+                var m = try r.map()
+                let channel = try m.field("channel", as: Channel.self), region = try m.field("region", as: String.self)
+                let claims = try m.require("claims").arrayCount(), workers = try m.field("workersInvolved", as: Int.self)
+                try writeDocumentEntry(
+                    of: e, summary: "registered (\(channel.rawValue), \(region)): \(claims) claim(s), \(workers) worker(s)", "registration", r, to: &w)
+            }
+        case "case.mediationAgreementSigned":
+            try BinaryPayload.withValue(in: e.payload, what: "the payload of \(e.type) at \(e.position)") { r in
+                var m = try r.map()
+                try writeDocumentEntry(of: e, summary: "mediation agreement signed and sealed", "mediationAgreement", try m.require("agreement"), to: &w)
+            }
+        case "case.performanceNoticeIssued":
+            try BinaryPayload.withValue(in: e.payload, what: "the payload of \(e.type) at \(e.position)") { r in
+                try writeDocumentEntry(of: e, summary: "performance notice issued", "performanceNotice", r, to: &w)
+            }
+        default:
+            return false
+        }
+        return true
+    }
+
+    /// Writes a document entry whose document (`ArchivedDocument`'s case `name`, with one value)
+    /// is the value `document` stands on, copied.
+    private static func writeDocumentEntry(
+        of e: RecordedEvent, summary: String, _ name: StaticString, _ document: BinaryValueReader, to w: inout BinaryValueWriter
+    ) throws {
+        let map = w.beginMap()
+        w.field("position", e.position.value)
+        w.field("occurredAt", e.occurredAt)
+        w.field("recordedAt", e.recordedAt)
+        w.field("actor", e.metadata.actor)
+        if let id = e.commandID { w.field("commandID", id) }
+        w.field("event", e.type)
+        try w.field("kind", ArchiveEntry.Kind.document)
+        w.field("summary", summary)
+        // The synthesized form of an `ArchivedDocument` case with one unlabelled value: {name: {"_0": value}}.
+        w.key("document")
+        let outer = w.beginMap()
+        w.key(name)
+        let inner = w.beginMap()
+        w.key("_0")
+        try w.writeEncoded(document)
+        w.end(inner)
+        w.end(outer)
+        w.end(map)
     }
 
     /// An event's name on the timeline: its type without `case.`.
@@ -234,17 +326,39 @@ public struct ArchiveProjection: Projection {
         return entry(e, kind: kind, summary: summary, document: document)
     }
 
-    /// A case's entries, in log order.
+    /// A case's entries, in log order: its row, and any rows of the earlier layout.
     public static func entries(of caseID: String, _ reader: any ProjectionRowReader) throws -> [ArchiveEntry] {
-        let prefix = prefix(caseID)
         var out: [ArchiveEntry] = []
+        if let row = try reader.value(for: key(caseID)) {
+            out = try Payload.decode(ArchiveRow.self, from: row, what: "archive row of \(caseID)").entries
+        }
+        let prefix = prefix(caseID)
+        var earlier: [ArchiveEntry] = []
         try reader.forEach(from: prefix) { key, value in
             guard key.count == prefix.count + 8, key.starts(with: prefix) else { return key.starts(with: prefix) }
-            out.append(try Payload.decode(ArchiveEntry.self, from: value, what: "archive row of \(caseID)"))
+            earlier.append(try Payload.decode(ArchiveEntry.self, from: value, what: "archive row of \(caseID)"))
             return true
         }
-        return out
+        return earlier.isEmpty ? out : (earlier + out).sorted { $0.position < $1.position }
     }
+}
+
+/// An archive row's value: a case's entries, in log order (the binary form of an array).
+struct ArchiveRow: Codable, BinaryCodable {
+    var entries: [ArchiveEntry]
+
+    init(entries: [ArchiveEntry]) { self.entries = entries }
+
+    init(from decoder: any Decoder) throws { entries = try decoder.singleValueContainer().decode([ArchiveEntry].self) }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(entries)
+    }
+
+    init(from r: inout BinaryValueReader) throws { entries = try [ArchiveEntry](from: &r) }
+
+    func encode(to w: inout BinaryValueWriter) throws { try entries.encode(to: &w) }
 }
 
 /// A case's dossier: its registration record, every document with its versions, the timeline,

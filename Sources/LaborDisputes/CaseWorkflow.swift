@@ -686,6 +686,13 @@ public struct CaseWorkflow: Workflow {
     /// Applies one event to the state: its stage, outcome, deadlines, remedies and records.
     public func evolve(_ state: CaseState, _ event: CaseEvent) -> CaseState {
         var s = state
+        evolve(&s, with: event)
+        return s
+    }
+
+    /// Applies one event to the state in place, as ``evolve(_:_:)`` does: a fold that keeps no
+    /// copy of the state before saves copying its tables each time one changes.
+    public func evolve(_ s: inout CaseState, with event: CaseEvent) {
         func close(_ outcome: Outcome) {
             s.stage = .closed
             s.outcome = outcome
@@ -976,7 +983,6 @@ public struct CaseWorkflow: Workflow {
         case .withdrawn:
             close(.withdrawn)
         }
-        return s
     }
 
     /// Every open deadline is a timer: an event schedules each deadline it sets or moves, and

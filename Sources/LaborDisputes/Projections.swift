@@ -191,11 +191,20 @@ public struct CaseProjection: Projection {
     /// One event into a case's record, in place.
     func fold(_ r: inout CaseRecord, _ event: CaseEvent, _ e: RecordedEvent) {
         let at = e.occurredAt
-        let before = r.state
-        r.state = workflow.evolve(r.state, event)
+        // What the record needs of the state before the event, read before it changes: the state is
+        // folded in place, so that its tables are not copied for every event.
+        let stageBefore = r.state.stage
+        var concludeBy: Timestamp?
+        var awardOverdue = false
+        switch event {
+        case .mediationAgreementSigned: concludeBy = r.state.deadlines[.concludeMediation]
+        case .awardIssued: awardOverdue = r.state.overdue.contains(.arbitrationAward)
+        default: break
+        }
+        workflow.evolve(&r.state, with: event)
         r.lastPosition = e.position.value
-        if r.state.stage != before.stage { r.stages.append(.init(stage: r.state.stage, since: at)) }
-        if r.state.stage == .closed, before.stage != .closed { r.closedAt = at }
+        if r.state.stage != stageBefore { r.stages.append(.init(stage: r.state.stage, since: at)) }
+        if r.state.stage == .closed, stageBefore != .closed { r.closedAt = at }
         if r.state.stage != .closed { r.closedAt = nil }
         switch event {
         case .registered: r.openedAt = at
@@ -213,7 +222,7 @@ public struct CaseProjection: Projection {
         case .mediatorAssigned(let m): r.mediators.append(m)
         case .mediationAgreementSigned:
             r.mediationEndedAt = at
-            r.mediationConcludedInTime = before.deadlines[.concludeMediation].map { at < $0 } ?? true
+            r.mediationConcludedInTime = concludeBy.map { at < $0 } ?? true
         case .mediationFailed, .mediationTermExpired, .mediationDeclined:
             if r.mediationEndedAt == nil, r.mediationAppliedAt != nil {
                 r.mediationEndedAt = at
@@ -223,7 +232,7 @@ public struct CaseProjection: Projection {
         case .confirmationApplied: r.confirmationApplied = true
         case .agreementPerformed: r.agreementsPerformed += 1
         case .agreementNotPerformed: r.agreementsNotPerformed += 1
-        case .awardIssued: r.awardInTime = !before.overdue.contains(.arbitrationAward)
+        case .awardIssued: r.awardInTime = !awardOverdue
         default: break
         }
     }

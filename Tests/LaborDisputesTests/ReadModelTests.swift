@@ -177,6 +177,60 @@ struct ArchiveTests {
         }
     }
 
+    @Test("one archive row per case, appended to batch by batch; rows of the earlier layout (one per event) are still read, in position order")
+    func rowLayouts() async throws {
+        let h = try MixedHistory()
+        try await settle(h, facts: ["f"], archive: PartyConsent(worker: true, employer: true), disclose: nil)
+        let expected = try #require(try await h.models.dossier(of: "case-1"))
+        #expect(try await h.run.store.allRows("archives").map { String(decoding: $0.key, as: UTF8.self) } == ["case-1"])
+        let entries = expected.timeline
+        #expect(entries.count == 4)
+
+        // The same entries, the first two as rows of the earlier layout (key: id, 0, position) and
+        // the other two in the case's row: the dossier reads both, in position order.
+        func oldKey(_ position: UInt64) -> [UInt8] { Array("case-1".utf8) + [0] + withUnsafeBytes(of: position.bigEndian) { Array($0) } }
+        let checkpoint = try await h.run.store.projectionStatus("archives").checkpoint
+        try await h.run.store.commitProjection(ProjectionCommit(
+            name: "archives", slot: .live, expected: checkpoint, checkpoint: checkpoint,
+            writes: [
+                ProjectionWrite(key: Array("case-1".utf8), value: try Payload.encode(Array(entries[2...]))),
+                ProjectionWrite(key: oldKey(entries[1].position), value: try Payload.encode(entries[1])),
+                ProjectionWrite(key: oldKey(entries[0].position), value: try Payload.encode(entries[0])),
+            ]))
+        #expect(try await h.models.dossier(of: "case-1") == expected)
+
+        // A later event of the case goes into its row, after the entries already there.
+        let outcome = try await h.run.desk.handle(.recordPerformance(performed: true), case: "case-1", commandID: "4", actor: Actor(.employer, "E-1"))
+        try #require(outcome.rejection == nil, "\(outcome.rejection!)")
+        let after = try #require(try await h.models.dossier(of: "case-1"))
+        #expect(Array(after.timeline.prefix(4)) == entries)
+        #expect(after.timeline.count == 5)
+        #expect(after.timeline.map(\.position) == after.timeline.map(\.position).sorted())
+    }
+
+    @Test("an archive row that is not a list of entries stops the projection with a typed error naming the fix")
+    func corruptRow() async throws {
+        let h = try MixedHistory()
+        try await settle(h, facts: [], archive: PartyConsent(worker: true, employer: true), disclose: nil)
+        _ = try await h.models.dossier(of: "case-1")
+        let checkpoint = try await h.run.store.projectionStatus("archives").checkpoint
+        try await h.run.store.commitProjection(ProjectionCommit(
+            name: "archives", slot: .live, expected: checkpoint, checkpoint: checkpoint,
+            writes: [ProjectionWrite(key: Array("case-1".utf8), value: try Payload.encode(["not": "entries"]))]))
+        let outcome = try await h.run.desk.handle(.recordPerformance(performed: true), case: "case-1", commandID: "4", actor: Actor(.employer, "E-1"))
+        try #require(outcome.rejection == nil, "\(outcome.rejection!)")
+        do {
+            _ = try await h.models.dossier(of: "case-1")
+            Issue.record("a damaged archive row was appended to")
+        } catch let e as DocketError {
+            #expect(e.code == .corruptRecord)
+            #expect("\(e)".contains("docket rebuild archives"))
+        }
+        // A rebuild writes the row anew.
+        try await h.models.runner.rebuild("archives")
+        #expect(try await h.models.dossier(of: "case-1")?.timeline.count == 5)
+    }
+
     @Test("no privileged fact leaks into an evidence export, JSON or Markdown, unless both parties agreed")
     func noLeak() async {
         await propertyCheck(count: 25, input: Gen.uint64(in: 1...UInt64.max), Gen.int(in: 0...15)) { seed, consents in
