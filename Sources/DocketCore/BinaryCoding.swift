@@ -385,6 +385,23 @@ public struct BinaryMapReader {
                 return BinaryValueReader(reader: reader, position: valueStart, limit: end)
             }
         }
+        // A small map (a payload, a claim) is searched entry by entry: cheaper than building an
+        // index, which allocates, when a decoder asks for optionals the map leaves out.
+        if range.count <= Self.scanLimit, index == nil {
+            var p = range.lowerBound
+            while p < end {
+                let (length, keyStart) = try reader.readVarint(at: p, limit: end)
+                guard length <= UInt64(end - keyStart) else { throw BinaryValueError("key at byte \(p) runs past its map") }
+                let valueStart = keyStart + Int(length)
+                let valueEnd = try reader.valueEnd(at: valueStart, limit: end)
+                if Int(length) == wanted.count, Self.equal(buffer, keyStart, wanted) {
+                    cursor = valueEnd
+                    return BinaryValueReader(reader: reader, position: valueStart, limit: end)
+                }
+                p = valueEnd
+            }
+            return nil
+        }
         if index == nil { index = try buildIndex() }
         let entries = index!
         var i = 0
@@ -398,6 +415,9 @@ public struct BinaryMapReader {
         }
         return nil
     }
+
+    /// The size in bytes up to which a map is searched entry by entry rather than through an index.
+    @usableFromInline static let scanLimit = 256
 
     /// Every entry's key start and value start.
     private func buildIndex() throws -> [Int] {

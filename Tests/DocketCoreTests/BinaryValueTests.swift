@@ -197,4 +197,52 @@ struct BinaryValueCoderTests {
         let wrong = #expect(throws: DocketError.self) { try BinaryPayload.decode(Amounts.self, from: try BinaryPayload.encode(Wrong()), what: "row 10") }
         #expect(wrong?.message.contains("expected an array") == true)
     }
+
+    @Test("a map's entries are found in any order asked, and a missing key is nil: small maps (searched) and large ones (indexed)")
+    func mapLookupsInAnyOrder() throws {
+        for text in ["short", String(repeating: "长", count: 120)] {
+            for note in [nil, "a note"] as [String?] {
+                let value = Shuffled(a: text, b: -7, c: note, d: [1, 2, 3])
+                let bytes = try BinaryPayload.encode(value)
+                #expect(bytes.count < 256 || text != "short", "the short value's map is small")
+                #expect(try BinaryPayload.decode(Shuffled.self, from: bytes, what: "shuffled") == value)
+                let viaCodable = try BinaryPayload.$usesHandWrittenCoders.withValue(false) { try BinaryPayload.decode(Shuffled.self, from: bytes, what: "shuffled") }
+                #expect(viaCodable == value)
+            }
+        }
+    }
+}
+
+/// Written in one order and read in another, asking for a key that is never there in between.
+private struct Shuffled: Codable, Equatable, BinaryCodable {
+    var a: String
+    var b: Int
+    var c: String?
+    var d: [Int]
+
+    init(a: String, b: Int, c: String?, d: [Int]) {
+        self.a = a
+        self.b = b
+        self.c = c
+        self.d = d
+    }
+
+    func encode(to w: inout BinaryValueWriter) throws {
+        let map = w.beginMap()
+        w.field("a", a)
+        w.field("b", b)
+        try w.fieldIfPresent("c", c)
+        try w.field("d", d)
+        w.end(map)
+    }
+
+    init(from r: inout BinaryValueReader) throws {
+        var m = try r.map()
+        let d: [Int] = try m.field("d")
+        guard try m.fieldIfPresent("missing", as: String.self) == nil else { throw DocketError(.codecFailure, "found a key that is not there") }
+        let c: String? = try m.fieldIfPresent("c")
+        let a: String = try m.field("a")
+        let b: Int = try m.field("b")
+        self.init(a: a, b: b, c: c, d: d)
+    }
 }
