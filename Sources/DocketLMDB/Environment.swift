@@ -262,6 +262,19 @@ struct Transaction {
         try lmdbCheck(mdb_put(handle, db, &k, &v, append ? UInt32(MDB_APPEND) : 0), "mdb_put")
     }
 
+    /// A copy of the database's last key, or `nil` when it is empty.
+    func lastKey(_ db: MDB_dbi) throws(LMDBError) -> [UInt8]? {
+        var cursor: OpaquePointer?
+        try lmdbCheck(mdb_cursor_open(handle, db, &cursor), "mdb_cursor_open")
+        defer { mdb_cursor_close(cursor) }
+        var k = MDB_val()
+        var v = MDB_val()
+        let rc = mdb_cursor_get(cursor, &k, &v, MDB_LAST)
+        if rc == MDB_NOTFOUND { return nil }
+        try lmdbCheck(rc, "mdb_cursor_get")
+        return Array(UnsafeRawBufferPointer(start: k.mv_data, count: k.mv_size))
+    }
+
     /// Removes every entry of a database, keeping the database.
     func empty(_ db: MDB_dbi) throws(LMDBError) {
         try lmdbCheck(mdb_drop(handle, db, 0), "mdb_drop")

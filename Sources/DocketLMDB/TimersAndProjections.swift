@@ -225,14 +225,24 @@ extension LMDBEventStore: TimerStore, ProjectionStore {
                     .checkpointConflict,
                     "projection \(commit.name) (\(commit.slot)) is at \(stored.map { "\($0)" } ?? "no rebuild"), not \(commit.expected); another runner moved it")
             }
-            for w in commit.writes {
-                guard let dbs else { break }
+            if let dbs, !commit.writes.isEmpty {
                 let db = dbs.slots[commit.slot == .live ? live : 1 - live]
-                try w.key.withUnsafeBytes { k in
-                    if let v = w.value {
-                        try v.withUnsafeBytes { try txn.put(db, k, $0) }
-                    } else {
-                        _ = try txn.delete(db, k)
+                // A row whose key sorts after every key in the database is appended (`MDB_APPEND`):
+                // LMDB then fills the last page and starts a new one, instead of splitting full
+                // pages in half, so rows keyed in the order they are made (a read model's rows keyed
+                // by creation) are written once, into full pages. `last` may stand above the
+                // database's last key after a delete, which only means a row is put normally.
+                var last = try txn.lastKey(db)
+                let cursor = try txn.openCursor(db)
+                for w in commit.writes {
+                    try w.key.withUnsafeBytes { k in
+                        if let v = w.value {
+                            let append = last.map { Keys.sortsAfter(k, $0) } ?? true
+                            try v.withUnsafeBytes { try txn.put(cursor: cursor, k, $0, append: append) }
+                            if append { last = w.key }
+                        } else {
+                            _ = try txn.delete(db, k)
+                        }
                     }
                 }
             }

@@ -83,6 +83,7 @@ public enum EventStoreConformance {
         ConformanceCase(name: "timers: replace, cancel, complete at the same due instant, due order, reopen", body: timerOperations),
         ConformanceCase(name: "projection rows and checkpoint commit together; a stale checkpoint is refused", body: projectionCommits),
         ConformanceCase(name: "projection rebuild fills spare rows, then swaps them in", body: projectionRebuild),
+        ConformanceCase(name: "projection rows written in any order: past the last key, among the others, prefixes, overwrites, deletes", body: projectionRowOrder),
     ]
 
     typealias FullStore = any EventStore & TimerStore & ProjectionStore
@@ -181,6 +182,63 @@ public enum EventStoreConformance {
         let reopened = try await rows(store, "p")
         let names = try await store.projectionNames()
         try check(reopened == ["b": "2", "c": "3"] && names == ["p"], "rows survive reopening")
+    }
+
+    /// Random commits against a model: keys of one to four letters (so that many are prefixes of
+    /// others), written in any order within a commit, past the last key or among the others,
+    /// overwritten, deleted (the last key too), written twice in one commit; the rows must equal the
+    /// model, in byte order, after every commit and after reopening.
+    static func projectionRowOrder(_ h: any EventStoreHarness) async throws {
+        var store = try full(try await h.makeStore())
+        var model: [String: String] = [:]
+        var state: UInt64 = 0x5EED
+        func next(_ n: Int) -> Int {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return Int((z ^ (z >> 31)) % UInt64(n))
+        }
+        let letters = Array("abcdz")
+        func key() -> String { String((0...next(4)).map { _ in letters[next(letters.count)] }) }
+        var checkpoint = LogPosition.beforeFirst
+        for round in 0..<60 {
+            var writes: [ProjectionWrite] = []
+            for _ in 0..<(1 + next(12)) {
+                switch next(6) {
+                case 0 where !model.isEmpty:
+                    // Delete an existing key, often the last one.
+                    let k = next(2) == 0 ? model.keys.max(by: { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) })! : model.keys.sorted()[next(model.count)]
+                    writes.append(write(k, nil))
+                    model[k] = nil
+                case 1:
+                    // Past every key so far, then a key among the others in the same commit.
+                    let k = "zzzz" + String(round) + String(writes.count)
+                    let v = "v\(round)-\(writes.count)"
+                    writes.append(write(k, v))
+                    model[k] = v
+                default:
+                    let k = key(), v = "v\(round)-\(writes.count)"
+                    writes.append(write(k, v))
+                    model[k] = v
+                }
+            }
+            let after = LogPosition(checkpoint.value + 1)
+            try await store.commitProjection(ProjectionCommit(name: "order", slot: .live, expected: checkpoint, checkpoint: after, writes: writes))
+            checkpoint = after
+            let stored = try await store.readProjection("order", slot: .live) { reader in
+                var out: [([UInt8], [UInt8])] = []
+                try reader.forEach(from: nil) { k, v in
+                    out.append((k, v))
+                    return true
+                }
+                return out
+            }
+            let expected = model.map { (Array($0.key.utf8), Array($0.value.utf8)) }.sorted { $0.0.lexicographicallyPrecedes($1.0) }
+            try check(stored.map(\.0) == expected.map(\.0) && stored.map(\.1) == expected.map(\.1), "rows after commit \(round) equal the model, in byte order")
+        }
+        store = try full(try await h.reopen(store))
+        try check(try await rows(store, "order") == model, "rows survive reopening")
     }
 
     static func projectionRebuild(_ h: any EventStoreHarness) async throws {

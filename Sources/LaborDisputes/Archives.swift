@@ -91,15 +91,17 @@ public struct ArchiveEntry: Hashable, Sendable, Codable {
     }
 }
 
-/// The archive projection: one row per case (its id as the key) holding the case's
-/// ``ArchiveEntry`` list in log order, in the binary form (an array). A batch appends its entries to
-/// the row without decoding it, so each case's row is read and written once per batch that touches
-/// it, whatever the batch size: the rows are the same for a projection kept up to date batch by batch
-/// and for one rebuilt in a single pass.
+/// The archive projection: each case's ``ArchiveEntry`` list, in log order, in one entries row (the
+/// binary form of an array), keyed by the order cases were made (the byte `FF` and a slot), and
+/// found by the case's index row (its id). A batch appends its entries to the row without decoding
+/// it, so each case's row is read and written once per batch that touches it, whatever the batch
+/// size: the rows are the same for a projection kept up to date batch by batch and for one rebuilt
+/// in a single pass. New cases' rows sort after every row already stored (no case id, being UTF-8,
+/// holds the byte `FF`), so the store appends them into full pages.
 ///
 /// Rows of the earlier layout (one per event, keyed by the case id, a zero byte and the event's
-/// position) are still read, and merged with the case's row by position, until the projection is
-/// rebuilt.
+/// position) are still read, and merged with the case's entries by position, until the projection
+/// is rebuilt.
 public struct ArchiveProjection: Projection {
     /// `archives`.
     public var name: String { "archives" }
@@ -109,8 +111,35 @@ public struct ArchiveProjection: Projection {
     /// The projection.
     public init() {}
 
-    /// A case's row key: its id.
+    /// The key of a case's index row: its id.
     static func key(_ caseID: String) -> [UInt8] { Array(caseID.utf8) }
+
+    /// The key of an entries row: the byte `FF` (never in UTF-8, so never in a case id) and the
+    /// row's slot, 8 bytes big-endian: the log position of the event with which the case got its
+    /// row, so slots grow as cases are made.
+    static func entriesKey(_ slot: UInt64) -> [UInt8] {
+        var key: [UInt8] = [0xFF]
+        key.reserveCapacity(9)
+        withUnsafeBytes(of: slot.bigEndian) { key.append(contentsOf: $0) }
+        return key
+    }
+
+    /// An index row: format byte 3 and the slot of the case's entries row (8 bytes, big-endian).
+    static func indexRow(_ slot: UInt64) -> [UInt8] {
+        var row: [UInt8] = [3]
+        row.reserveCapacity(9)
+        withUnsafeBytes(of: slot.bigEndian) { row.append(contentsOf: $0) }
+        return row
+    }
+
+    /// The slot an index row names.
+    static func slot(ofIndexRow bytes: [UInt8], _ caseID: String) throws(DocketError) -> UInt64 {
+        guard bytes.count == 9, bytes[0] == 3 else {
+            throw DocketError(
+                .corruptRecord, "the archive index row of case \(caseID) is not an index (written by another build? rebuild the projection: docket rebuild archives)")
+        }
+        return bytes[1...].reduce(0) { $0 << 8 | UInt64($1) }
+    }
 
     /// The prefix of a case's rows of the earlier layout (one per event): its id and a zero byte.
     static func prefix(_ caseID: String) -> [UInt8] { Array(caseID.utf8) + [0] }
@@ -119,47 +148,59 @@ public struct ArchiveProjection: Projection {
         try apply(batch: [event], to: &rows)
     }
 
+    /// A case's entries row while a batch appends to it.
+    private struct OpenRow {
+        var id: StreamID
+        var slot: UInt64
+        /// Whether the case has no index row yet.
+        var isNew: Bool
+        var writer: BinaryValueWriter
+        var array: BinaryValueWriter.Container
+    }
+
     /// Appends each case event's entry to its case's row: each row touched is read once, when the
     /// batch first meets its case, and written once, at the end.
     public func apply(batch events: [RecordedEvent], to rows: inout ProjectionRows) throws {
         var open: [StreamID: Int] = [:]
-        var cases: [(id: StreamID, writer: BinaryValueWriter, array: BinaryValueWriter.Container)] = []
+        var cases: [OpenRow] = []
         try events.withUnsafeBufferPointer { events in
             for i in events.indices {
                 // One table lookup tells both whether the event is a case event and whether its entry
                 // is a plain timeline line.
                 guard let plain = Self.plainTimeline[events[i].type] else { continue }
-                let slot: Int
+                let n: Int
                 if let found = open[events[i].stream] {
-                    slot = found
+                    n = found
                 } else {
-                    let id = events[i].stream
-                    slot = cases.count
-                    open[id] = slot
-                    let (writer, array) = try Self.rowWriter(for: id, rows)
-                    cases.append((id, writer, array))
+                    n = cases.count
+                    open[events[i].stream] = n
+                    cases.append(try Self.openRow(for: events[i], rows))
                 }
-                try Self.writeEntry(of: events[i], plainTimeline: plain, to: &cases[slot].writer)
+                try Self.writeEntry(of: events[i], plainTimeline: plain, to: &cases[n].writer)
             }
         }
         for i in cases.indices {
             cases[i].writer.end(cases[i].array)
-            rows.set(Self.key(cases[i].id.rawValue), cases[i].writer.bytes)
+            rows.set(Self.entriesKey(cases[i].slot), cases[i].writer.bytes)
+            if cases[i].isNew { rows.set(Self.key(cases[i].id.rawValue), Self.indexRow(cases[i].slot)) }
         }
     }
 
-    /// A writer that goes on with the case's row, or starts it.
-    private static func rowWriter(for id: StreamID, _ rows: ProjectionRows) throws -> (BinaryValueWriter, BinaryValueWriter.Container) {
-        guard let stored = try rows.value(for: key(id.rawValue)) else {
+    /// The case's entries row, reopened to append to it, or started (its slot: the position of `e`).
+    private static func openRow(for e: RecordedEvent, _ rows: ProjectionRows) throws -> OpenRow {
+        let id = e.stream
+        guard let index = try rows.value(for: key(id.rawValue)) else {
             var writer = BinaryValueWriter(capacity: 1_536)
             let array = writer.beginArray()
-            return (writer, array)
+            return OpenRow(id: id, slot: e.position.value, isNew: true, writer: writer, array: array)
         }
-        guard let reopened = BinaryValueWriter.reopeningArray(stored, capacity: stored.count + 1_024) else {
+        let slot = try slot(ofIndexRow: index, id.rawValue)
+        guard let stored = try rows.value(for: entriesKey(slot)), let (writer, array) = BinaryValueWriter.reopeningArray(stored, capacity: stored.count + 1_024)
+        else {
             throw DocketError(
-                .corruptRecord, "the archive row of case \(id) is not a list of entries (written by another build? rebuild the projection: docket rebuild archives)")
+                .corruptRecord, "the archive entries row of case \(id) is missing or not a list of entries (rebuild the projection: docket rebuild archives)")
         }
-        return reopened
+        return OpenRow(id: id, slot: slot, isNew: false, writer: writer, array: array)
     }
 
     /// Each case event type, and whether its entry is a plain line of the timeline (``timelineOnly``).
@@ -326,10 +367,14 @@ public struct ArchiveProjection: Projection {
         return entry(e, kind: kind, summary: summary, document: document)
     }
 
-    /// A case's entries, in log order: its row, and any rows of the earlier layout.
+    /// A case's entries, in log order: its entries row, and any rows of the earlier layout.
     public static func entries(of caseID: String, _ reader: any ProjectionRowReader) throws -> [ArchiveEntry] {
         var out: [ArchiveEntry] = []
-        if let row = try reader.value(for: key(caseID)) {
+        if let index = try reader.value(for: key(caseID)) {
+            let slot = try slot(ofIndexRow: index, caseID)
+            guard let row = try reader.value(for: entriesKey(slot)) else {
+                throw DocketError(.corruptRecord, "the archive entries row of case \(caseID) is missing (rebuild the projection: docket rebuild archives)")
+            }
             out = try Payload.decode(ArchiveRow.self, from: row, what: "archive row of \(caseID)").entries
         }
         let prefix = prefix(caseID)

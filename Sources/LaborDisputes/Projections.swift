@@ -93,8 +93,15 @@ public struct CaseRecord: Hashable, Sendable, Codable {
     public var groups: Set<KeyGroup> { Set(state.registration?.groups ?? []) }
 }
 
-/// The read model of cases: one row per case (`case/ID`) holding its ``CaseRecord``. Statistics,
-/// the risk ledger and the archives' registration data are computed from these rows.
+/// The read model of cases: each case's ``CaseRecord`` in a record row keyed by the order cases
+/// were made (`rec/` and a slot), found by the case's index row (`case/ID`). Statistics, the risk
+/// ledger and the archives' registration data are computed from these rows.
+///
+/// Keying records by creation means a batch's new cases sort after every record already stored, so
+/// the store appends them into full pages instead of inserting them among the others (where every
+/// insert dirties a page of its own and full pages split in half). Rows of the layout before (the
+/// record under `case/ID`) are still read; a case of that layout moves to the new one when an event
+/// of it is folded.
 public struct CaseProjection: Projection {
     /// `cases`.
     public var name: String { "cases" }
@@ -112,7 +119,37 @@ public struct CaseProjection: Projection {
     /// The projection, folding with the workflow's rules.
     public init(rules: CaseRules) { workflow = CaseWorkflow(rules: rules) }
 
+    /// The key of a case's index row: `case/ID`.
     static func key(_ stream: StreamID) -> [UInt8] { Array("case/\(stream.rawValue)".utf8) }
+
+    /// The prefix of record rows.
+    static let recordPrefix = Array("rec/".utf8)
+
+    /// The key of a record row: `rec/` and the record's slot, 8 bytes big-endian. The slot is the log
+    /// position of the event with which the case got its row, so slots grow as cases are made.
+    static func recordKey(_ slot: UInt64) -> [UInt8] {
+        var key = recordPrefix
+        key.reserveCapacity(recordPrefix.count + 8)
+        withUnsafeBytes(of: slot.bigEndian) { key.append(contentsOf: $0) }
+        return key
+    }
+
+    /// An index row: format byte 3, the record's slot and the record's last position (8 bytes each,
+    /// big-endian). The last position tells whether a record in memory is still the stored one
+    /// without reading the record row.
+    static func indexRow(slot: UInt64, lastPosition: UInt64) -> [UInt8] {
+        var row: [UInt8] = [3]
+        row.reserveCapacity(17)
+        withUnsafeBytes(of: slot.bigEndian) { row.append(contentsOf: $0) }
+        withUnsafeBytes(of: lastPosition.bigEndian) { row.append(contentsOf: $0) }
+        return row
+    }
+
+    /// The slot and last position an index row holds; nil for a row of another format.
+    static func index(ofRow bytes: [UInt8]) -> (slot: UInt64, lastPosition: UInt64)? {
+        guard bytes.count == 17, bytes[0] == 3 else { return nil }
+        return (bytes[1..<9].reduce(0) { $0 << 8 | UInt64($1) }, bytes[9..<17].reduce(0) { $0 << 8 | UInt64($1) })
+    }
 
     /// A row: format byte 2, the record's last position (8 bytes, big-endian), the record in the
     /// binary form. (Format 1, still read, held the record as JSON.)
@@ -146,10 +183,16 @@ public struct CaseProjection: Projection {
         try apply(batch: [event], to: &rows)
     }
 
+    /// A case's record while a batch is folded, and the slot its record row is stored under.
+    struct Touched {
+        var record: CaseRecord
+        var slot: UInt64
+    }
+
     /// Decodes each case's record once per batch and writes it once.
     public func apply(batch events: [RecordedEvent], to rows: inout ProjectionRows) throws {
         // A batch of case events touches about one case per seven events.
-        var records: [StreamID: CaseRecord] = [:]
+        var records: [StreamID: Touched] = [:]
         records.reserveCapacity(events.count / 6)
         // Events are read in place (through the buffer), not copied out of the array one by one.
         try events.withUnsafeBufferPointer { events in
@@ -158,34 +201,47 @@ public struct CaseProjection: Projection {
                 let event = try CaseEvent.codec.decode(events[i])
                 // One lookup for a case already in the batch (most events); the record is folded in
                 // place, not copied out of the table and back.
-                let index: [StreamID: CaseRecord].Index
+                let index: [StreamID: Touched].Index
                 if let found = records.index(forKey: events[i].stream) {
                     index = found
                 } else {
                     let e = events[i]
-                    records[e.stream] = try storedRecord(e, rows) ?? CaseRecord(id: e.stream.rawValue, state: workflow.initialState, openedAt: e.occurredAt)
+                    records[e.stream] =
+                        try stored(e, rows)
+                        ?? Touched(record: CaseRecord(id: e.stream.rawValue, state: workflow.initialState, openedAt: e.occurredAt), slot: e.position.value)
                     index = records.index(forKey: e.stream)!
                 }
-                fold(&records.values[index], event, events[i])
+                fold(&records.values[index].record, event, events[i])
             }
         }
         for index in records.indices {
             let stream = records.keys[index]
-            rows.set(Self.key(stream), try Self.row(records.values[index]))
+            let touched = records.values[index]
+            rows.set(Self.recordKey(touched.slot), try Self.row(touched.record))
+            rows.set(Self.key(stream), Self.indexRow(slot: touched.slot, lastPosition: touched.record.lastPosition))
             // A closed case seldom has another event: it is read back from its row if it does.
-            if records.values[index].state.stage != .closed { cache.put(stream.rawValue, records.values[index]) } else { cache.remove(stream.rawValue) }
+            if touched.record.state.stage != .closed { cache.put(stream.rawValue, touched.record) } else { cache.remove(stream.rawValue) }
         }
     }
 
     /// The case event types (`case.*`).
     static let caseEventTypes = Set(CaseEvent.codec.registeredTypes.map(\.type))
 
-    /// The record the rows hold for the event's case, from the cache when it is current.
-    private func storedRecord(_ e: RecordedEvent, _ rows: ProjectionRows) throws -> CaseRecord? {
+    /// The record the rows hold for the event's case and its slot, from the cache when it is
+    /// current. A record of the layout before (under `case/ID`) gets a slot of its own: the
+    /// position of the event now folded.
+    private func stored(_ e: RecordedEvent, _ rows: ProjectionRows) throws -> Touched? {
         guard let bytes = try rows.value(for: Self.key(e.stream)) else { return nil }
+        guard let (slot, last) = Self.index(ofRow: bytes) else {
+            return Touched(record: try Self.record(ofRow: bytes, "case row \(e.stream)"), slot: e.position.value)
+        }
         // The cached record stands for the row when both end at the same position.
-        if let cached = cache.get(e.stream.rawValue), cached.lastPosition == Self.position(ofRow: bytes) { return cached }
-        return try Self.record(ofRow: bytes, "case row \(e.stream)")
+        if let cached = cache.get(e.stream.rawValue), cached.lastPosition == last { return Touched(record: cached, slot: slot) }
+        guard let row = try rows.value(for: Self.recordKey(slot)) else {
+            throw DocketError(
+                .corruptRecord, "the index row of case \(e.stream) names record \(slot), which is missing (rebuild the projection: docket rebuild cases)")
+        }
+        return Touched(record: try Self.record(ofRow: row, "case record \(e.stream)"), slot: slot)
     }
 
     /// One event into a case's record, in place.
@@ -237,12 +293,19 @@ public struct CaseProjection: Projection {
         }
     }
 
-    /// Every case record in the rows.
+    /// Every case record in the rows: the record rows in the order cases were made, then any rows
+    /// of the layout before.
     public static func records(_ reader: any ProjectionRowReader) throws -> [CaseRecord] {
         var out: [CaseRecord] = []
+        try reader.forEach(from: recordPrefix) { key, value in
+            guard key.starts(with: recordPrefix) else { return false }
+            out.append(try record(ofRow: value, "case record row \(key.suffix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) })"))
+            return true
+        }
         let prefix = Array("case/".utf8)
         try reader.forEach(from: prefix) { key, value in
             guard key.starts(with: prefix) else { return false }
+            if value.first == 3 { return true }  // an index row
             out.append(try record(ofRow: value, "case row \(String(decoding: key, as: UTF8.self))"))
             return true
         }

@@ -79,10 +79,16 @@ struct BinaryCodingTests {
             return out
         }
         let byCase = Dictionary(grouping: events.filter { $0.type.hasPrefix("case.") }, by: \.stream.rawValue)
-        #expect(rows.count == byCase.count)
-        for (key, value) in rows {
+        let entriesRows = Dictionary(uniqueKeysWithValues: rows.filter { $0.0.first == 0xFF }.map { ($0.0, $0.1) })
+        let indexRows = rows.filter { $0.0.first != 0xFF }
+        #expect(indexRows.count == byCase.count)
+        #expect(entriesRows.count == byCase.count)
+        for (key, index) in indexRows {
             let id = String(decoding: key, as: UTF8.self)
             let caseEvents = try #require(byCase[id], "an archive row for \(id), which has no case events")
+            // The index names the entries row by the position of the case's first event.
+            #expect(index == [3] + withUnsafeBytes(of: caseEvents[0].position.value.bigEndian) { Array($0) }, "index row of \(id)")
+            let value = try #require(entriesRows[[0xFF] + Array(index.dropFirst())], "the entries row of \(id)")
             let expected = try caseEvents.map { ArchiveProjection.entry(for: try CaseEvent.codec.decode($0), $0) }
             #expect(value == (try Payload.encode(expected)), "archive row of \(id)")
         }

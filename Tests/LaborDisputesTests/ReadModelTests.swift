@@ -60,7 +60,8 @@ struct ReadModelTests {
             // One row per case that has events (a history may hold roster scenarios only, and no case).
             let caseStreams = Set(try await h.run.store.readLog(after: .beforeFirst, limit: 1_000_000).filter { $0.type.hasPrefix("case.") }.map(\.stream.rawValue))
             #expect(Set(liveCases.map(\.id)) == caseStreams)
-            #expect(try await h.run.store.allRows("cases").count == liveCases.count)
+            // An index row and a record row per case.
+            #expect(try await h.run.store.allRows("cases").count == 2 * liveCases.count)
             let liveArchives = try await h.run.store.allRows("archives")
             try await h.models.runner.rebuild(["cases", "rosters", "archives"])
             #expect(try await h.models.caseRecords().sorted { $0.id < $1.id } == liveCases)
@@ -182,18 +183,21 @@ struct ArchiveTests {
         let h = try MixedHistory()
         try await settle(h, facts: ["f"], archive: PartyConsent(worker: true, employer: true), disclose: nil)
         let expected = try #require(try await h.models.dossier(of: "case-1"))
-        #expect(try await h.run.store.allRows("archives").map { String(decoding: $0.key, as: UTF8.self) } == ["case-1"])
+        let rows = try await h.run.store.allRows("archives")
+        #expect(rows.count == 2, "an index row and an entries row")
+        let entriesKey = try #require(rows.keys.first { $0.first == 0xFF })
+        #expect(rows[Array("case-1".utf8)] == [3] + Array(entriesKey.dropFirst()))
         let entries = expected.timeline
         #expect(entries.count == 4)
 
         // The same entries, the first two as rows of the earlier layout (key: id, 0, position) and
-        // the other two in the case's row: the dossier reads both, in position order.
+        // the other two in the case's entries row: the dossier reads both, in position order.
         func oldKey(_ position: UInt64) -> [UInt8] { Array("case-1".utf8) + [0] + withUnsafeBytes(of: position.bigEndian) { Array($0) } }
         let checkpoint = try await h.run.store.projectionStatus("archives").checkpoint
         try await h.run.store.commitProjection(ProjectionCommit(
             name: "archives", slot: .live, expected: checkpoint, checkpoint: checkpoint,
             writes: [
-                ProjectionWrite(key: Array("case-1".utf8), value: try Payload.encode(Array(entries[2...]))),
+                ProjectionWrite(key: entriesKey, value: try Payload.encode(Array(entries[2...]))),
                 ProjectionWrite(key: oldKey(entries[1].position), value: try Payload.encode(entries[1])),
                 ProjectionWrite(key: oldKey(entries[0].position), value: try Payload.encode(entries[0])),
             ]))

@@ -85,8 +85,11 @@ extension Workloads {
             let cpu = processCPUSeconds() - cpuBefore
             FileHandle.standardError.write(Data("  CPU \(String(format: "%.2f", cpu)) s in \(String(format: "%.2f", elapsed)) s (\(String(format: "%.2f", cpu / elapsed)) cores)\n".utf8))
         }
-        let records = try await models.caseRecords()
-        precondition(records.count > 0, "the rebuilt case rows are there")
+        // The check reads every case record back; `DOCKET_BENCH_NOCHECK=1` leaves it out of a profile.
+        if ProcessInfo.processInfo.environment["DOCKET_BENCH_NOCHECK"] == nil {
+            let records = try await models.caseRecords()
+            precondition(records.count > 0, "the rebuilt case rows are there")
+        }
         await store.close()
         return events / elapsed
     }
