@@ -82,28 +82,7 @@ public struct ProjectionRows {
     public mutating func delete(_ key: [UInt8]) { changes[RowKey(key)] = .some(nil) }
 
     /// The changes made so far, sorted by key (the order LMDB writes fastest).
-    public var writes: [ProjectionWrite] {
-        // Sorted by each key's first 16 bytes as two integers, the whole keys compared only where
-        // those are equal: most comparisons then touch neither the keys' storage nor `memcmp`.
-        struct Sortable {
-            var high: UInt64
-            var low: UInt64
-            var index: Int
-        }
-        let entries = Array(changes)
-        var order: [Sortable] = []
-        order.reserveCapacity(entries.count)
-        for (i, entry) in entries.enumerated() {
-            let (high, low) = Self.prefix(entry.key.bytes)
-            order.append(Sortable(high: high, low: low, index: i))
-        }
-        order.sort { a, b in
-            if a.high != b.high { return a.high < b.high }
-            if a.low != b.low { return a.low < b.low }
-            return entries[a.index].key < entries[b.index].key
-        }
-        return order.map { ProjectionWrite(key: entries[$0.index].key.bytes, value: entries[$0.index].value) }
-    }
+    public var writes: [ProjectionWrite] { PendingRows(changes: changes).writes }
 
     /// A key's first 16 bytes as two big-endian integers, zero-padded: when two keys' prefixes
     /// differ, they order the keys as LMDB does (byte-wise, a key before its extensions).
@@ -147,6 +126,31 @@ public struct ProjectionRows {
 /// The row changes of a batch being committed, which the next batch reads before the stored rows.
 package struct PendingRows: Sendable {
     let changes: [RowKey: [UInt8]?]
+
+    /// The changes, sorted by key (the order LMDB writes fastest). The runner sorts them on the
+    /// commit's task, beside the folding of the next batch.
+    package var writes: [ProjectionWrite] {
+        // Sorted by each key's first 16 bytes as two integers, the whole keys compared only where
+        // those are equal: most comparisons then touch neither the keys' storage nor `memcmp`.
+        struct Sortable {
+            var high: UInt64
+            var low: UInt64
+            var index: Int
+        }
+        let entries = Array(changes)
+        var order: [Sortable] = []
+        order.reserveCapacity(entries.count)
+        for (i, entry) in entries.enumerated() {
+            let (high, low) = ProjectionRows.prefix(entry.key.bytes)
+            order.append(Sortable(high: high, low: low, index: i))
+        }
+        order.sort { a, b in
+            if a.high != b.high { return a.high < b.high }
+            if a.low != b.low { return a.low < b.low }
+            return entries[a.index].key < entries[b.index].key
+        }
+        return order.map { ProjectionWrite(key: entries[$0.index].key.bytes, value: entries[$0.index].value) }
+    }
 }
 
 /// A row key hashed and compared as one block of bytes (an array's own hashing goes byte by byte).

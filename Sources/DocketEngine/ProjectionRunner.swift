@@ -290,16 +290,18 @@ struct BatchCommits {
     mutating func apply(_ events: [RecordedEvent]) async throws {
         guard let last = events.last else { return }
         let p = projection, pending = inFlight?.rows
-        let (writes, rows) = try await store.readProjection(p.name, slot: slot) { reader in
+        let rows = try await store.readProjection(p.name, slot: slot) { reader in
             var rows = ProjectionRows(reader: reader, over: pending, expectedChanges: events.count)
             try p.apply(batch: events, to: &rows)
-            return (rows.writes, rows.pendingRows)
+            return rows.pendingRows
         }
         try await inFlight?.commit.value
-        let commit = ProjectionCommit(
-            name: p.name, slot: slot, expected: checkpoint, checkpoint: last.position, writes: writes, expectedGeneration: generation)
-        let store = self.store
-        inFlight = (Task { try await store.commitProjection(commit) }, rows)
+        // The changes are sorted on the commit's task, while this one folds the next batch.
+        let (name, slot, expected, generation, store) = (p.name, self.slot, checkpoint, self.generation, self.store)
+        inFlight = (Task {
+            try await store.commitProjection(ProjectionCommit(
+                name: name, slot: slot, expected: expected, checkpoint: last.position, writes: rows.writes, expectedGeneration: generation))
+        }, rows)
         checkpoint = last.position
     }
 

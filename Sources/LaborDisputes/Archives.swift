@@ -106,7 +106,7 @@ public struct ArchiveProjection: Projection {
     /// `archives`.
     public var name: String { "archives" }
     /// The case events.
-    public var eventTypes: Set<String>? { Set(CaseEvent.codec.registeredTypes.map(\.type)) }
+    public var eventTypes: Set<String>? { CaseProjection.caseEventTypes }
 
     /// The projection.
     public init() {}

@@ -215,12 +215,16 @@ public struct CaseProjection: Projection {
             }
         }
         for index in records.indices {
-            let stream = records.keys[index]
-            let touched = records.values[index]
-            rows.set(Self.recordKey(touched.slot), try Self.row(touched.record))
-            rows.set(Self.key(stream), Self.indexRow(slot: touched.slot, lastPosition: touched.record.lastPosition))
+            // Read in place: copying a record out of the table would retain and release every part.
+            let stream = records.keys[index], slot = records.values[index].slot
+            rows.set(Self.recordKey(slot), try Self.row(records.values[index].record))
+            rows.set(Self.key(stream), Self.indexRow(slot: slot, lastPosition: records.values[index].record.lastPosition))
             // A closed case seldom has another event: it is read back from its row if it does.
-            if touched.record.state.stage != .closed { cache.put(stream.rawValue, touched.record) } else { cache.remove(stream.rawValue) }
+            if records.values[index].record.state.stage != .closed {
+                cache.put(stream.rawValue, records.values[index].record)
+            } else {
+                cache.remove(stream.rawValue)
+            }
         }
     }
 
@@ -319,12 +323,25 @@ public struct RosterProjection: Projection {
     /// `rosters`.
     public var name: String { "rosters" }
     /// The roster events (`roster.*`).
-    public var eventTypes: Set<String>? { Set(RosterEvent.types) }
+    public var eventTypes: Set<String>? { Self.types }
 
     let workflow = RosterWorkflow(regions: [:])
 
     /// The projection.
     public init() {}
+
+    /// Applies the batch's roster events; the others (nearly all, in a log of cases) are passed
+    /// over by their type's first bytes, before any table lookup.
+    public func apply(batch events: [RecordedEvent], to rows: inout ProjectionRows) throws {
+        try events.withUnsafeBufferPointer { events in
+            for i in events.indices where events[i].type.utf8.starts(with: Self.typePrefix) && Self.types.contains(events[i].type) {
+                try apply(events[i], to: &rows)
+            }
+        }
+    }
+
+    static let types = Set(RosterEvent.types)
+    static let typePrefix = Array("roster.".utf8)
 
     public func apply(_ event: RecordedEvent, to rows: inout ProjectionRows) throws {
         let key = Array(event.stream.rawValue.utf8)
