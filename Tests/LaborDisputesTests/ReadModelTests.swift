@@ -212,6 +212,38 @@ struct ArchiveTests {
         #expect(after.timeline.map(\.position) == after.timeline.map(\.position).sorted())
     }
 
+    @Test("a case row of the layout before (the record under case/ID) is read, and moves to a record row of its own when its case has an event")
+    func caseRowLayouts() async throws {
+        let h = try MixedHistory()
+        try await settle(h, facts: [], archive: PartyConsent(worker: true, employer: true), disclose: nil)
+        let records = try await h.models.caseRecords()
+        let record = try #require(records.first)
+        #expect(records.count == 1)
+        let rows = try await h.run.store.allRows("cases")
+        let recordKey = try #require(rows.keys.first { $0.starts(with: Array("rec/".utf8)) })
+        let indexKey = Array("case/case-1".utf8)
+        #expect(rows[indexKey]?.first == 3 && rows[indexKey]?.count == 17)
+
+        // The same record as the layout before stored it: format 2 under case/ID, no record row.
+        let old = [2] + withUnsafeBytes(of: record.lastPosition.bigEndian) { Array($0) } + (try Payload.encode(record))
+        let checkpoint = try await h.run.store.projectionStatus("cases").checkpoint
+        try await h.run.store.commitProjection(ProjectionCommit(
+            name: "cases", slot: .live, expected: checkpoint, checkpoint: checkpoint,
+            writes: [ProjectionWrite(key: indexKey, value: old), ProjectionWrite(key: recordKey, value: nil)]))
+        #expect(try await h.models.caseRecords() == [record])
+
+        // An event of the case: its record moves to a record row, case/ID becomes its index.
+        let outcome = try await h.run.desk.handle(.recordPerformance(performed: true), case: "case-1", commandID: "4", actor: Actor(.employer, "E-1"))
+        try #require(outcome.rejection == nil, "\(outcome.rejection!)")
+        let after = try await h.models.caseRecords()
+        #expect(after.count == 1)
+        #expect(after.first?.state == (try await h.run.engine.state(of: "case-1").state))
+        let moved = try await h.run.store.allRows("cases")
+        #expect(moved.count == 2)
+        #expect(moved[indexKey]?.first == 3)
+        #expect(moved.keys.contains { $0.starts(with: Array("rec/".utf8)) && $0 != recordKey }, "a record row under the slot of the event just folded")
+    }
+
     @Test("an archive row that is not a list of entries stops the projection with a typed error naming the fix")
     func corruptRow() async throws {
         let h = try MixedHistory()
