@@ -73,23 +73,27 @@ public enum BinaryPayload {
     private static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8], byHand: Bool, what: @autoclosure () -> String) throws(DocketError) -> T {
         do {
             return try bytes.withUnsafeBufferPointer { buffer in
-                guard buffer.count >= 3, buffer[0] == magic[0], buffer[1] == magic[1] else {
-                    throw BinaryValueError("not a binary value (it does not start with DB 01)")
-                }
-                let reader = BinaryReader(buffer)
-                let end = try reader.valueEnd(at: 2, limit: buffer.count)
-                guard end == buffer.count else { throw BinaryValueError("\(buffer.count - end) bytes after the value") }
-                if byHand, let coded = T.self as? any BinaryCodable.Type {
-                    var r = BinaryValueReader(reader: reader, position: 2, limit: buffer.count)
-                    return try read(T.self, by: coded, &r)
-                }
-                return try reader.decodeValue(T.self, at: 2, limit: buffer.count, key: nil)
+                var r = try checkedReader(buffer)
+                if byHand, let coded = T.self as? any BinaryCodable.Type { return try read(T.self, by: coded, &r) }
+                return try r.reader.decodeValue(T.self, at: r.position, limit: r.limit, key: nil)
             }
         } catch let e as BinaryValueError {
             throw DocketError(.codecFailure, "cannot decode \(what()) as \(T.self): \(e.message)")
         } catch {
             throw DocketError(.codecFailure, "cannot decode \(what()) as \(T.self): \(error)")
         }
+    }
+
+    /// A reader standing on the one value `buffer` holds after the magic bytes, checked to end where
+    /// the buffer ends.
+    private static func checkedReader(_ buffer: UnsafeBufferPointer<UInt8>) throws -> BinaryValueReader {
+        guard buffer.count >= 3, buffer[0] == magic[0], buffer[1] == magic[1] else {
+            throw BinaryValueError("not a binary value (it does not start with DB 01)")
+        }
+        let reader = BinaryReader(buffer)
+        let end = try reader.valueEnd(at: 2, limit: buffer.count)
+        guard end == buffer.count else { throw BinaryValueError("\(buffer.count - end) bytes after the value") }
+        return BinaryValueReader(reader: reader, position: 2, limit: buffer.count)
     }
 
     /// Runs `body` with a reader standing on the value `bytes` hold, to read some of its parts
@@ -100,13 +104,7 @@ public enum BinaryPayload {
     public static func withValue<R>(in bytes: [UInt8], what: @autoclosure () -> String, _ body: (inout BinaryValueReader) throws -> R) throws(DocketError) -> R {
         do {
             return try bytes.withUnsafeBufferPointer { buffer in
-                guard buffer.count >= 3, buffer[0] == magic[0], buffer[1] == magic[1] else {
-                    throw BinaryValueError("not a binary value (it does not start with DB 01)")
-                }
-                let reader = BinaryReader(buffer)
-                let end = try reader.valueEnd(at: 2, limit: buffer.count)
-                guard end == buffer.count else { throw BinaryValueError("\(buffer.count - end) bytes after the value") }
-                var r = BinaryValueReader(reader: reader, position: 2, limit: buffer.count)
+                var r = try checkedReader(buffer)
                 return try body(&r)
             }
         } catch let e as BinaryValueError {

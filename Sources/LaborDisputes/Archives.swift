@@ -216,6 +216,15 @@ public struct ArchiveProjection: Projection {
             if try writeDocumentEntry(of: e, to: &w) { return }
             return try entry(for: try CaseEvent.codec.decode(e), e).encode(to: &w)
         }
+        let map = try writeEntryHeader(of: e, kind: .timeline, to: &w)
+        w.key("summary")
+        w.write(name(of: e))
+        w.end(map)
+    }
+
+    /// Opens an entry's map and writes the fields every entry takes from its record, in
+    /// ``ArchiveEntry``'s order, up to its kind; the summary and any document follow.
+    private static func writeEntryHeader(of e: RecordedEvent, kind: ArchiveEntry.Kind, to w: inout BinaryValueWriter) throws -> BinaryValueWriter.Container {
         let map = w.beginMap()
         w.field("position", e.position.value)
         w.field("occurredAt", e.occurredAt)
@@ -223,10 +232,8 @@ public struct ArchiveProjection: Projection {
         w.field("actor", e.metadata.actor)
         if let id = e.commandID { w.field("commandID", id) }
         w.field("event", e.type)
-        try w.field("kind", ArchiveEntry.Kind.timeline)
-        w.key("summary")
-        w.write(name(of: e))
-        w.end(map)
+        try w.field("kind", kind)
+        return map
     }
 
     /// Writes the entry of an event that carries a document, when its payload is in the binary form
@@ -266,14 +273,7 @@ public struct ArchiveProjection: Projection {
     private static func writeDocumentEntry(
         of e: RecordedEvent, summary: String, _ name: StaticString, _ document: BinaryValueReader, to w: inout BinaryValueWriter
     ) throws {
-        let map = w.beginMap()
-        w.field("position", e.position.value)
-        w.field("occurredAt", e.occurredAt)
-        w.field("recordedAt", e.recordedAt)
-        w.field("actor", e.metadata.actor)
-        if let id = e.commandID { w.field("commandID", id) }
-        w.field("event", e.type)
-        try w.field("kind", ArchiveEntry.Kind.document)
+        let map = try writeEntryHeader(of: e, kind: .document, to: &w)
         w.field("summary", summary)
         // The synthesized form of an `ArchivedDocument` case with one unlabelled value: {name: {"_0": value}}.
         w.key("document")
