@@ -157,8 +157,13 @@ public struct CaseProjection: Projection {
         // Written straight after the header, by the record's own coder: the same bytes as
         // `BinaryPayload.encode(record)` appended, without the copy.
         var prefix: [UInt8] = [2]
+        prefix.reserveCapacity(2048)
         withUnsafeBytes(of: record.lastPosition.bigEndian) { prefix.append(contentsOf: $0) }
-        var writer = BinaryValueWriter(prefix: prefix + BinaryPayload.magic, capacity: 2048)
+        // `BinaryPayload.magic`, written out: rows are encoded on two threads, and the shared
+        // array's reference count would be a cache line both keep taking from the other.
+        prefix.append(0xDB)
+        prefix.append(0x01)
+        var writer = BinaryValueWriter(prefix: prefix, capacity: 2048)
         do { try record.encode(to: &writer) } catch {
             throw DocketError(.codecFailure, "cannot encode the case record \(record.id): \(error)")
         }
@@ -189,43 +194,79 @@ public struct CaseProjection: Projection {
         var slot: UInt64
     }
 
-    /// Decodes each case's record once per batch and writes it once.
+    /// Decodes each case's record once per batch and writes it once. The records are folded on
+    /// the calling thread, in log order; their rows are then encoded in two halves side by side
+    /// (`DispatchQueue.concurrentPerform`): each record is encoded from its own parts alone.
     public func apply(batch events: [RecordedEvent], to rows: inout ProjectionRows) throws {
         // A batch of case events touches about one case per seven events.
-        var records: [StreamID: Touched] = [:]
-        records.reserveCapacity(events.count / 6)
+        var cases: [StreamID: Int] = [:]
+        cases.reserveCapacity(events.count / 6)
+        var touched: [Touched] = []
+        touched.reserveCapacity(events.count / 6)
         // Events are read in place (through the buffer), not copied out of the array one by one.
         try events.withUnsafeBufferPointer { events in
             for i in events.indices {
                 guard Self.caseEventTypes.contains(events[i].type) else { continue }
                 let event = try CaseEvent.codec.decode(events[i])
-                // One lookup for a case already in the batch (most events); the record is folded in
-                // place, not copied out of the table and back.
-                let index: [StreamID: Touched].Index
-                if let found = records.index(forKey: events[i].stream) {
-                    index = found
+                let n: Int
+                if let found = cases[events[i].stream] {
+                    n = found
                 } else {
                     let e = events[i]
-                    records[e.stream] =
+                    n = touched.count
+                    cases[e.stream] = n
+                    touched.append(
                         try stored(e, rows)
-                        ?? Touched(record: CaseRecord(id: e.stream.rawValue, state: workflow.initialState, openedAt: e.occurredAt), slot: e.position.value)
-                    index = records.index(forKey: e.stream)!
+                            ?? Touched(record: CaseRecord(id: e.stream.rawValue, state: workflow.initialState, openedAt: e.occurredAt), slot: e.position.value))
                 }
-                fold(&records.values[index].record, event, events[i])
+                // Folded in place, not copied out of the array and back.
+                fold(&touched[n].record, event, events[i])
             }
         }
-        for index in records.indices {
-            // Read in place: copying a record out of the table would retain and release every part.
-            let stream = records.keys[index], slot = records.values[index].slot
-            rows.set(Self.recordKey(slot), try Self.row(records.values[index].record))
-            rows.set(Self.key(stream), Self.indexRow(slot: slot, lastPosition: records.values[index].record.lastPosition))
+        let encoded = try Self.rows(of: touched)
+        for (stream, n) in cases {
+            rows.set(Self.recordKey(touched[n].slot), encoded[n])
+            rows.set(Self.key(stream), Self.indexRow(slot: touched[n].slot, lastPosition: touched[n].record.lastPosition))
             // A closed case seldom has another event: it is read back from its row if it does.
-            if records.values[index].record.state.stage != .closed {
-                cache.put(stream.rawValue, records.values[index].record)
-            } else {
-                cache.remove(stream.rawValue)
+            if touched[n].record.state.stage != .closed { cache.put(stream.rawValue, touched[n].record) } else { cache.remove(stream.rawValue) }
+        }
+    }
+
+    /// The record rows of `touched`, encoded in two halves side by side when there are enough.
+    private static func rows(of touched: [Touched]) throws -> [[UInt8]] {
+        var encoded = [[UInt8]](repeating: [], count: touched.count)
+        guard touched.count >= 64 else {
+            for n in touched.indices { encoded[n] = try row(touched[n].record) }
+            return encoded
+        }
+        var failures: [(any Error)?] = [nil, nil]
+        touched.withUnsafeBufferPointer { touched in
+            encoded.withUnsafeMutableBufferPointer { encoded in
+                failures.withUnsafeMutableBufferPointer { failures in
+                    let shared = EncodeBuffers(touched: touched, encoded: encoded, failures: failures)
+                    DispatchQueue.concurrentPerform(iterations: 2) { part in
+                        // Halves, not alternate records: the two threads write far-apart parts of `encoded`.
+                        let half = shared.touched.count / 2
+                        do {
+                            for n in (part == 0 ? 0..<half : half..<shared.touched.count) { shared.encoded[n] = try row(shared.touched[n].record) }
+                        } catch {
+                            shared.failures[part] = error
+                        }
+                    }
+                }
             }
         }
+        if let failure = failures.compactMap({ $0 }).first { throw failure }
+        return encoded
+    }
+
+    /// The buffers the two halves of an encoding share: each reads the records of its half and
+    /// writes their rows (and its own failure), and `concurrentPerform` returns once both are done,
+    /// so no element is touched by two threads.
+    private struct EncodeBuffers: @unchecked Sendable {
+        let touched: UnsafeBufferPointer<Touched>
+        let encoded: UnsafeMutableBufferPointer<[UInt8]>
+        let failures: UnsafeMutableBufferPointer<(any Error)?>
     }
 
     /// The case event types (`case.*`).
