@@ -120,7 +120,7 @@ public struct ArchiveProjection: Projection {
     static func entriesKey(_ slot: UInt64) -> [UInt8] {
         var key: [UInt8] = [0xFF]
         key.reserveCapacity(9)
-        withUnsafeBytes(of: slot.bigEndian) { key.append(contentsOf: $0) }
+        RowBytes.append(slot, to: &key)
         return key
     }
 
@@ -128,7 +128,7 @@ public struct ArchiveProjection: Projection {
     static func indexRow(_ slot: UInt64) -> [UInt8] {
         var row: [UInt8] = [3]
         row.reserveCapacity(9)
-        withUnsafeBytes(of: slot.bigEndian) { row.append(contentsOf: $0) }
+        RowBytes.append(slot, to: &row)
         return row
     }
 
@@ -138,7 +138,7 @@ public struct ArchiveProjection: Projection {
             throw DocketError(
                 .corruptRecord, "the archive index row of case \(caseID) is not an index (written by another build? rebuild the projection: docket rebuild archives)")
         }
-        return bytes[1...].reduce(0) { $0 << 8 | UInt64($1) }
+        return RowBytes.uint64(bytes[1...])
     }
 
     /// The prefix of a case's rows of the earlier layout (one per event): its id and a zero byte.

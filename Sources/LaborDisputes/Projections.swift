@@ -130,7 +130,7 @@ public struct CaseProjection: Projection {
     static func recordKey(_ slot: UInt64) -> [UInt8] {
         var key = recordPrefix
         key.reserveCapacity(recordPrefix.count + 8)
-        withUnsafeBytes(of: slot.bigEndian) { key.append(contentsOf: $0) }
+        RowBytes.append(slot, to: &key)
         return key
     }
 
@@ -140,15 +140,15 @@ public struct CaseProjection: Projection {
     static func indexRow(slot: UInt64, lastPosition: UInt64) -> [UInt8] {
         var row: [UInt8] = [3]
         row.reserveCapacity(17)
-        withUnsafeBytes(of: slot.bigEndian) { row.append(contentsOf: $0) }
-        withUnsafeBytes(of: lastPosition.bigEndian) { row.append(contentsOf: $0) }
+        RowBytes.append(slot, to: &row)
+        RowBytes.append(lastPosition, to: &row)
         return row
     }
 
     /// The slot and last position an index row holds; nil for a row of another format.
     static func index(ofRow bytes: [UInt8]) -> (slot: UInt64, lastPosition: UInt64)? {
         guard bytes.count == 17, bytes[0] == 3 else { return nil }
-        return (bytes[1..<9].reduce(0) { $0 << 8 | UInt64($1) }, bytes[9..<17].reduce(0) { $0 << 8 | UInt64($1) })
+        return (RowBytes.uint64(bytes[1..<9]), RowBytes.uint64(bytes[9..<17]))
     }
 
     /// A row: format byte 2, the record's last position (8 bytes, big-endian), the record in the
@@ -158,7 +158,7 @@ public struct CaseProjection: Projection {
         // `BinaryPayload.encode(record)` appended, without the copy.
         var prefix: [UInt8] = [2]
         prefix.reserveCapacity(2048)
-        withUnsafeBytes(of: record.lastPosition.bigEndian) { prefix.append(contentsOf: $0) }
+        RowBytes.append(record.lastPosition, to: &prefix)
         // `BinaryPayload.magic`, written out: rows are encoded on two threads, and the shared
         // array's reference count would be a cache line both keep taking from the other.
         prefix.append(0xDB)
@@ -168,12 +168,6 @@ public struct CaseProjection: Projection {
             throw DocketError(.codecFailure, "cannot encode the case record \(record.id): \(error)")
         }
         return writer.bytes
-    }
-
-    /// The last position a row holds, without decoding its record.
-    static func position(ofRow bytes: [UInt8]) -> UInt64? {
-        guard bytes.count > 9, bytes[0] == 1 || bytes[0] == 2 else { return nil }
-        return bytes[1..<9].reduce(0) { $0 << 8 | UInt64($1) }
     }
 
     /// The record a row holds.
@@ -344,7 +338,7 @@ public struct CaseProjection: Projection {
         var out: [CaseRecord] = []
         try reader.forEach(from: recordPrefix) { key, value in
             guard key.starts(with: recordPrefix) else { return false }
-            out.append(try record(ofRow: value, "case record row \(key.suffix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) })"))
+            out.append(try record(ofRow: value, "case record row \(RowBytes.uint64(key.suffix(8)))"))
             return true
         }
         let prefix = Array("case/".utf8)
@@ -513,6 +507,18 @@ public struct DisputeReadModels: Sendable {
         }
         return memory
     }
+}
+
+/// The integers of the read models' keys and rows: 8 bytes, big-endian, so that keys sort as the
+/// numbers do.
+enum RowBytes {
+    /// Appends `value`'s 8 bytes.
+    static func append(_ value: UInt64, to bytes: inout [UInt8]) {
+        withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    /// The number 8 bytes hold.
+    static func uint64(_ bytes: ArraySlice<UInt8>) -> UInt64 { bytes.reduce(0) { $0 << 8 | UInt64($1) } }
 }
 
 /// Rows held in memory, for projections folded to answer "as of" questions.
