@@ -72,10 +72,25 @@ public struct BinaryValueWriter {
     /// The bytes written so far.
     public internal(set) var bytes: [UInt8]
 
+    /// Whether maps are written positionally: their values in the order written, without keys,
+    /// an optional left out as null (see ``init(prefix:capacity:positional:)``).
+    public private(set) var isPositional: Bool
+
     /// A writer whose buffer starts with `prefix` (``BinaryPayload``'s magic bytes, by default).
-    public init(prefix: [UInt8] = BinaryPayload.magic, capacity: Int = 256) {
+    ///
+    /// A `positional` writer writes each map the hand-written coders open as a *positional map*:
+    /// the entries' values in the order they are written, without their keys, and a `nil` given to
+    /// ``fieldIfPresent(_:_:)`` as null, so that every entry keeps its place. Such a value is a
+    /// third of the size or less, and is read back without looking keys up; but only by the same
+    /// type's hand-written decoder, reading its fields in the order they were written (as
+    /// ``BinaryCodable`` asks), not through `Decodable`. It is meant for a read model's own rows,
+    /// which a rebuild rewrites, not for payloads of the log. Parts written through `Encodable`
+    /// (``writeEncodable(_:)``) and bytes copied with ``writeEncoded(_:)`` keep their keys, and read
+    /// as they were written.
+    public init(prefix: [UInt8] = BinaryPayload.magic, capacity: Int = 256, positional: Bool = false) {
         bytes = prefix
         bytes.reserveCapacity(capacity)
+        isPositional = positional
     }
 
     /// An open map or array, to be passed to ``BinaryValueWriter/end(_:)``.
@@ -155,8 +170,14 @@ public struct BinaryValueWriter {
     /// inside a value: for the parts of a hand-written type that are rare or not worth coding by hand.
     public mutating func writeEncodable<T: Encodable>(_ value: T) throws {
         let writer = BinaryWriter()
+        // `Encodable` writes keys itself: its maps are never positional.
+        let positional = isPositional
+        isPositional = false
         swap(&writer.out, &self)
-        defer { swap(&writer.out, &self) }
+        defer {
+            swap(&writer.out, &self)
+            isPositional = positional
+        }
         try writer.encodeValue(value)
         writer.closeAll()
         if let problem = writer.problem { throw BinaryValueError(problem) }
@@ -165,7 +186,7 @@ public struct BinaryValueWriter {
     // MARK: Containers
 
     /// Opens a map: write each entry as ``key(_:)`` then its value, then ``end(_:)``.
-    public mutating func beginMap() -> Container { begin(BinaryTag.map) }
+    public mutating func beginMap() -> Container { begin(isPositional ? BinaryTag.tuple : BinaryTag.map) }
 
     /// Opens an array: write each element, then ``end(_:)``.
     public mutating func beginArray() -> Container { begin(BinaryTag.array) }
@@ -208,6 +229,7 @@ public struct BinaryValueWriter {
 
     /// Writes a map entry's key (its value comes next).
     public mutating func key(_ name: StaticString) {
+        if isPositional { return }
         let count = name.utf8CodeUnitCount
         varint(UInt64(count))
         bytes.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: count))
@@ -253,9 +275,15 @@ public struct BinaryValueWriter {
 
     /// Writes a map entry unless `value` is nil (as `encodeIfPresent` leaves the key out).
     @inlinable public mutating func fieldIfPresent<T: BinaryValue>(_ name: StaticString, _ value: T?) throws {
-        guard let value else { return }
+        guard let value else { return absent() }
         key(name)
         try value.encode(to: &self)
+    }
+
+    /// An optional entry left out: nothing in a keyed map, null in a positional one (which keeps
+    /// every entry in its place).
+    @usableFromInline mutating func absent() {
+        if isPositional { writeNull() }
     }
 
     /// Writes a map entry through `Encodable` (``writeEncodable(_:)``).
@@ -266,7 +294,7 @@ public struct BinaryValueWriter {
 
     /// Writes a map entry through `Encodable` unless `value` is nil.
     public mutating func encodableFieldIfPresent<T: Encodable>(_ name: StaticString, _ value: T?) throws {
-        guard let value else { return }
+        guard let value else { return absent() }
         key(name)
         try writeEncodable(value)
     }
@@ -313,10 +341,12 @@ public struct BinaryValueReader {
         try reader.decodeValue(T.self, at: position, limit: limit, key: nil)
     }
 
-    /// Reads a map: its entries are looked up by key.
+    /// Reads a map: its entries are looked up by key, or, in a positional map (written by a
+    /// positional ``BinaryValueWriter``), taken in the order they were written.
     public func map() throws -> BinaryMapReader {
-        guard try reader.byte(at: position, limit: limit) == BinaryTag.map else { throw reader.mismatch("a map", at: position) }
-        return BinaryMapReader(reader: reader, range: try reader.containerRange(at: position, limit: limit))
+        let tag = try reader.byte(at: position, limit: limit)
+        guard tag == BinaryTag.map || tag == BinaryTag.tuple else { throw reader.mismatch("a map", at: position) }
+        return BinaryMapReader(reader: reader, range: try reader.containerRange(at: position, limit: limit), positional: tag == BinaryTag.tuple)
     }
 
     /// Reads an array's elements with `element`, which reads the value its reader stands on.
@@ -356,6 +386,11 @@ public struct BinaryValueReader {
 /// The entries of one map, looked up by key. A lookup in the order the entries were written takes
 /// the entry where the last one ended; any other (a key asked out of order, or missing: an optional
 /// left out) searches an index of the map's entries, built on the first such lookup.
+///
+/// A positional map (written by a positional ``BinaryValueWriter``) has no keys: each lookup takes
+/// the next value, whatever the name, and a lookup past the last value finds nothing (an entry a
+/// later build added, missing from a row written before it). Its decoder must therefore ask for
+/// the entries in the order its encoder wrote them, optionals included.
 public struct BinaryMapReader {
     @usableFromInline let reader: BinaryReader
     @usableFromInline let range: Range<Int>
@@ -363,15 +398,27 @@ public struct BinaryMapReader {
     @usableFromInline var cursor: Int
     /// Each entry's key start and value start, in order (two offsets per entry), once built.
     @usableFromInline var index: [Int]?
+    /// A positional map: values without keys.
+    @usableFromInline let positional: Bool
 
-    init(reader: BinaryReader, range: Range<Int>) {
+    init(reader: BinaryReader, range: Range<Int>, positional: Bool = false) {
         self.reader = reader
         self.range = range
+        self.positional = positional
         cursor = range.lowerBound
     }
 
+    /// Whether the map is positional (its values are read in order, whatever the names asked).
+    public var isPositional: Bool { positional }
+
     /// The reader of `name`'s value, or nil when the map has no such key.
     public mutating func value(_ name: StaticString) throws -> BinaryValueReader? {
+        if positional {
+            guard cursor < range.upperBound else { return nil }
+            let start = cursor
+            cursor = try reader.valueEnd(at: start, limit: range.upperBound)
+            return BinaryValueReader(reader: reader, position: start, limit: range.upperBound)
+        }
         let wanted = UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)
         let buffer = reader.buffer
         let end = range.upperBound
@@ -602,17 +649,32 @@ struct DecimalStorage {
         let length: UInt64 = try m.field("length")
         let isNegative: Bool = try m.field("isNegative")
         let isCompact: Bool = try m.field("isCompact")
-        let words: [UInt64] = try m.field("mantissa")
-        guard let e = Int8(exactly: exponent), length <= 8, words.count >= 8, words.allSatisfy({ $0 <= UInt64(UInt16.max) }) else { return nil }
+        // The mantissa's words are read in place, without building an array of them.
+        let mantissa = try m.require("mantissa")
+        let reader = mantissa.reader
+        guard try reader.byte(at: mantissa.position, limit: mantissa.limit) == BinaryTag.array else { throw reader.mismatch("an array", at: mantissa.position) }
+        let range = try reader.containerRange(at: mantissa.position, limit: mantissa.limit)
+        guard let e = Int8(exactly: exponent), length <= 8 else { return nil }
         self.init()
-        withUnsafeMutableBytes(of: &bytes) { out in
+        var count = 0
+        var p = range.lowerBound
+        var fits = true
+        try withUnsafeMutableBytes(of: &bytes) { out in
             out[0] = UInt8(bitPattern: e)
             out[1] = UInt8(length) << 4 | (isNegative ? 0x08 : 0) | (isCompact ? 0x04 : 0)
-            for i in 0..<8 {
-                out[4 + 2 * i] = UInt8(truncatingIfNeeded: words[i])
-                out[5 + 2 * i] = UInt8(truncatingIfNeeded: words[i] >> 8)
+            while p < range.upperBound {
+                let word = try reader.uint64(at: p, limit: range.upperBound)
+                if word > UInt64(UInt16.max) { fits = false }
+                if count < 8 {
+                    out[4 + 2 * count] = UInt8(truncatingIfNeeded: word)
+                    out[5 + 2 * count] = UInt8(truncatingIfNeeded: word >> 8)
+                }
+                count += 1
+                p = try reader.valueEnd(at: p, limit: range.upperBound)
             }
         }
+        // Anything the storage cannot hold as it is goes through `Codable`.
+        guard fits, count >= 8 else { return nil }
     }
 
     /// Whether this layout is `Decimal`'s: checked once, on values with every part in use, by

@@ -77,11 +77,29 @@ public enum BinaryPayload {
                 if byHand, let coded = T.self as? any BinaryCodable.Type { return try read(T.self, by: coded, &r) }
                 return try r.reader.decodeValue(T.self, at: r.position, limit: r.limit, key: nil)
             }
-        } catch let e as BinaryValueError {
-            throw DocketError(.codecFailure, "cannot decode \(what()) as \(T.self): \(e.message)")
         } catch {
-            throw DocketError(.codecFailure, "cannot decode \(what()) as \(T.self): \(error)")
+            throw decodingFailure(error, T.self, what())
         }
+    }
+
+    /// Decodes a `T` from `bytes` as ``decode(_:from:what:)`` does; chosen where `T` is known to be
+    /// ``BinaryCodable``, it takes the hand-written coder without looking the conformance up at run
+    /// time (a cost paid for every event a replay decodes).
+    public static func decode<T: BinaryCodable>(_ type: T.Type, from bytes: [UInt8], what: @autoclosure () -> String) throws(DocketError) -> T {
+        guard usesHandWrittenCoders else { return try decode(T.self, from: bytes, byHand: false, what: what()) }
+        do {
+            return try bytes.withUnsafeBufferPointer { buffer in
+                var r = try checkedReader(buffer)
+                return try T(from: &r)
+            }
+        } catch {
+            throw decodingFailure(error, T.self, what())
+        }
+    }
+
+    private static func decodingFailure<T>(_ error: any Error, _ type: T.Type, _ what: String) -> DocketError {
+        if let e = error as? BinaryValueError { return DocketError(.codecFailure, "cannot decode \(what) as \(T.self): \(e.message)") }
+        return DocketError(.codecFailure, "cannot decode \(what) as \(T.self): \(error)")
     }
 
     /// A reader standing on the one value `buffer` holds after the magic bytes, checked to end where
@@ -151,6 +169,12 @@ public enum Payload {
     public static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8], what: @autoclosure () -> String) throws(DocketError) -> T {
         BinaryPayload.isBinary(bytes) ? try BinaryPayload.decode(T.self, from: bytes, what: what()) : try JSONPayload.decode(T.self, from: bytes, what: what())
     }
+
+    /// Decodes a `T` from binary or JSON `bytes`, a binary one with `T`'s hand-written coder, without
+    /// looking the conformance up at run time.
+    public static func decode<T: BinaryCodable>(_ type: T.Type, from bytes: [UInt8], what: @autoclosure () -> String) throws(DocketError) -> T {
+        BinaryPayload.isBinary(bytes) ? try BinaryPayload.decode(T.self, from: bytes, what: what()) : try JSONPayload.decode(T.self, from: bytes, what: what())
+    }
 }
 
 /// A value already in the binary form (without the magic bytes), written as it is wherever it
@@ -191,6 +215,10 @@ package struct BinaryEncodedValue: Encodable, Sendable {
     @usableFromInline static let array: UInt8 = 0x07
     /// A map: u32 LE byte length of the entries, then entries (key: LEB128 length, UTF-8; value).
     @usableFromInline static let map: UInt8 = 0x08
+    /// A positional map (a row written by a ``BinaryValueWriter`` made `positional`): u32 LE byte
+    /// length of the values, then the values of the map's entries in the order they were written,
+    /// without their keys; an optional left out is null.
+    @usableFromInline static let tuple: UInt8 = 0x09
 }
 
 // MARK: - Writing
@@ -485,7 +513,7 @@ struct BinarySingleValueEncoder: SingleValueEncodingContainer {
             let (length, start) = try readVarint(at: p + 1, limit: limit)
             guard length <= UInt64(limit - start) else { throw BinaryValueError("string at byte \(p) runs past its end") }
             return start + Int(length)
-        case BinaryTag.array, BinaryTag.map: return try containerRange(at: p, limit: limit).upperBound
+        case BinaryTag.array, BinaryTag.map, BinaryTag.tuple: return try containerRange(at: p, limit: limit).upperBound
         case let tag: throw BinaryValueError("unknown tag \(tag) at byte \(p)")
         }
     }
@@ -568,6 +596,7 @@ struct BinarySingleValueEncoder: SingleValueEncodingContainer {
         case BinaryTag.string: found = "a string"
         case BinaryTag.array: found = "an array"
         case BinaryTag.map: found = "a map"
+        case BinaryTag.tuple: found = "a positional map (read only by hand-written coders)"
         default: found = "tag \(tag)"
         }
         return BinaryValueError("expected \(expected) at byte \(p), found \(found)")
@@ -602,7 +631,8 @@ struct BinarySingleValueEncoder: SingleValueEncodingContainer {
             let d = try double(at: p, limit: limit)
             out.append(d.isFinite ? "\(d)" : "null")
         case BinaryTag.string: quoted(try string(at: p, limit: limit))
-        case BinaryTag.array:
+        case BinaryTag.array, BinaryTag.tuple:
+            // A positional map has no keys to show: its values appear as an array.
             let range = try containerRange(at: p, limit: limit)
             out.append("[")
             var q = range.lowerBound

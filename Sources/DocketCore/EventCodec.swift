@@ -109,6 +109,20 @@ public struct EventCodec<Event: Sendable>: Sendable {
         return copy
     }
 
+    /// Registers a decoder of `type` at `version` for payloads in JSON or the binary form, as the
+    /// overload for any `Decodable` payload does; chosen for a ``BinaryCodable`` payload, whose
+    /// binary form it reads with the hand-written coder without looking the conformance up for
+    /// every event.
+    public func decoding<Payload: BinaryCodable & SendableMetatype>(
+        _ type: String, version: UInt16 = 1, as payload: Payload.Type, _ make: @escaping @Sendable (Payload) -> Event
+    ) -> Self {
+        var copy = decoding(type, version: version) { bytes in
+            make(try DocketCore.Payload.decode(Payload.self, from: bytes, what: "event \(type) v\(version)"))
+        }
+        copy.renderers[Key(type: type, version: version)] = { bytes in try Self.render(Payload.self, bytes, what: "event \(type) v\(version)") }
+        return copy
+    }
+
     private static func render<P: Encodable & Decodable & SendableMetatype>(_ type: P.Type, _ bytes: [UInt8], what: String) throws -> [UInt8] {
         try JSONPayload.encode(try DocketCore.Payload.decode(P.self, from: bytes, what: what))
     }

@@ -151,19 +151,20 @@ public struct CaseProjection: Projection {
         return (RowBytes.uint64(bytes[1..<9]), RowBytes.uint64(bytes[9..<17]))
     }
 
-    /// A row: format byte 2, the record's last position (8 bytes, big-endian), the record in the
-    /// binary form. (Format 1, still read, held the record as JSON.)
+    /// A row: format byte 4, the record's last position (8 bytes, big-endian), the record in the
+    /// binary form with positional maps (``BinaryValueWriter/init(prefix:capacity:positional:)``):
+    /// a third of the size of the keyed form, and read without looking keys up. Rows of format 2
+    /// (the keyed binary form) and 1 (JSON) are still read.
     static func row(_ record: CaseRecord) throws(DocketError) -> [UInt8] {
-        // Written straight after the header, by the record's own coder: the same bytes as
-        // `BinaryPayload.encode(record)` appended, without the copy.
-        var prefix: [UInt8] = [2]
-        prefix.reserveCapacity(2048)
+        // Written straight after the header, by the record's own coder.
+        var prefix: [UInt8] = [4]
+        prefix.reserveCapacity(1024)
         RowBytes.append(record.lastPosition, to: &prefix)
         // `BinaryPayload.magic`, written out: rows are encoded on two threads, and the shared
         // array's reference count would be a cache line both keep taking from the other.
         prefix.append(0xDB)
         prefix.append(0x01)
-        var writer = BinaryValueWriter(prefix: prefix, capacity: 2048)
+        var writer = BinaryValueWriter(prefix: prefix, capacity: 1024, positional: true)
         do { try record.encode(to: &writer) } catch {
             throw DocketError(.codecFailure, "cannot encode the case record \(record.id): \(error)")
         }
@@ -172,10 +173,12 @@ public struct CaseProjection: Projection {
 
     /// The record a row holds.
     static func record(ofRow bytes: [UInt8], _ what: @autoclosure () -> String) throws(DocketError) -> CaseRecord {
-        guard bytes.first == 1 || bytes.first == 2, bytes.count > 9 else {
-            throw DocketError(.corruptRecord, "\(what()): not a case row of format 1 or 2 (written by another build? rebuild the projection: docket rebuild cases)")
+        guard let format = bytes.first, format == 1 || format == 2 || format == 4, bytes.count > 9 else {
+            throw DocketError(.corruptRecord, "\(what()): not a case row of format 1, 2 or 4 (written by another build? rebuild the projection: docket rebuild cases)")
         }
-        return try Payload.decode(CaseRecord.self, from: Array(bytes[9...]), what: what())
+        guard format == 4 else { return try Payload.decode(CaseRecord.self, from: Array(bytes[9...]), what: what()) }
+        // Positional maps are read by the hand-written coder only.
+        return try BinaryPayload.withValue(in: Array(bytes[9...]), what: what()) { try CaseRecord(from: &$0) }
     }
 
     public func apply(_ event: RecordedEvent, to rows: inout ProjectionRows) throws {

@@ -213,6 +213,100 @@ struct BinaryValueCoderTests {
     }
 }
 
+@Suite("Positional maps")
+struct PositionalMapTests {
+    /// A row type as a read model would keep it, with an entry added by a later build at the end.
+    struct Row: Codable, Equatable, BinaryCodable {
+        var name: String
+        var note: String?
+        var amounts: [Decimal]
+        var seen: Timestamp
+        var extra: Int?
+
+        init(name: String, note: String?, amounts: [Decimal], seen: Timestamp, extra: Int? = nil) {
+            self.name = name
+            self.note = note
+            self.amounts = amounts
+            self.seen = seen
+            self.extra = extra
+        }
+
+        func encode(to w: inout BinaryValueWriter) throws { try encode(to: &w, withExtra: true) }
+
+        func encode(to w: inout BinaryValueWriter, withExtra: Bool) throws {
+            let map = w.beginMap()
+            w.field("name", name)
+            try w.fieldIfPresent("note", note)
+            try w.field("amounts", amounts)
+            w.field("seen", seen)
+            if withExtra { try w.fieldIfPresent("extra", extra) }
+            w.end(map)
+        }
+
+        init(from r: inout BinaryValueReader) throws {
+            var m = try r.map()
+            self.init(name: try m.field("name"), note: try m.fieldIfPresent("note"), amounts: try m.field("amounts"), seen: try m.field("seen"),
+                      extra: try m.fieldIfPresent("extra"))
+        }
+    }
+
+    static func positional(_ row: Row, withExtra: Bool = true) throws -> [UInt8] {
+        var w = BinaryValueWriter(positional: true)
+        try row.encode(to: &w, withExtra: withExtra)
+        return w.bytes
+    }
+
+    static func read(_ bytes: [UInt8]) throws -> Row { try BinaryPayload.withValue(in: bytes, what: "row") { try Row(from: &$0) } }
+
+    @Test("values are written without keys, an absent optional as null, and read back in order")
+    func roundTrip() throws {
+        let t = Timestamp(millisecondsSinceEpoch: 1_772_416_800_000)
+        for row in [Row(name: "甲", note: nil, amounts: [Decimal(string: "-12.5")!, 7], seen: t), Row(name: "b", note: "n", amounts: [], seen: t, extra: 3)] {
+            let bytes = try Self.positional(row)
+            #expect(bytes[2] == 0x09, "a positional map's tag")
+            #expect(try Self.read(bytes) == row)
+            #expect(bytes.count < (try BinaryPayload.encode(row)).count)
+            // The keyed form of the same type is still read by the same decoder.
+            #expect(try BinaryPayload.decode(Row.self, from: try BinaryPayload.encode(row), what: "row") == row)
+            #expect(!(try BinaryPayload.jsonText(bytes).contains("name")), "no keys are written")
+        }
+        // A null stands for the absent note, so the amounts keep their place.
+        let text = try BinaryPayload.jsonText(try Self.positional(Row(name: "x", note: nil, amounts: [1], seen: t)))
+        #expect(text.hasPrefix("[\"x\",null,[[0,1,false,true,[1,0,0,0,0,0,0,0]]]"), "\(text)")  // a decimal is positional too
+    }
+
+    @Test("an entry past the end of a row written before it was added reads as absent")
+    func entryAddedLater() throws {
+        let row = Row(name: "old", note: "n", amounts: [2], seen: Timestamp(millisecondsSinceEpoch: 9), extra: 5)
+        var expected = row
+        expected.extra = nil
+        #expect(try Self.read(try Self.positional(row, withExtra: false)) == expected)
+    }
+
+    @Test("Decodable refuses a positional map with a typed error instead of misreading it; parts written through Encodable keep their keys")
+    func codablePaths() throws {
+        let bytes = try Self.positional(Row(name: "x", note: nil, amounts: [1], seen: Timestamp(millisecondsSinceEpoch: 0)))
+        let error = #expect(throws: DocketError.self) {
+            try BinaryPayload.$usesHandWrittenCoders.withValue(false) { try BinaryPayload.decode(Row.self, from: bytes, what: "row 3") }
+        }
+        #expect(error?.code == .codecFailure)
+        #expect(error?.message.contains("positional") == true)
+        // `writeEncodable` inside a positional writer writes a keyed map, which reads as one.
+        var w = BinaryValueWriter(positional: true)
+        let map = w.beginMap()
+        try w.encodableField("inner", ["k": 1])
+        w.field("after", "y")
+        w.end(map)
+        try BinaryPayload.withValue(in: w.bytes, what: "mixed") { r in
+            var m = try r.map()
+            #expect(m.isPositional)
+            #expect(try m.decodableField("inner", as: [String: Int].self) == ["k": 1])
+            #expect(try m.field("after", as: String.self) == "y")
+            #expect(try m.value("past the end") == nil)
+        }
+    }
+}
+
 /// Written in one order and read in another, asking for a key that is never there in between.
 private struct Shuffled: Codable, Equatable, BinaryCodable {
     var a: String

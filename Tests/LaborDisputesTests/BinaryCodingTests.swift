@@ -30,6 +30,22 @@ struct BinaryCodingTests {
         #expect(viaCodable == value, "\(what): read through Codable", sourceLocation: sourceLocation)
     }
 
+    /// Checks that `value`, written with positional maps (as the case read model writes its record
+    /// rows), reads back equal with its hand-written coder, in fewer bytes than the keyed form, and
+    /// that `Decodable` refuses it with a typed error rather than misreading it.
+    static func checkPositional<T: BinaryCodable & Equatable>(_ value: T, _ what: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        var writer = BinaryValueWriter(positional: true)
+        try value.encode(to: &writer)
+        let bytes = writer.bytes
+        let back = try BinaryPayload.withValue(in: bytes, what: what) { try T(from: &$0) }
+        #expect(back == value, "\(what): read back from its positional form", sourceLocation: sourceLocation)
+        #expect(bytes.count < (try BinaryPayload.encode(value)).count, "\(what): the positional form is the smaller", sourceLocation: sourceLocation)
+        let refused = #expect(throws: DocketError.self, sourceLocation: sourceLocation) {
+            try BinaryPayload.$usesHandWrittenCoders.withValue(false) { try BinaryPayload.decode(T.self, from: bytes, what: what) }
+        }
+        #expect(refused?.message.contains("positional") == true, sourceLocation: sourceLocation)
+    }
+
     @Test("case events, case records and archive entries of every scenario: the same bytes and values both ways")
     func scenarioValues() async throws {
         let h = try await Self.everyScenario()
@@ -51,7 +67,10 @@ struct BinaryCodingTests {
 
         let records = try await h.models.caseRecords()
         #expect(records.count > 250)
-        for r in records { try Self.check(r, "case record \(r.id)") }
+        for r in records {
+            try Self.check(r, "case record \(r.id)")
+            try Self.checkPositional(r, "case record \(r.id)")
+        }
 
         // The archive's rows: each the entry of its decoded event (the projection decodes only the
         // events whose entry needs more than the timeline line), and coded the same both ways.
@@ -156,6 +175,8 @@ struct BinaryCodingTests {
         let record = Self.everything()
         try Self.check(record, "the full case record")
         try Self.check(CaseRecord(id: "empty", state: CaseState(), openedAt: Timestamp(millisecondsSinceEpoch: -5)), "an empty case record")
+        try Self.checkPositional(record, "the full case record")
+        try Self.checkPositional(CaseRecord(id: "empty", state: CaseState(), openedAt: Timestamp(millisecondsSinceEpoch: -5)), "an empty case record")
         let s = record.state
         let documents: [ArchivedDocument] = [
             .registration(s.registration!), .settlement(s.settlement!), .mediationAgreement(s.mediationAgreement!),
@@ -184,12 +205,25 @@ struct BinaryCodingTests {
         }
     }
 
-    @Test("malformed bytes are a typed error, never a crash: every truncation and every flipped byte of a record")
+    @Test("malformed bytes are a typed error, never a crash: every truncation and every flipped byte of a record, keyed or positional")
     func malformed() throws {
-        let bytes = try BinaryPayload.encode(Self.everything())
-        for end in stride(from: 0, to: bytes.count, by: 1) {
-            #expect(throws: DocketError.self) { try BinaryPayload.decode(CaseRecord.self, from: Array(bytes[..<end]), what: "a truncated record") }
+        var positional = BinaryValueWriter(positional: true)
+        try Self.everything().encode(to: &positional)
+        for (form, bytes) in [("positional", positional.bytes), ("keyed", try BinaryPayload.encode(Self.everything()))] {
+            for end in stride(from: 0, to: bytes.count, by: 1) {
+                #expect(throws: DocketError.self, "\(form), cut at \(end)") {
+                    try BinaryPayload.withValue(in: Array(bytes[..<end]), what: "a truncated record") { try CaseRecord(from: &$0) }
+                }
+            }
+            for i in bytes.indices {
+                var flipped = bytes
+                flipped[i] ^= 0x5A
+                do { _ = try BinaryPayload.withValue(in: flipped, what: "a damaged record") { try CaseRecord(from: &$0) } } catch {
+                    #expect(error.code == .codecFailure, "\(form), byte \(i)")
+                }
+            }
         }
+        let bytes = try BinaryPayload.encode(Self.everything())
         var decoded = 0
         for i in bytes.indices {
             var flipped = bytes

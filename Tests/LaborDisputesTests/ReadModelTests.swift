@@ -223,10 +223,22 @@ struct ArchiveTests {
         let recordKey = try #require(rows.keys.first { $0.starts(with: Array("rec/".utf8)) })
         let indexKey = Array("case/case-1".utf8)
         #expect(rows[indexKey]?.first == 3 && rows[indexKey]?.count == 17)
+        // Record rows are written in format 4: positional maps, well under half the keyed form.
+        let keyed = [2] + withUnsafeBytes(of: record.lastPosition.bigEndian) { Array($0) } + (try Payload.encode(record))
+        let positional = try #require(rows[recordKey])
+        #expect(positional.first == 4)
+        #expect(positional.count * 2 < keyed.count, "\(positional.count) bytes positional, \(keyed.count) keyed")
+        #expect(try BinaryPayload.jsonText(Array(positional[9...])).hasPrefix("[\"case-1\",["), "a positional map shows as an array")
+
+        // A record row of format 2 (the keyed binary form, written before positional rows) is read.
+        var checkpoint = try await h.run.store.projectionStatus("cases").checkpoint
+        try await h.run.store.commitProjection(ProjectionCommit(
+            name: "cases", slot: .live, expected: checkpoint, checkpoint: checkpoint, writes: [ProjectionWrite(key: recordKey, value: keyed)]))
+        #expect(try await h.models.caseRecords() == [record])
 
         // The same record as the layout before stored it: format 2 under case/ID, no record row.
-        let old = [2] + withUnsafeBytes(of: record.lastPosition.bigEndian) { Array($0) } + (try Payload.encode(record))
-        let checkpoint = try await h.run.store.projectionStatus("cases").checkpoint
+        let old = keyed
+        checkpoint = try await h.run.store.projectionStatus("cases").checkpoint
         try await h.run.store.commitProjection(ProjectionCommit(
             name: "cases", slot: .live, expected: checkpoint, checkpoint: checkpoint,
             writes: [ProjectionWrite(key: indexKey, value: old), ProjectionWrite(key: recordKey, value: nil)]))
@@ -242,6 +254,16 @@ struct ArchiveTests {
         #expect(moved.count == 2)
         #expect(moved[indexKey]?.first == 3)
         #expect(moved.keys.contains { $0.starts(with: Array("rec/".utf8)) && $0 != recordKey }, "a record row under the slot of the event just folded")
+        #expect(moved.filter { $0.key.starts(with: Array("rec/".utf8)) }.allSatisfy { $0.value.first == 4 })
+
+        // A record row of a format this build does not know is a typed error naming the fix.
+        checkpoint = try await h.run.store.projectionStatus("cases").checkpoint
+        let movedKey = try #require(moved.keys.first { $0.starts(with: Array("rec/".utf8)) })
+        try await h.run.store.commitProjection(ProjectionCommit(
+            name: "cases", slot: .live, expected: checkpoint, checkpoint: checkpoint, writes: [ProjectionWrite(key: movedKey, value: [9] + moved[movedKey]!.dropFirst())]))
+        let error = await #expect(throws: DocketError.self) { try await h.models.caseRecords() }
+        #expect(error?.code == .corruptRecord)
+        #expect(error?.message.contains("docket rebuild cases") == true)
     }
 
     @Test("an archive row that is not a list of entries stops the projection with a typed error naming the fix")

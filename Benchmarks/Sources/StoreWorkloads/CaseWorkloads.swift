@@ -111,7 +111,23 @@ extension Workloads {
             for e in encoded { n += try BinaryPayload.decode(CaseRecord.self, from: e, what: "record").stages.count }
             let dec = seconds(ContinuousClock.now - start)
             let bytes = encoded.reduce(0) { $0 + $1.count }
-            FileHandle.standardError.write(Data(("records=\(records.count) bytes/record=\(bytes / max(1, records.count)) encode=\(Int(enc / Double(records.count) * 1e9)) ns decode=\(Int(dec / Double(records.count) * 1e9)) ns (\(n))\n").utf8))
+            FileHandle.standardError.write(Data(("keyed: records=\(records.count) bytes/record=\(bytes / max(1, records.count)) encode=\(Int(enc / Double(records.count) * 1e9)) ns decode=\(Int(dec / Double(records.count) * 1e9)) ns (\(n))\n").utf8))
+            // The positional form the case rows are written in.
+            start = ContinuousClock.now
+            var positional: [[UInt8]] = []
+            positional.reserveCapacity(records.count)
+            for r in records {
+                var w = BinaryValueWriter(capacity: 1024, positional: true)
+                try r.encode(to: &w)
+                positional.append(w.bytes)
+            }
+            let penc = seconds(ContinuousClock.now - start)
+            start = ContinuousClock.now
+            var m = 0
+            for e in positional { m += try BinaryPayload.withValue(in: e, what: "record") { try CaseRecord(from: &$0) }.stages.count }
+            let pdec = seconds(ContinuousClock.now - start)
+            let pbytes = positional.reduce(0) { $0 + $1.count }
+            FileHandle.standardError.write(Data(("positional: bytes/record=\(pbytes / max(1, records.count)) encode=\(Int(penc / Double(records.count) * 1e9)) ns decode=\(Int(pdec / Double(records.count) * 1e9)) ns (\(m))\n").utf8))
         }
         if let first = records.first { print(try BinaryPayload.jsonText(try BinaryPayload.encode(first))) }
     }
