@@ -191,10 +191,15 @@ public struct CaseProjection: Projection {
         var slot: UInt64
     }
 
-    /// Decodes each case's record once per batch and writes it once. The records are folded on
-    /// the calling thread, in log order; their rows are then encoded in two halves side by side
-    /// (`DispatchQueue.concurrentPerform`): each record is encoded from its own parts alone.
+    /// Decodes each case's record once per batch and writes it once. The batch's events are
+    /// decoded in two halves side by side (`DispatchQueue.concurrentPerform`), then folded into
+    /// their records on the calling thread, in log order; the records' rows are then encoded in two
+    /// halves side by side. Decoding an event and encoding a record each need nothing but their
+    /// own input, so only the fold, which carries each case's state from event to event, is serial.
     public func apply(batch events: [RecordedEvent], to rows: inout ProjectionRows) throws {
+        var decoded = try Self.mapInHalves(events, threshold: 512) { e in
+            Self.caseEventTypes.contains(e.pointee.type) ? try CaseEvent.codec.decode(e.pointee) : nil
+        }
         // A batch of case events touches about one case per seven events.
         var cases: [StreamID: Int] = [:]
         cases.reserveCapacity(events.count / 6)
@@ -203,24 +208,24 @@ public struct CaseProjection: Projection {
         // Events are read in place (through the buffer), not copied out of the array one by one.
         try events.withUnsafeBufferPointer { events in
             for i in events.indices {
-                guard Self.caseEventTypes.contains(events[i].type) else { continue }
-                let event = try CaseEvent.codec.decode(events[i])
+                guard let event = decoded[i].take() else { continue }
                 let n: Int
                 if let found = cases[events[i].stream] {
                     n = found
                 } else {
-                    let e = events[i]
                     n = touched.count
-                    cases[e.stream] = n
+                    cases[events[i].stream] = n
                     touched.append(
-                        try stored(e, rows)
-                            ?? Touched(record: CaseRecord(id: e.stream.rawValue, state: workflow.initialState, openedAt: e.occurredAt), slot: e.position.value))
+                        try stored(events[i], rows)
+                            ?? Touched(
+                                record: CaseRecord(id: events[i].stream.rawValue, state: workflow.initialState, openedAt: events[i].occurredAt),
+                                slot: events[i].position.value))
                 }
                 // Folded in place, not copied out of the array and back.
                 fold(&touched[n].record, event, events[i])
             }
         }
-        let encoded = try Self.rows(of: touched)
+        let encoded = try Self.mapInHalves(touched, threshold: 64) { try Self.row($0.pointee.record) }
         for (stream, n) in cases {
             rows.set(Self.recordKey(touched[n].slot), encoded[n])
             rows.set(Self.key(stream), Self.indexRow(slot: touched[n].slot, lastPosition: touched[n].record.lastPosition))
@@ -229,41 +234,59 @@ public struct CaseProjection: Projection {
         }
     }
 
-    /// The record rows of `touched`, encoded in two halves side by side when there are enough.
-    private static func rows(of touched: [Touched]) throws -> [[UInt8]] {
-        var encoded = [[UInt8]](repeating: [], count: touched.count)
-        guard touched.count >= 64 else {
-            for n in touched.indices { encoded[n] = try row(touched[n].record) }
-            return encoded
-        }
-        var failures: [(any Error)?] = [nil, nil]
-        touched.withUnsafeBufferPointer { touched in
-            encoded.withUnsafeMutableBufferPointer { encoded in
-                failures.withUnsafeMutableBufferPointer { failures in
-                    let shared = EncodeBuffers(touched: touched, encoded: encoded, failures: failures)
-                    DispatchQueue.concurrentPerform(iterations: 2) { part in
-                        // Halves, not alternate records: the two threads write far-apart parts of `encoded`.
-                        let half = shared.touched.count / 2
-                        do {
-                            for n in (part == 0 ? 0..<half : half..<shared.touched.count) { shared.encoded[n] = try row(shared.touched[n].record) }
-                        } catch {
-                            shared.failures[part] = error
+    /// `transform` of each element of `input` (given in place, not copied), in order: in two
+    /// halves side by side when there are `threshold` elements or more (halves, not alternate
+    /// elements, so the two threads write far-apart parts of the result), else on the calling
+    /// thread. Throws the first error in element order. `transform` must need nothing but its
+    /// element (it runs on two threads).
+    static func mapInHalves<Input, Output>(_ input: [Input], threshold: Int, _ transform: (UnsafePointer<Input>) throws -> Output) throws -> [Output] {
+        return try withoutActuallyEscaping(transform) { transform in
+            try input.withUnsafeBufferPointer { input in
+                guard input.count >= threshold else { return try input.indices.map { try transform(input.baseAddress! + $0) } }
+                // Each half initializes its own elements of the result in place.
+                return try Array(unsafeUninitializedCapacity: input.count) { out, initialized in
+                    var done = [0, 0]
+                    var failures: [(any Error)?] = [nil, nil]
+                    let half = input.count / 2
+                    done.withUnsafeMutableBufferPointer { done in
+                        failures.withUnsafeMutableBufferPointer { failures in
+                            let shared = Halves(input: input, out: out, done: done, failures: failures, transform: transform)
+                            DispatchQueue.concurrentPerform(iterations: 2) { part in
+                                let range = part == 0 ? 0..<half : half..<shared.input.count
+                                var k = 0
+                                do {
+                                    for n in range {
+                                        (shared.out.baseAddress! + n).initialize(to: try shared.transform(shared.input.baseAddress! + n))
+                                        k += 1
+                                    }
+                                } catch {
+                                    shared.failures[part] = error
+                                }
+                                shared.done[part] = k
+                            }
                         }
                     }
+                    if let failure = failures[0] ?? failures[1] {
+                        out.baseAddress!.deinitialize(count: done[0])
+                        (out.baseAddress! + half).deinitialize(count: done[1])
+                        initialized = 0
+                        throw failure
+                    }
+                    initialized = input.count
                 }
             }
         }
-        if let failure = failures.compactMap({ $0 }).first { throw failure }
-        return encoded
     }
 
-    /// The buffers the two halves of an encoding share: each reads the records of its half and
-    /// writes their rows (and its own failure), and `concurrentPerform` returns once both are done,
-    /// so no element is touched by two threads.
-    private struct EncodeBuffers: @unchecked Sendable {
-        let touched: UnsafeBufferPointer<Touched>
-        let encoded: UnsafeMutableBufferPointer<[UInt8]>
+    /// What the two halves of ``mapInHalves(_:threshold:_:)`` share: each reads the elements of
+    /// its half, initializes their results, and counts them and records its failure in its own
+    /// slot; `concurrentPerform` returns once both are done, so nothing is touched by two threads.
+    private struct Halves<Input, Output>: @unchecked Sendable {
+        let input: UnsafeBufferPointer<Input>
+        let out: UnsafeMutableBufferPointer<Output>
+        let done: UnsafeMutableBufferPointer<Int>
         let failures: UnsafeMutableBufferPointer<(any Error)?>
+        let transform: (UnsafePointer<Input>) throws -> Output
     }
 
     /// The case event types (`case.*`).
