@@ -202,14 +202,26 @@ public struct BinaryValueWriter {
     /// bytes, and the elements written next join the array; close it with ``end(_:)`` and the
     /// container returned. A row that lists items (an archive's entries) grows this way without
     /// decoding what it holds. Nil when `payload` is not a binary payload whose value is one array.
-    public static func reopeningArray(_ payload: [UInt8], capacity: Int = 0) -> (writer: BinaryValueWriter, array: Container)? {
+    /// A `positional` writer goes on writing its maps positionally (the elements already there are
+    /// read by their own tags, whichever form they were written in).
+    public static func reopeningArray(_ payload: [UInt8], capacity: Int = 0, positional: Bool = false) -> (writer: BinaryValueWriter, array: Container)? {
         let m = BinaryPayload.magic.count
         guard payload.count >= m + 5, payload[0] == BinaryPayload.magic[0], payload[1] == BinaryPayload.magic[1],
             payload[m] == BinaryTag.array
         else { return nil }
         let length = Int(payload[m + 1]) | Int(payload[m + 2]) << 8 | Int(payload[m + 3]) << 16 | Int(payload[m + 4]) << 24
         guard length == payload.count - m - 5 else { return nil }
-        return (BinaryValueWriter(prefix: payload, capacity: Swift.max(capacity, payload.count)), Container(offset: m))
+        return (BinaryValueWriter(prefix: payload, capacity: Swift.max(capacity, payload.count), positional: positional), Container(offset: m))
+    }
+
+    /// Runs `body` with maps written with their keys, whatever the writer's form: for a value whose
+    /// keys carry meaning (an enum's case, named by its map's one key), or that is read by
+    /// `Decodable`, or that must match bytes copied from a keyed payload.
+    public mutating func keyed<R>(_ body: (inout BinaryValueWriter) throws -> R) rethrows -> R {
+        let positional = isPositional
+        isPositional = false
+        defer { isPositional = positional }
+        return try body(&self)
     }
 
     /// Writes the value `reader` stands on as it is encoded, copying its bytes: a part of one

@@ -190,12 +190,12 @@ public struct ArchiveProjection: Projection {
     private static func openRow(for e: RecordedEvent, _ rows: ProjectionRows) throws -> OpenRow {
         let id = e.stream
         guard let index = try rows.value(for: key(id.rawValue)) else {
-            var writer = BinaryValueWriter(capacity: 1_536)
+            var writer = BinaryValueWriter(capacity: 1_024, positional: true)
             let array = writer.beginArray()
             return OpenRow(id: id, slot: e.position.value, isNew: true, writer: writer, array: array)
         }
         let slot = try slot(ofIndexRow: index, id.rawValue)
-        guard let stored = try rows.value(for: entriesKey(slot)), let (writer, array) = BinaryValueWriter.reopeningArray(stored, capacity: stored.count + 1_024)
+        guard let stored = try rows.value(for: entriesKey(slot)), let (writer, array) = BinaryValueWriter.reopeningArray(stored, capacity: stored.count + 1_024, positional: true)
         else {
             throw DocketError(
                 .corruptRecord, "the archive entries row of case \(id) is missing or not a list of entries (rebuild the projection: docket rebuild archives)")
@@ -219,6 +219,7 @@ public struct ArchiveProjection: Projection {
         let map = try writeEntryHeader(of: e, kind: .timeline, to: &w)
         w.key("summary")
         w.write(name(of: e))
+        try w.fieldIfPresent("document", ArchivedDocument?.none)
         w.end(map)
     }
 
@@ -230,7 +231,7 @@ public struct ArchiveProjection: Projection {
         w.field("occurredAt", e.occurredAt)
         w.field("recordedAt", e.recordedAt)
         w.field("actor", e.metadata.actor)
-        if let id = e.commandID { w.field("commandID", id) }
+        try w.fieldIfPresent("commandID", e.commandID)
         w.field("event", e.type)
         try w.field("kind", kind)
         return map
@@ -275,15 +276,18 @@ public struct ArchiveProjection: Projection {
     ) throws {
         let map = try writeEntryHeader(of: e, kind: .document, to: &w)
         w.field("summary", summary)
-        // The synthesized form of an `ArchivedDocument` case with one unlabelled value: {name: {"_0": value}}.
+        // The synthesized form of an `ArchivedDocument` case with one unlabelled value: {name: {"_0": value}},
+        // with its keys (as `ArchivedDocument` writes itself).
         w.key("document")
-        let outer = w.beginMap()
-        w.key(name)
-        let inner = w.beginMap()
-        w.key("_0")
-        try w.writeEncoded(document)
-        w.end(inner)
-        w.end(outer)
+        try w.keyed { w in
+            let outer = w.beginMap()
+            w.key(name)
+            let inner = w.beginMap()
+            w.key("_0")
+            try w.writeEncoded(document)
+            w.end(inner)
+            w.end(outer)
+        }
         w.end(map)
     }
 

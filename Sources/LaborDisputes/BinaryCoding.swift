@@ -388,8 +388,14 @@ extension CaseRecord: BinaryCodable {
 
 extension ArchivedDocument: BinaryCodable {
     // The synthesized form of an enum with associated values: a map of one entry, the case's name,
-    // whose value is a map of the associated values by label (`_0` for an unlabelled one).
+    // whose value is a map of the associated values by label (`_0` for an unlabelled one). Always
+    // written with its keys: the key names the case, and a document copied from an event's payload
+    // (the archive's fast path) is keyed too.
     public func encode(to w: inout BinaryValueWriter) throws {
+        try w.keyed { w in try encodeKeyed(to: &w) }
+    }
+
+    private func encodeKeyed(to w: inout BinaryValueWriter) throws {
         let outer = w.beginMap()
         switch self {
         case .registration(let r): try Self.single(&w, "registration", r)

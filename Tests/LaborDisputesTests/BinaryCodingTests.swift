@@ -79,6 +79,7 @@ struct BinaryCodingTests {
         for r in records {
             for entry in try await h.models.dossier(of: r.id)?.timeline ?? [] {
                 try Self.check(entry, "archive entry \(entry.position)")
+                try Self.checkPositional(entry, "archive entry \(entry.position)")
                 let e = try #require(byPosition[entry.position])
                 #expect(entry == ArchiveProjection.entry(for: try CaseEvent.codec.decode(e), e), "\(e.type) at \(e.position)")
                 entries += 1
@@ -109,7 +110,10 @@ struct BinaryCodingTests {
             #expect(index == [3] + withUnsafeBytes(of: caseEvents[0].position.value.bigEndian) { Array($0) }, "index row of \(id)")
             let value = try #require(entriesRows[[0xFF] + Array(index.dropFirst())], "the entries row of \(id)")
             let expected = try caseEvents.map { ArchiveProjection.entry(for: try CaseEvent.codec.decode($0), $0) }
-            #expect(value == (try Payload.encode(expected)), "archive row of \(id)")
+            // Entries are written with positional maps; their documents keep their keys.
+            var positional = BinaryValueWriter(positional: true)
+            try expected.encode(to: &positional)
+            #expect(value == positional.bytes, "archive row of \(id)")
         }
     }
 
@@ -185,9 +189,15 @@ struct BinaryCodingTests {
         ]
         for (i, d) in documents.enumerated() {
             try Self.check(d, "document \(d.kind)")
-            try Self.check(
-                ArchiveEntry(position: UInt64(i), occurredAt: record.openedAt, recordedAt: record.openedAt, actor: "worker:W-1", commandID: i % 2 == 0 ? "c-\(i)" : nil,
-                             event: "case.x", kind: .document, summary: "s", document: d), "entry with \(d.kind)")
+            let entry = ArchiveEntry(
+                position: UInt64(i), occurredAt: record.openedAt, recordedAt: record.openedAt, actor: "worker:W-1", commandID: i % 2 == 0 ? "c-\(i)" : nil,
+                event: "case.x", kind: .document, summary: "s", document: d)
+            try Self.check(entry, "entry with \(d.kind)")
+            try Self.checkPositional(entry, "entry with \(d.kind)")
+            // A document keeps its keys inside a positional entry: its one key names its kind.
+            var w = BinaryValueWriter(positional: true)
+            try d.encode(to: &w)
+            #expect(w.bytes == (try BinaryPayload.encode(d)), "document \(d.kind) in a positional writer")
         }
         // Events no scenario may produce, with every part set.
         let t = record.openedAt
