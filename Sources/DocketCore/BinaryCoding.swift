@@ -88,8 +88,11 @@ public struct BinaryValueWriter {
     /// (``writeEncodable(_:)``) and bytes copied with ``writeEncoded(_:)`` keep their keys, and read
     /// as they were written.
     public init(prefix: [UInt8] = BinaryPayload.magic, capacity: Int = 256, positional: Bool = false) {
-        bytes = prefix
-        bytes.reserveCapacity(capacity)
+        // One buffer of the capacity asked, the prefix copied in (taking `prefix` and growing it
+        // would copy it anyway, the caller still holding it).
+        bytes = []
+        bytes.reserveCapacity(Swift.max(capacity, prefix.count))
+        bytes.append(contentsOf: prefix)
         isPositional = positional
     }
 
@@ -366,6 +369,9 @@ public struct BinaryValueReader {
         guard try reader.byte(at: position, limit: limit) == BinaryTag.array else { throw reader.mismatch("an array", at: position) }
         let range = try reader.containerRange(at: position, limit: limit)
         var out: [T] = []
+        // Most arrays of a payload or a row are short: room for a few elements at once, instead
+        // of growing from one (an allocation each time it doubles).
+        if !range.isEmpty { out.reserveCapacity(4) }
         var p = range.lowerBound
         while p < range.upperBound {
             var r = BinaryValueReader(reader: reader, position: p, limit: range.upperBound)
@@ -476,11 +482,12 @@ public struct BinaryMapReader {
     }
 
     /// The size in bytes up to which a map is searched entry by entry rather than through an index.
-    @usableFromInline static let scanLimit = 256
+    @usableFromInline static let scanLimit = 1_024
 
     /// Every entry's key start and value start.
     private func buildIndex() throws -> [Int] {
         var out: [Int] = []
+        out.reserveCapacity(64)
         var p = range.lowerBound
         let end = range.upperBound
         while p < end {

@@ -147,11 +147,15 @@ public enum RecordCodec {
         return try decode(bytes, expectedPosition: expectedPosition, cache: &cache)
     }
 
-    /// Strings of the previous record, reused when the next record holds the same bytes: in a scan,
-    /// event types and actors repeat from record to record, and reusing them skips UTF-8 validation.
+    /// Strings of recent records, reused when a record holds the same bytes: in a scan, event types
+    /// and actors repeat from record to record, and reusing them skips UTF-8 validation and, for a
+    /// string too long to be stored inline (16 bytes or more, as most event types are), an
+    /// allocation. The strings of the previous record are tried first, then a few recent ones.
     @_spi(Storage) public struct DecodeCache {
         var type = ""
         var actor = ""
+        var recentTypes = RecentStrings()
+        var recentActors = RecentStrings()
         /// Leave payloads out (empty) for readers that do not look at them: the copy of the payload
         /// is most of the cost of decoding a record.
         public var skipPayloads = false
@@ -186,8 +190,8 @@ public enum RecordCodec {
         let occurredAt = Timestamp(millisecondsSinceEpoch: reader.readLE())
         let recordedAt = Timestamp(millisecondsSinceEpoch: reader.readLE())
         let streamBytes = try reader.readRaw()
-        let type = reuse(try reader.readRaw(), &cache.type)
-        let actor = reuse(try reader.readRaw(), &cache.actor)
+        let type = reuse(try reader.readRaw(), &cache.type, &cache.recentTypes)
+        let actor = reuse(try reader.readRaw(), &cache.actor, &cache.recentActors)
         let correlation = try reader.readString()
         let causation = try reader.readString()
         let commandID = try reader.readString()
@@ -234,10 +238,36 @@ public enum RecordCodec {
     }
 
     @inline(__always)
-    static func reuse(_ raw: UnsafeRawBufferPointer, _ cached: inout String) -> String {
-        let same = cached.withUTF8 { c in c.count == raw.count && (raw.isEmpty || memcmp(c.baseAddress!, raw.baseAddress!, raw.count) == 0) }
-        if !same { cached = raw.isEmpty ? "" : String(decoding: raw, as: UTF8.self) }
+    static func reuse(_ raw: UnsafeRawBufferPointer, _ cached: inout String, _ recent: inout RecentStrings) -> String {
+        if !equal(&cached, raw) { cached = raw.isEmpty ? "" : recent.string(raw) }
         return cached
+    }
+
+    @inline(__always)
+    static func equal(_ s: inout String, _ raw: UnsafeRawBufferPointer) -> Bool {
+        s.withUTF8 { c in c.count == raw.count && (raw.isEmpty || memcmp(c.baseAddress!, raw.baseAddress!, raw.count) == 0) }
+    }
+
+    /// A few strings decoded lately, kept when they are too long to be stored inline: a string
+    /// seen again is reused; a new one replaces the oldest.
+    struct RecentStrings {
+        private var strings: [String] = []
+        private var next = 0
+        private static let capacity = 32
+
+        mutating func string(_ raw: UnsafeRawBufferPointer) -> String {
+            // Up to 15 bytes of UTF-8 are stored inline: nothing to save by reusing them.
+            guard raw.count > 15 else { return String(decoding: raw, as: UTF8.self) }
+            for i in strings.indices where RecordCodec.equal(&strings[i], raw) { return strings[i] }
+            let s = String(decoding: raw, as: UTF8.self)
+            if strings.count < Self.capacity {
+                strings.append(s)
+            } else {
+                strings[next] = s
+                next = (next + 1) % Self.capacity
+            }
+            return s
+        }
     }
 
     static func digest(of buffer: [UInt8]) -> EventHash {

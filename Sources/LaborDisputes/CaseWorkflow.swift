@@ -697,13 +697,13 @@ public struct CaseWorkflow: Workflow {
             s.stage = .closed
             s.outcome = outcome
             s.deadlines = [:]
-            s.remedies = outcome.enforceable ? [.applyForEnforcement] : []
+            s.remedies = outcome.enforceable ? Remedies.enforcement : []
         }
         switch event {
         case .registered(let r):
             s.registration = r
             s.stage = .registered
-            s.remedies = [.applyForMediation, .applyForArbitration]
+            s.remedies = Remedies.mediationOrArbitration
         case .negotiationProposed(let by, let answerBy):
             s.stage = .negotiationProposed
             s.negotiationProposer = by
@@ -740,16 +740,16 @@ public struct CaseWorkflow: Workflow {
             s.stage = .registered
             if kind == .settlement {
                 s.deadlines[.settlementPerformance] = nil
-                s.remedies = [.applyForMediation, .applyForArbitration]
+                s.remedies = Remedies.mediationOrArbitration
             } else {
                 for d in [CaseDeadline.agreementPerformance, .applyForArbitrationReview, .applyForJudicialConfirmation] { s.deadlines[d] = nil }
-                s.remedies = [.applyForArbitration]
+                s.remedies = Remedies.arbitration
                 if s.paymentOrderClaims { s.remedies.insert(.applyForPaymentOrder) }
             }
         case .mediationApplied(let organization, _, let acceptBy, let concludeBy):
             s.stage = .mediationApplied
             // One mediation at a time; a party unwilling to go on may still apply for arbitration (LDMAL art. 5).
-            s.remedies = [.applyForArbitration]
+            s.remedies = Remedies.arbitration
             s.mediationOrganization = organization
             s.mediationAccepted = false
             s.mediationAcceptanceOverdue = false
@@ -768,7 +768,7 @@ public struct CaseWorkflow: Workflow {
             s.stage = .registered
             s.deadlines[.acceptMediation] = nil
             s.deadlines[.concludeMediation] = nil
-            s.remedies = [.applyForMediation, .applyForArbitration]
+            s.remedies = Remedies.mediationOrArbitration
         case .mediatorAssigned(let m):
             s.mediator = m
         case .mediationExtended(let until):
@@ -781,14 +781,14 @@ public struct CaseWorkflow: Workflow {
             s.deadlines[.agreementPerformance] = due
             s.deadlines[.applyForArbitrationReview] = reviewBy
             s.deadlines[.applyForJudicialConfirmation] = confirmationBy
-            s.remedies = [.applyForArbitrationReview, .applyForJudicialConfirmation]
+            s.remedies = Remedies.reviewOrConfirmation
         case .performanceNoticeIssued(let n):
             s.performanceNotice = n
         case .mediationFailed:
             s.stage = .registered
             s.deadlines[.acceptMediation] = nil
             s.deadlines[.concludeMediation] = nil
-            s.remedies = [.applyForArbitration]
+            s.remedies = Remedies.arbitration
         case .mediationTermExpired:
             s.mediationTermExpired = true
             s.deadlines[.concludeMediation] = nil
@@ -865,7 +865,7 @@ public struct CaseWorkflow: Workflow {
             } else {
                 s.stage = .registered
                 s.deadlines = [:]
-                s.remedies = [.applyForMediation, .fileLawsuit]
+                s.remedies = Remedies.mediationOrLawsuit
             }
         case .paymentOrderApplied(let acceptBy):
             s.stage = .paymentOrderApplied
@@ -893,7 +893,7 @@ public struct CaseWorkflow: Workflow {
         case .paymentOrderObjected:
             s.stage = .registered
             s.deadlines[.answerPaymentOrder] = nil
-            s.remedies = [.fileLawsuit]
+            s.remedies = Remedies.lawsuit
         case .paymentOrderEnforceable:
             close(.paymentOrder)
         case .arbitrationApplied(let applicant, let claims, let limitation, let decideBy):
@@ -916,7 +916,7 @@ public struct CaseWorkflow: Workflow {
             s.deadlines[.arbitrationAward] = awardBy
         case .arbitrationRefused:
             close(.notAccepted)
-            s.remedies = [.fileLawsuit]
+            s.remedies = Remedies.lawsuit
         case .respondentServed(let answerBy):
             s.respondentServed = true
             s.deadlines[.serveRespondent] = nil
@@ -1000,4 +1000,15 @@ public struct CaseWorkflow: Workflow {
         }
         return effects
     }
+}
+
+/// The sets of remedies the fold assigns, made once: a set literal in `evolve` would allocate a
+/// new set for every event that assigns it.
+private enum Remedies {
+    static let mediationOrArbitration: Set<Remedy> = [.applyForMediation, .applyForArbitration]
+    static let arbitration: Set<Remedy> = [.applyForArbitration]
+    static let reviewOrConfirmation: Set<Remedy> = [.applyForArbitrationReview, .applyForJudicialConfirmation]
+    static let mediationOrLawsuit: Set<Remedy> = [.applyForMediation, .fileLawsuit]
+    static let lawsuit: Set<Remedy> = [.fileLawsuit]
+    static let enforcement: Set<Remedy> = [.applyForEnforcement]
 }

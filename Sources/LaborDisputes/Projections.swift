@@ -156,15 +156,15 @@ public struct CaseProjection: Projection {
     /// a third of the size of the keyed form, and read without looking keys up. Rows of format 2
     /// (the keyed binary form) and 1 (JSON) are still read.
     static func row(_ record: CaseRecord) throws(DocketError) -> [UInt8] {
-        // Written straight after the header, by the record's own coder.
-        var prefix: [UInt8] = [4]
-        prefix.reserveCapacity(1024)
-        RowBytes.append(record.lastPosition, to: &prefix)
+        // Written straight after the header, by the record's own coder. The header ends with
         // `BinaryPayload.magic`, written out: rows are encoded on two threads, and the shared
         // array's reference count would be a cache line both keep taking from the other.
-        prefix.append(0xDB)
-        prefix.append(0x01)
-        var writer = BinaryValueWriter(prefix: prefix, capacity: 1024, positional: true)
+        let p = record.lastPosition
+        let header: [UInt8] = [
+            4, UInt8(truncatingIfNeeded: p >> 56), UInt8(truncatingIfNeeded: p >> 48), UInt8(truncatingIfNeeded: p >> 40), UInt8(truncatingIfNeeded: p >> 32),
+            UInt8(truncatingIfNeeded: p >> 24), UInt8(truncatingIfNeeded: p >> 16), UInt8(truncatingIfNeeded: p >> 8), UInt8(truncatingIfNeeded: p), 0xDB, 0x01,
+        ]
+        var writer = BinaryValueWriter(prefix: header, capacity: 1024, positional: true)
         do { try record.encode(to: &writer) } catch {
             throw DocketError(.codecFailure, "cannot encode the case record \(record.id): \(error)")
         }
@@ -324,7 +324,12 @@ public struct CaseProjection: Projection {
         }
         workflow.evolve(&r.state, with: event)
         r.lastPosition = e.position.value
-        if r.state.stage != stageBefore { r.stages.append(.init(stage: r.state.stage, since: at)) }
+        if r.state.stage != stageBefore {
+            // A case goes through several stages: room for them at once, not an allocation each
+            // time the array doubles.
+            if r.stages.capacity == 0 { r.stages.reserveCapacity(8) }
+            r.stages.append(.init(stage: r.state.stage, since: at))
+        }
         if r.state.stage == .closed, stageBefore != .closed { r.closedAt = at }
         if r.state.stage != .closed { r.closedAt = nil }
         switch event {

@@ -22,6 +22,26 @@ struct RecordCodecTests {
         #expect(computed == e.hash, "the stored hash is SHA-256 over the bytes before it")
     }
 
+    @Test("a scan's decode cache gives every record its own type and actor, among more distinct strings than it keeps, long and short")
+    func decodeCacheReuse() throws {
+        var cache = RecordCodec.DecodeCache()
+        var rng = SystemRandomNumberGenerator()
+        // 50 types and 50 actors of 16 bytes or more (kept and reused), and short ones (inline).
+        let types = (0..<50).map { "case.event-type-number-\($0)" } + ["T", "short.type"]
+        let actors = (0..<50).map { "organization:ORG-\($0)" } + ["worker:W-1", ""]
+        for i in 0..<2_000 {
+            var fields = Samples.full
+            fields.position = LogPosition(UInt64(i + 1))
+            // Runs of equal strings, and jumps among many.
+            fields.type = types[i % 7 == 0 ? i % types.count : Int.random(in: 0..<types.count, using: &rng)]
+            fields.metadata = CommandMetadata(actor: actors[Int.random(in: 0..<actors.count, using: &rng)])
+            var buffer: [UInt8] = []
+            RecordCodec.encode(fields, into: &buffer)
+            let e = try buffer.withUnsafeBytes { try RecordCodec.decode($0, expectedPosition: fields.position, cache: &cache) }
+            #expect(e.type == fields.type && e.metadata.actor == fields.metadata.actor, "record \(i)")
+        }
+    }
+
     @Test("the minimal record (no optional fields, empty payload, negative time) matches its golden bytes")
     func goldenMinimal() throws {
         var buffer: [UInt8] = []

@@ -87,8 +87,14 @@ extension Workloads {
         }
         // The check reads every case record back; `DOCKET_BENCH_NOCHECK=1` leaves it out of a profile.
         if ProcessInfo.processInfo.environment["DOCKET_BENCH_NOCHECK"] == nil {
+            // What every statistics query does first: read every case record.
+            let readStart = ContinuousClock.now
             let records = try await models.caseRecords()
             precondition(records.count > 0, "the rebuilt case rows are there")
+            if verbose {
+                let took = seconds(ContinuousClock.now - readStart)
+                FileHandle.standardError.write(Data("  read back \(records.count) case records in \(String(format: "%.3f", took)) s\n".utf8))
+            }
         }
         await store.close()
         return events / elapsed
