@@ -120,7 +120,16 @@ public struct CaseProjection: Projection {
     public init(rules: CaseRules) { workflow = CaseWorkflow(rules: rules) }
 
     /// The key of a case's index row: `case/ID`.
-    static func key(_ stream: StreamID) -> [UInt8] { Array("case/\(stream.rawValue)".utf8) }
+    static func key(_ stream: StreamID) -> [UInt8] {
+        var key: [UInt8] = []
+        key.reserveCapacity(5 + stream.rawValue.utf8.count)
+        key.append(contentsOf: keyPrefix)
+        key.append(contentsOf: stream.rawValue.utf8)
+        return key
+    }
+
+    /// The prefix of index rows.
+    static let keyPrefix = Array("case/".utf8)
 
     /// The prefix of record rows.
     static let recordPrefix = Array("rec/".utf8)
@@ -138,8 +147,9 @@ public struct CaseProjection: Projection {
     /// big-endian). The last position tells whether a record in memory is still the stored one
     /// without reading the record row.
     static func indexRow(slot: UInt64, lastPosition: UInt64) -> [UInt8] {
-        var row: [UInt8] = [3]
+        var row: [UInt8] = []
         row.reserveCapacity(17)
+        row.append(3)
         RowBytes.append(slot, to: &row)
         RowBytes.append(lastPosition, to: &row)
         return row
@@ -189,6 +199,8 @@ public struct CaseProjection: Projection {
     struct Touched {
         var record: CaseRecord
         var slot: UInt64
+        /// The key of the case's index row.
+        var key: [UInt8]
     }
 
     /// Decodes each case's record once per batch and writes it once. The batch's events are
@@ -215,11 +227,12 @@ public struct CaseProjection: Projection {
                 } else {
                     n = touched.count
                     cases[events[i].stream] = n
+                    let key = Self.key(events[i].stream)
                     touched.append(
-                        try stored(events[i], rows)
+                        try stored(events[i], key, rows)
                             ?? Touched(
                                 record: CaseRecord(id: events[i].stream.rawValue, state: workflow.initialState, openedAt: events[i].occurredAt),
-                                slot: events[i].position.value))
+                                slot: events[i].position.value, key: key))
                 }
                 // Folded in place, not copied out of the array and back.
                 fold(&touched[n].record, event, events[i])
@@ -228,7 +241,7 @@ public struct CaseProjection: Projection {
         let encoded = try Self.mapInHalves(touched, threshold: 64) { try Self.row($0.pointee.record) }
         for (stream, n) in cases {
             rows.set(Self.recordKey(touched[n].slot), encoded[n])
-            rows.set(Self.key(stream), Self.indexRow(slot: touched[n].slot, lastPosition: touched[n].record.lastPosition))
+            rows.set(touched[n].key, Self.indexRow(slot: touched[n].slot, lastPosition: touched[n].record.lastPosition))
             // A closed case seldom has another event: it is read back from its row if it does.
             if touched[n].record.state.stage != .closed { cache.put(stream.rawValue, touched[n].record) } else { cache.remove(stream.rawValue) }
         }
@@ -295,18 +308,18 @@ public struct CaseProjection: Projection {
     /// The record the rows hold for the event's case and its slot, from the cache when it is
     /// current. A record of the layout before (under `case/ID`) gets a slot of its own: the
     /// position of the event now folded.
-    private func stored(_ e: RecordedEvent, _ rows: ProjectionRows) throws -> Touched? {
-        guard let bytes = try rows.value(for: Self.key(e.stream)) else { return nil }
+    private func stored(_ e: RecordedEvent, _ key: [UInt8], _ rows: ProjectionRows) throws -> Touched? {
+        guard let bytes = try rows.value(for: key) else { return nil }
         guard let (slot, last) = Self.index(ofRow: bytes) else {
-            return Touched(record: try Self.record(ofRow: bytes, "case row \(e.stream)"), slot: e.position.value)
+            return Touched(record: try Self.record(ofRow: bytes, "case row \(e.stream)"), slot: e.position.value, key: key)
         }
         // The cached record stands for the row when both end at the same position.
-        if let cached = cache.get(e.stream.rawValue), cached.lastPosition == last { return Touched(record: cached, slot: slot) }
+        if let cached = cache.get(e.stream.rawValue), cached.lastPosition == last { return Touched(record: cached, slot: slot, key: key) }
         guard let row = try rows.value(for: Self.recordKey(slot)) else {
             throw DocketError(
                 .corruptRecord, "the index row of case \(e.stream) names record \(slot), which is missing (rebuild the projection: docket rebuild cases)")
         }
-        return Touched(record: try Self.record(ofRow: row, "case record \(e.stream)"), slot: slot)
+        return Touched(record: try Self.record(ofRow: row, "case record \(e.stream)"), slot: slot, key: key)
     }
 
     /// One event into a case's record, in place.
