@@ -174,9 +174,10 @@ public struct ArchiveProjection: Projection {
                 } else {
                     n = cases.count
                     open[events[i].stream] = n
-                    cases.append(try Self.openRow(for: events[i], rows))
+                    cases.append(try Self.openRow(for: events[i].stream, at: events[i].position, rows))
                 }
-                try Self.writeEntry(of: events[i], plainTimeline: plain, to: &cases[n].writer)
+                // The event is read in place: a copy of it would retain each of its strings.
+                try Self.writeEntry(of: events.baseAddress! + i, plainTimeline: plain, to: &cases[n].writer)
             }
         }
         for i in cases.indices {
@@ -186,13 +187,13 @@ public struct ArchiveProjection: Projection {
         }
     }
 
-    /// The case's entries row, reopened to append to it, or started (its slot: the position of `e`).
-    private static func openRow(for e: RecordedEvent, _ rows: ProjectionRows) throws -> OpenRow {
-        let id = e.stream
+    /// The case's entries row, reopened to append to it, or started (its slot: `position`, that of
+    /// the event being written).
+    private static func openRow(for id: StreamID, at position: LogPosition, _ rows: ProjectionRows) throws -> OpenRow {
         guard let index = try rows.value(for: key(id.rawValue)) else {
             var writer = BinaryValueWriter(capacity: 1_024, positional: true)
             let array = writer.beginArray()
-            return OpenRow(id: id, slot: e.position.value, isNew: true, writer: writer, array: array)
+            return OpenRow(id: id, slot: position.value, isNew: true, writer: writer, array: array)
         }
         let slot = try slot(ofIndexRow: index, id.rawValue)
         guard let stored = try rows.value(for: entriesKey(slot)), let (writer, array) = BinaryValueWriter.reopeningArray(stored, capacity: stored.count + 1_024, positional: true)
@@ -211,28 +212,29 @@ public struct ArchiveProjection: Projection {
     /// written straight from the record's fields, without building the entry or decoding the
     /// payload: the same bytes as encoding ``entry(for:_:)`` of the decoded event (a test checks
     /// both for every event the scenarios produce).
-    static func writeEntry(of e: RecordedEvent, plainTimeline: Bool, to w: inout BinaryValueWriter) throws {
+    static func writeEntry(of e: UnsafePointer<RecordedEvent>, plainTimeline: Bool, to w: inout BinaryValueWriter) throws {
         guard plainTimeline else {
-            if try writeDocumentEntry(of: e, to: &w) { return }
-            return try entry(for: try CaseEvent.codec.decode(e), e).encode(to: &w)
+            let event = e.pointee
+            if try writeDocumentEntry(of: event, to: &w) { return }
+            return try entry(for: try CaseEvent.codec.decode(event), event).encode(to: &w)
         }
         let map = try writeEntryHeader(of: e, kind: .timeline, to: &w)
         w.key("summary")
-        w.write(name(of: e))
+        w.write(name(ofType: e.pointee.type))
         try w.fieldIfPresent("document", ArchivedDocument?.none)
         w.end(map)
     }
 
     /// Opens an entry's map and writes the fields every entry takes from its record, in
     /// ``ArchiveEntry``'s order, up to its kind; the summary and any document follow.
-    private static func writeEntryHeader(of e: RecordedEvent, kind: ArchiveEntry.Kind, to w: inout BinaryValueWriter) throws -> BinaryValueWriter.Container {
+    private static func writeEntryHeader(of e: UnsafePointer<RecordedEvent>, kind: ArchiveEntry.Kind, to w: inout BinaryValueWriter) throws -> BinaryValueWriter.Container {
         let map = w.beginMap()
-        w.field("position", e.position.value)
-        w.field("occurredAt", e.occurredAt)
-        w.field("recordedAt", e.recordedAt)
-        w.field("actor", e.metadata.actor)
-        try w.fieldIfPresent("commandID", e.commandID)
-        w.field("event", e.type)
+        w.field("position", e.pointee.position.value)
+        w.field("occurredAt", e.pointee.occurredAt)
+        w.field("recordedAt", e.pointee.recordedAt)
+        w.field("actor", e.pointee.metadata.actor)
+        try w.fieldIfPresent("commandID", e.pointee.commandID)
+        w.field("event", e.pointee.type)
         try w.field("kind", kind)
         return map
     }
@@ -274,7 +276,7 @@ public struct ArchiveProjection: Projection {
     private static func writeDocumentEntry(
         of e: RecordedEvent, summary: String, _ name: StaticString, _ document: BinaryValueReader, to w: inout BinaryValueWriter
     ) throws {
-        let map = try writeEntryHeader(of: e, kind: .document, to: &w)
+        let map = try withUnsafePointer(to: e) { try writeEntryHeader(of: $0, kind: .document, to: &w) }
         w.field("summary", summary)
         // The synthesized form of an `ArchivedDocument` case with one unlabelled value: {name: {"_0": value}},
         // with its keys (as `ArchivedDocument` writes itself).
@@ -292,7 +294,7 @@ public struct ArchiveProjection: Projection {
     }
 
     /// An event's name on the timeline: its type without `case.`.
-    private static func name(of e: RecordedEvent) -> Substring { e.type.hasPrefix("case.") ? e.type.dropFirst(5) : e.type[...] }
+    private static func name(ofType type: String) -> Substring { type.hasPrefix("case.") ? type.dropFirst(5) : type[...] }
 
     /// The entry of `e` with what its event says.
     private static func entry(_ e: RecordedEvent, kind: ArchiveEntry.Kind, summary: String, document: ArchivedDocument?) -> ArchiveEntry {
@@ -314,7 +316,7 @@ public struct ArchiveProjection: Projection {
     public static func entry(for event: CaseEvent, _ e: RecordedEvent) -> ArchiveEntry {
         var kind = ArchiveEntry.Kind.timeline
         var document: ArchivedDocument?
-        var summary = String(name(of: e))
+        var summary = String(name(ofType: e.type))
         switch event {
         case .registered(let r):
             document = .registration(r)

@@ -165,7 +165,7 @@ public struct CaseProjection: Projection {
     /// binary form with positional maps (``BinaryValueWriter/init(prefix:capacity:positional:)``):
     /// a third of the size of the keyed form, and read without looking keys up. Rows of format 2
     /// (the keyed binary form) and 1 (JSON) are still read.
-    static func row(_ record: CaseRecord) throws(DocketError) -> [UInt8] {
+    static func row(_ record: borrowing CaseRecord) throws(DocketError) -> [UInt8] {
         // Written straight after the header, by the record's own coder. The header ends with
         // `BinaryPayload.magic`, written out: rows are encoded on two threads, and the shared
         // array's reference count would be a cache line both keep taking from the other.
@@ -210,7 +210,9 @@ public struct CaseProjection: Projection {
     /// own input, so only the fold, which carries each case's state from event to event, is serial.
     public func apply(batch events: [RecordedEvent], to rows: inout ProjectionRows) throws {
         var decoded = try Self.mapInHalves(events, threshold: 512) { e in
-            Self.caseEventTypes.contains(e.pointee.type) ? try CaseEvent.codec.decode(e.pointee) : nil
+            // The parts the codec needs, not the whole event: a copy of it would retain each of its strings.
+            Self.caseEventTypes.contains(e.pointee.type)
+                ? try CaseEvent.codec.decode(type: e.pointee.type, schemaVersion: e.pointee.schemaVersion, payload: e.pointee.payload) : nil
         }
         // A batch of case events touches about one case per seven events.
         var cases: [StreamID: Int] = [:]
@@ -229,13 +231,13 @@ public struct CaseProjection: Projection {
                     cases[events[i].stream] = n
                     let key = Self.key(events[i].stream)
                     touched.append(
-                        try stored(events[i], key, rows)
+                        try stored(events[i].stream, at: events[i].position, key, rows)
                             ?? Touched(
                                 record: CaseRecord(id: events[i].stream.rawValue, state: workflow.initialState, openedAt: events[i].occurredAt),
                                 slot: events[i].position.value, key: key))
                 }
                 // Folded in place, not copied out of the array and back.
-                fold(&touched[n].record, event, events[i])
+                fold(&touched[n].record, event, at: events[i].occurredAt, position: events[i].position)
             }
         }
         let encoded = try Self.mapInHalves(touched, threshold: 64) { try Self.row($0.pointee.record) }
@@ -308,23 +310,22 @@ public struct CaseProjection: Projection {
     /// The record the rows hold for the event's case and its slot, from the cache when it is
     /// current. A record of the layout before (under `case/ID`) gets a slot of its own: the
     /// position of the event now folded.
-    private func stored(_ e: RecordedEvent, _ key: [UInt8], _ rows: ProjectionRows) throws -> Touched? {
+    private func stored(_ stream: StreamID, at position: LogPosition, _ key: [UInt8], _ rows: ProjectionRows) throws -> Touched? {
         guard let bytes = try rows.value(for: key) else { return nil }
         guard let (slot, last) = Self.index(ofRow: bytes) else {
-            return Touched(record: try Self.record(ofRow: bytes, "case row \(e.stream)"), slot: e.position.value, key: key)
+            return Touched(record: try Self.record(ofRow: bytes, "case row \(stream)"), slot: position.value, key: key)
         }
         // The cached record stands for the row when both end at the same position.
-        if let cached = cache.get(e.stream.rawValue), cached.lastPosition == last { return Touched(record: cached, slot: slot, key: key) }
+        if let cached = cache.get(stream.rawValue), cached.lastPosition == last { return Touched(record: cached, slot: slot, key: key) }
         guard let row = try rows.value(for: Self.recordKey(slot)) else {
             throw DocketError(
-                .corruptRecord, "the index row of case \(e.stream) names record \(slot), which is missing (rebuild the projection: docket rebuild cases)")
+                .corruptRecord, "the index row of case \(stream) names record \(slot), which is missing (rebuild the projection: docket rebuild cases)")
         }
-        return Touched(record: try Self.record(ofRow: row, "case record \(e.stream)"), slot: slot, key: key)
+        return Touched(record: try Self.record(ofRow: row, "case record \(stream)"), slot: slot, key: key)
     }
 
     /// One event into a case's record, in place.
-    func fold(_ r: inout CaseRecord, _ event: CaseEvent, _ e: RecordedEvent) {
-        let at = e.occurredAt
+    func fold(_ r: inout CaseRecord, _ event: CaseEvent, at: Timestamp, position: LogPosition) {
         // What the record needs of the state before the event, read before it changes: the state is
         // folded in place, so that its tables are not copied for every event.
         let stageBefore = r.state.stage
@@ -336,7 +337,7 @@ public struct CaseProjection: Projection {
         default: break
         }
         workflow.evolve(&r.state, with: event)
-        r.lastPosition = e.position.value
+        r.lastPosition = position.value
         if r.state.stage != stageBefore {
             // A case goes through several stages: room for them at once, not an allocation each
             // time the array doubles.
