@@ -201,6 +201,10 @@ public struct CaseProjection: Projection {
         var slot: UInt64
         /// The key of the case's index row.
         var key: [UInt8]
+
+        /// The record's row. Mutating only so that a caller holding the record in a buffer reads
+        /// it in place: nothing is changed.
+        mutating func row() throws(DocketError) -> [UInt8] { try CaseProjection.row(record) }
     }
 
     /// Decodes each case's record once per batch and writes it once. The batch's events are
@@ -209,10 +213,12 @@ public struct CaseProjection: Projection {
     /// halves side by side. Decoding an event and encoding a record each need nothing but their
     /// own input, so only the fold, which carries each case's state from event to event, is serial.
     public func apply(batch events: [RecordedEvent], to rows: inout ProjectionRows) throws {
-        var decoded = try Self.mapInHalves(events, threshold: 512) { e in
-            // The parts the codec needs, not the whole event: a copy of it would retain each of its strings.
-            Self.caseEventTypes.contains(e.pointee.type)
-                ? try CaseEvent.codec.decode(type: e.pointee.type, schemaVersion: e.pointee.schemaVersion, payload: e.pointee.payload) : nil
+        var decoded = try events.withUnsafeBufferPointer { events in
+            try Self.mapInHalves(count: events.count, threshold: 512) { i in
+                // The parts the codec needs, not the whole event: a copy of it would retain each of its strings.
+                Self.caseEventTypes.contains(events[i].type)
+                    ? try CaseEvent.codec.decode(type: events[i].type, schemaVersion: events[i].schemaVersion, payload: events[i].payload) : nil
+            }
         }
         // A batch of case events touches about one case per seven events.
         var cases: [StreamID: Int] = [:]
@@ -240,7 +246,10 @@ public struct CaseProjection: Projection {
                 fold(&touched[n].record, event, at: events[i].occurredAt, position: events[i].position)
             }
         }
-        let encoded = try Self.mapInHalves(touched, threshold: 64) { try Self.row($0.pointee.record) }
+        // Each record is encoded where it lies (a mutating access), not copied out first.
+        let encoded = try touched.withUnsafeMutableBufferPointer { touched in
+            try Self.mapInHalves(count: touched.count, threshold: 64) { try touched[$0].row() }
+        }
         for (stream, n) in cases {
             rows.set(Self.recordKey(touched[n].slot), encoded[n])
             rows.set(touched[n].key, Self.indexRow(slot: touched[n].slot, lastPosition: touched[n].record.lastPosition))
@@ -249,59 +258,56 @@ public struct CaseProjection: Projection {
         }
     }
 
-    /// `transform` of each element of `input` (given in place, not copied), in order: in two
-    /// halves side by side when there are `threshold` elements or more (halves, not alternate
-    /// elements, so the two threads write far-apart parts of the result), else on the calling
-    /// thread. Throws the first error in element order. `transform` must need nothing but its
-    /// element (it runs on two threads).
-    static func mapInHalves<Input, Output>(_ input: [Input], threshold: Int, _ transform: (UnsafePointer<Input>) throws -> Output) throws -> [Output] {
+    /// `transform(i)` for each `i` in `0..<count`, in order: in two halves side by side when
+    /// `count` is `threshold` or more (halves, not alternate indices, so the two threads write
+    /// far-apart parts of the result), else on the calling thread. Throws the first error in index
+    /// order. `transform` must touch nothing but what belongs to its index (it runs on two
+    /// threads); it reads its input in place, through a buffer the caller holds open.
+    static func mapInHalves<Output>(count: Int, threshold: Int, _ transform: (Int) throws -> Output) throws -> [Output] {
+        guard count >= threshold else { return try (0..<count).map(transform) }
         return try withoutActuallyEscaping(transform) { transform in
-            try input.withUnsafeBufferPointer { input in
-                guard input.count >= threshold else { return try input.indices.map { try transform(input.baseAddress! + $0) } }
-                // Each half initializes its own elements of the result in place.
-                return try Array(unsafeUninitializedCapacity: input.count) { out, initialized in
-                    var done = [0, 0]
-                    var failures: [(any Error)?] = [nil, nil]
-                    let half = input.count / 2
-                    done.withUnsafeMutableBufferPointer { done in
-                        failures.withUnsafeMutableBufferPointer { failures in
-                            let shared = Halves(input: input, out: out, done: done, failures: failures, transform: transform)
-                            DispatchQueue.concurrentPerform(iterations: 2) { part in
-                                let range = part == 0 ? 0..<half : half..<shared.input.count
-                                var k = 0
-                                do {
-                                    for n in range {
-                                        (shared.out.baseAddress! + n).initialize(to: try shared.transform(shared.input.baseAddress! + n))
-                                        k += 1
-                                    }
-                                } catch {
-                                    shared.failures[part] = error
+            // Each half initializes its own elements of the result in place.
+            try Array(unsafeUninitializedCapacity: count) { out, initialized in
+                var done = [0, 0]
+                var failures: [(any Error)?] = [nil, nil]
+                let half = count / 2
+                done.withUnsafeMutableBufferPointer { done in
+                    failures.withUnsafeMutableBufferPointer { failures in
+                        let shared = Halves(out: out, done: done, failures: failures, transform: transform)
+                        DispatchQueue.concurrentPerform(iterations: 2) { part in
+                            let range = part == 0 ? 0..<half : half..<count
+                            var k = 0
+                            do {
+                                for n in range {
+                                    (shared.out.baseAddress! + n).initialize(to: try shared.transform(n))
+                                    k += 1
                                 }
-                                shared.done[part] = k
+                            } catch {
+                                shared.failures[part] = error
                             }
+                            shared.done[part] = k
                         }
                     }
-                    if let failure = failures[0] ?? failures[1] {
-                        out.baseAddress!.deinitialize(count: done[0])
-                        (out.baseAddress! + half).deinitialize(count: done[1])
-                        initialized = 0
-                        throw failure
-                    }
-                    initialized = input.count
                 }
+                if let failure = failures[0] ?? failures[1] {
+                    out.baseAddress!.deinitialize(count: done[0])
+                    (out.baseAddress! + half).deinitialize(count: done[1])
+                    initialized = 0
+                    throw failure
+                }
+                initialized = count
             }
         }
     }
 
-    /// What the two halves of ``mapInHalves(_:threshold:_:)`` share: each reads the elements of
-    /// its half, initializes their results, and counts them and records its failure in its own
-    /// slot; `concurrentPerform` returns once both are done, so nothing is touched by two threads.
-    private struct Halves<Input, Output>: @unchecked Sendable {
-        let input: UnsafeBufferPointer<Input>
+    /// What the two halves of ``mapInHalves(count:threshold:_:)`` share: each initializes the
+    /// results of its half, and counts them and records its failure in its own slot;
+    /// `concurrentPerform` returns once both are done, so nothing is touched by two threads.
+    private struct Halves<Output>: @unchecked Sendable {
         let out: UnsafeMutableBufferPointer<Output>
         let done: UnsafeMutableBufferPointer<Int>
         let failures: UnsafeMutableBufferPointer<(any Error)?>
-        let transform: (UnsafePointer<Input>) throws -> Output
+        let transform: (Int) throws -> Output
     }
 
     /// The case event types (`case.*`).

@@ -25,7 +25,7 @@ struct HalvesTests {
     func equalsMap() throws {
         for count in [0, 1, 63, 64, 65, 1_000, 1_001] {
             let input = (0..<count).map { "v\($0)" }
-            let mapped = try CaseProjection.mapInHalves(input, threshold: 64) { $0.pointee + "!" }
+            let mapped = try CaseProjection.mapInHalves(count: input.count, threshold: 64) { input[$0] + "!" }
             #expect(mapped == input.map { $0 + "!" }, "\(count) elements")
         }
     }
@@ -34,15 +34,15 @@ struct HalvesTests {
     func failures() throws {
         for failing in [[10], [900], [700, 200], [999, 0], [500]] {
             let error = #expect(throws: Failure.self) {
-                try CaseProjection.mapInHalves(Array(0..<1_000), threshold: 64) { i -> Tracked in
-                    if failing.contains(i.pointee) { throw Failure(index: i.pointee) }
-                    return Tracked(i.pointee)
+                try CaseProjection.mapInHalves(count: 1_000, threshold: 64) { i -> Tracked in
+                    if failing.contains(i) { throw Failure(index: i) }
+                    return Tracked(i)
                 }
             }
             #expect(error == Failure(index: failing.min()!), "failing at \(failing)")
             #expect(Tracked.alive.load(ordering: .relaxed) == 0, "results of a failed map are released")
         }
-        let kept = try CaseProjection.mapInHalves(Array(0..<1_000), threshold: 64) { Tracked($0.pointee) }
+        let kept = try CaseProjection.mapInHalves(count: 1_000, threshold: 64) { Tracked($0) }
         #expect(kept.map(\.value) == Array(0..<1_000))
         #expect(Tracked.alive.load(ordering: .relaxed) == 1_000)
     }
