@@ -92,7 +92,9 @@ public struct ArchiveEntry: Hashable, Sendable, Codable {
 }
 
 /// The archive projection: each case's ``ArchiveEntry`` list, in log order, in one entries row (the
-/// binary form of an array), keyed by the order cases were made (the byte `FF` and a slot), and
+/// binary form of an array of entries written with positional maps, their documents keeping their
+/// keys; entries written keyed by an earlier build are read as they are), keyed by the order cases
+/// were made (the byte `FF` and a slot), and
 /// found by the case's index row (its id). A batch appends its entries to the row without decoding
 /// it, so each case's row is read and written once per batch that touches it, whatever the batch
 /// size: the rows are the same for a projection kept up to date batch by batch and for one rebuilt
