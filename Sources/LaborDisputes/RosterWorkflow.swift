@@ -467,3 +467,36 @@ public struct RosterWorkflow: Workflow {
         return s
     }
 }
+
+// Sets are written sorted, so that a record encodes to the same bytes and the same JSON in every
+// process (a `Set`'s order follows a hash seed that changes from run to run). Decoding is the
+// synthesized one: any order reads.
+
+extension OrganizationRecord {
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(kind, forKey: .kind)
+        try c.encode(name, forKey: .name)
+        try c.encode(region, forKey: .region)
+        try c.encodeIfPresent(parent, forKey: .parent)
+        try c.encode(status, forKey: .status)
+        try c.encode(filings.sorted { $0.rawValue < $1.rawValue }, forKey: .filings)
+        try c.encode(distinctions, forKey: .distinctions)
+    }
+}
+
+extension MediatorRecord {
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(source, forKey: .source)
+        try c.encode(memberships, forKey: .memberships)
+        try c.encode(trainings, forKey: .trainings)
+        try c.encode(evaluations, forKey: .evaluations)
+        try c.encodeIfPresent(grade, forKey: .grade)
+        try c.encode(rewards, forKey: .rewards)
+        try c.encode(sanctions, forKey: .sanctions)
+        try c.encode(expert, forKey: .expert)
+        try c.encode(invitedBy.sorted(), forKey: .invitedBy)
+    }
+}

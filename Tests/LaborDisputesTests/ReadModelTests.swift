@@ -325,3 +325,31 @@ struct SplitMix {
         return z ^ (z >> 31)
     }
 }
+
+@Suite("Roster records in JSON")
+struct RosterRecordJSONTests {
+    @Test("a roster record's sets are written sorted (the same JSON in every process), and read back equal")
+    func sortedSets() throws {
+        let courts = Set((0..<40).map { "court-\($0)" })
+        let mediator = MediatorRecord(
+            name: "M", source: .lawyer, memberships: ["ORG-1": Membership(fullTime: true)], trainings: ["t"], evaluations: [90], grade: "A",
+            rewards: 1, sanctions: 0, expert: true, invitedBy: courts)
+        let organization = OrganizationRecord(
+            kind: .peoplesMediation, name: "O", region: "qinghai", parent: "ORG-0", filings: Set(FilingAuthority.allCases), distinctions: [])
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        struct Invited: Decodable { var invitedBy: [String] }
+        struct Filed: Decodable { var filings: [String] }
+        let m = try encoder.encode(mediator)
+        #expect(try JSONDecoder().decode(Invited.self, from: m).invitedBy == courts.sorted())
+        #expect(try JSONDecoder().decode(MediatorRecord.self, from: m) == mediator)
+        let o = try encoder.encode(organization)
+        #expect(try JSONDecoder().decode(Filed.self, from: o).filings == FilingAuthority.allCases.map(\.rawValue).sorted())
+        #expect(try JSONDecoder().decode(OrganizationRecord.self, from: o) == organization)
+        // The binary form (the roster rows) reads back equal too, and without the optionals.
+        #expect(try BinaryPayload.decode(MediatorRecord.self, from: try BinaryPayload.encode(mediator), what: "mediator") == mediator)
+        var bare = organization
+        bare.parent = nil
+        #expect(try BinaryPayload.decode(OrganizationRecord.self, from: try BinaryPayload.encode(bare), what: "organization") == bare)
+    }
+}
