@@ -120,6 +120,12 @@ public enum BinaryPayload {
     /// - Throws: ``DocketError`` with ``DocketError/Code/codecFailure`` for bytes that are not one
     ///   binary value, or when `body` throws.
     public static func withValue<R>(in bytes: [UInt8], what: @autoclosure () -> String, _ body: (inout BinaryValueReader) throws -> R) throws(DocketError) -> R {
+        try withValue(in: bytes[...], what: what(), body)
+    }
+
+    /// Runs `body` with a reader standing on the value a part of a buffer holds (a row's bytes
+    /// after its header), read in place.
+    public static func withValue<R>(in bytes: ArraySlice<UInt8>, what: @autoclosure () -> String, _ body: (inout BinaryValueReader) throws -> R) throws(DocketError) -> R {
         do {
             return try bytes.withUnsafeBufferPointer { buffer in
                 var r = try checkedReader(buffer)

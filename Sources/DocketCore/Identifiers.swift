@@ -87,16 +87,19 @@ public enum UTF8Bytes {
     @inline(__always)
     public static func less(_ a: String, _ b: String) -> Bool {
         var x = a, y = b
-        return x.withUTF8 { bx in
-            y.withUTF8 { by in
-                let n = Swift.min(bx.count, by.count)
-                if n > 0 {
-                    let c = memcmp(bx.baseAddress!, by.baseAddress!, n)
-                    if c != 0 { return c < 0 }
-                }
-                return bx.count < by.count
-            }
+        return x.withUTF8 { bx in y.withUTF8 { by in less(UnsafeRawBufferPointer(bx), UnsafeRawBufferPointer(by)) } }
+    }
+
+    /// Whether bytes `x` sort before bytes `y`, byte by byte, a prefix first: the order LMDB gives
+    /// keys, and the order of projection rows.
+    @inline(__always)
+    package static func less(_ x: UnsafeRawBufferPointer, _ y: UnsafeRawBufferPointer) -> Bool {
+        let n = Swift.min(x.count, y.count)
+        if n > 0 {
+            let c = memcmp(x.baseAddress!, y.baseAddress!, n)
+            if c != 0 { return c < 0 }
         }
+        return x.count < y.count
     }
 }
 

@@ -163,15 +163,6 @@ struct RowKey: Hashable, Comparable, Sendable {
     func hash(into hasher: inout Hasher) { bytes.withUnsafeBytes { hasher.combine(bytes: $0) } }
     /// Byte-wise order, as LMDB orders keys: the common prefix compared as one block, then the shorter first.
     static func < (a: RowKey, b: RowKey) -> Bool {
-        a.bytes.withUnsafeBytes { x in
-            b.bytes.withUnsafeBytes { y in
-                let n = min(x.count, y.count)
-                if n > 0 {
-                    let order = memcmp(x.baseAddress!, y.baseAddress!, n)
-                    if order != 0 { return order < 0 }
-                }
-                return x.count < y.count
-            }
-        }
+        a.bytes.withUnsafeBytes { x in b.bytes.withUnsafeBytes { y in UTF8Bytes.less(x, y) } }
     }
 }

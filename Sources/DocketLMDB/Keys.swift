@@ -6,19 +6,6 @@ import Glibc
 /// Key layouts of the named databases (`Specs/format.md`). All integers in keys are big-endian so
 /// that LMDB's byte order is the logical order.
 enum Keys {
-    /// Whether `key` sorts after `other` in LMDB's default order (byte-wise, a key before its
-    /// extensions).
-    static func sortsAfter(_ key: UnsafeRawBufferPointer, _ other: [UInt8]) -> Bool {
-        other.withUnsafeBytes { o in
-            let n = min(key.count, o.count)
-            if n > 0 {
-                let order = memcmp(key.baseAddress!, o.baseAddress!, n)
-                if order != 0 { return order > 0 }
-            }
-            return key.count > o.count
-        }
-    }
-
     static let metaFormat = Array("format".utf8)
     static let metaChain = Array("chain".utf8)
     static let metaCreated = Array("created".utf8)

@@ -237,7 +237,7 @@ extension LMDBEventStore: TimerStore, ProjectionStore {
                 for w in commit.writes {
                     try w.key.withUnsafeBytes { k in
                         if let v = w.value {
-                            let append = last.map { Keys.sortsAfter(k, $0) } ?? true
+                            let append = last.map { l in l.withUnsafeBytes { UTF8Bytes.less($0, k) } } ?? true
                             try v.withUnsafeBytes { try txn.put(cursor: cursor, k, $0, append: append) }
                             if append { last = w.key }
                         } else {

@@ -163,29 +163,21 @@ public struct ArchiveProjection: Projection {
     /// Appends each case event's entry to its case's row: each row touched is read once, when the
     /// batch first meets its case, and written once, at the end.
     public func apply(batch events: [RecordedEvent], to rows: inout ProjectionRows) throws {
-        var open: [StreamID: Int] = [:]
-        var cases: [OpenRow] = []
+        var cases = BatchCases<OpenRow>()
         try events.withUnsafeBufferPointer { events in
             for i in events.indices {
                 // One table lookup tells both whether the event is a case event and whether its entry
                 // is a plain timeline line.
                 guard let plain = Self.plainTimeline[events[i].type] else { continue }
-                let n: Int
-                if let found = open[events[i].stream] {
-                    n = found
-                } else {
-                    n = cases.count
-                    open[events[i].stream] = n
-                    cases.append(try Self.openRow(for: events[i].stream, at: events[i].position, rows))
-                }
+                let n = try cases.index(of: events[i].stream) { try Self.openRow(for: events[i].stream, at: events[i].position, rows) }
                 // The event is read in place: a copy of it would retain each of its strings.
-                try Self.writeEntry(of: events.baseAddress! + i, plainTimeline: plain, to: &cases[n].writer)
+                try Self.writeEntry(of: events.baseAddress! + i, plainTimeline: plain, to: &cases.values[n].writer)
             }
         }
-        for i in cases.indices {
-            cases[i].writer.end(cases[i].array)
-            rows.set(Self.entriesKey(cases[i].slot), cases[i].writer.bytes)
-            if cases[i].isNew { rows.set(Self.key(cases[i].id.rawValue), Self.indexRow(cases[i].slot)) }
+        for i in cases.values.indices {
+            cases.values[i].writer.end(cases.values[i].array)
+            rows.set(Self.entriesKey(cases.values[i].slot), cases.values[i].writer.bytes)
+            if cases.values[i].isNew { rows.set(Self.key(cases.values[i].id.rawValue), Self.indexRow(cases.values[i].slot)) }
         }
     }
 

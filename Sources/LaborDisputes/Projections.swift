@@ -187,8 +187,8 @@ public struct CaseProjection: Projection {
             throw DocketError(.corruptRecord, "\(what()): not a case row of format 1, 2 or 4 (written by another build? rebuild the projection: docket rebuild cases)")
         }
         guard format == 4 else { return try Payload.decode(CaseRecord.self, from: Array(bytes[9...]), what: what()) }
-        // Positional maps are read by the hand-written coder only.
-        return try BinaryPayload.withValue(in: Array(bytes[9...]), what: what()) { try CaseRecord(from: &$0) }
+        // Positional maps are read by the hand-written coder only; the record is read in place.
+        return try BinaryPayload.withValue(in: bytes[9...], what: what()) { try CaseRecord(from: &$0) }
     }
 
     public func apply(_ event: RecordedEvent, to rows: inout ProjectionRows) throws {
@@ -221,40 +221,36 @@ public struct CaseProjection: Projection {
             }
         }
         // A batch of case events touches about one case per seven events.
-        var cases: [StreamID: Int] = [:]
-        cases.reserveCapacity(events.count / 6)
-        var touched: [Touched] = []
-        touched.reserveCapacity(events.count / 6)
+        var touched = BatchCases<Touched>(expected: events.count / 6)
         // Events are read in place (through the buffer), not copied out of the array one by one.
         try events.withUnsafeBufferPointer { events in
             for i in events.indices {
                 guard let event = decoded[i].take() else { continue }
-                let n: Int
-                if let found = cases[events[i].stream] {
-                    n = found
-                } else {
-                    n = touched.count
-                    cases[events[i].stream] = n
+                let n = try touched.index(of: events[i].stream) {
                     let key = Self.key(events[i].stream)
-                    touched.append(
-                        try stored(events[i].stream, at: events[i].position, key, rows)
-                            ?? Touched(
-                                record: CaseRecord(id: events[i].stream.rawValue, state: workflow.initialState, openedAt: events[i].occurredAt),
-                                slot: events[i].position.value, key: key))
+                    return try stored(events[i].stream, at: events[i].position, key, rows)
+                        ?? Touched(
+                            record: CaseRecord(id: events[i].stream.rawValue, state: workflow.initialState, openedAt: events[i].occurredAt),
+                            slot: events[i].position.value, key: key)
                 }
                 // Folded in place, not copied out of the array and back.
-                fold(&touched[n].record, event, at: events[i].occurredAt, position: events[i].position)
+                fold(&touched.values[n].record, event, at: events[i].occurredAt, position: events[i].position)
             }
         }
         // Each record is encoded where it lies (a mutating access), not copied out first.
-        let encoded = try touched.withUnsafeMutableBufferPointer { touched in
+        let encoded = try touched.values.withUnsafeMutableBufferPointer { touched in
             try Self.mapInHalves(count: touched.count, threshold: 64) { try touched[$0].row() }
         }
-        for (stream, n) in cases {
-            rows.set(Self.recordKey(touched[n].slot), encoded[n])
-            rows.set(touched[n].key, Self.indexRow(slot: touched[n].slot, lastPosition: touched[n].record.lastPosition))
+        // Each element is read where it lies: a copy of a record would retain each of its parts.
+        for n in touched.values.indices {
+            rows.set(Self.recordKey(touched.values[n].slot), encoded[n])
+            rows.set(touched.values[n].key, Self.indexRow(slot: touched.values[n].slot, lastPosition: touched.values[n].record.lastPosition))
             // A closed case seldom has another event: it is read back from its row if it does.
-            if touched[n].record.state.stage != .closed { cache.put(stream.rawValue, touched[n].record) } else { cache.remove(stream.rawValue) }
+            if touched.values[n].record.state.stage != .closed {
+                cache.put(touched.values[n].record.id, touched.values[n].record)
+            } else {
+                cache.remove(touched.values[n].record.id)
+            }
         }
     }
 
@@ -400,6 +396,30 @@ public struct CaseProjection: Projection {
             return true
         }
         return out
+    }
+}
+
+/// The cases a batch touches, each with the value a read model works on while it folds the batch,
+/// in the order the batch first meets them: a case's place is found by its stream, or made with
+/// the value `make` gives the first time.
+struct BatchCases<Value> {
+    private var places: [StreamID: Int] = [:]
+    /// The values, in the order the cases were met.
+    var values: [Value] = []
+
+    /// Room for `expected` cases.
+    init(expected: Int = 0) {
+        places.reserveCapacity(expected)
+        values.reserveCapacity(expected)
+    }
+
+    /// The place of `stream`'s value in ``values``, made with `make` if the batch has not met the
+    /// case before.
+    mutating func index(of stream: StreamID, orMake make: () throws -> Value) rethrows -> Int {
+        if let n = places[stream] { return n }
+        values.append(try make())
+        places[stream] = values.count - 1
+        return values.count - 1
     }
 }
 
