@@ -70,7 +70,14 @@ extension BinaryValue where Self: RawRepresentable, RawValue == String {
 /// with ``beginMap()`` or ``beginArray()`` and closed with ``end(_:)`` in the reverse order.
 public struct BinaryValueWriter {
     /// The bytes written so far.
-    public internal(set) var bytes: [UInt8]
+    public var bytes: [UInt8] {
+        _read { yield buffer }
+        _modify { yield &buffer }
+    }
+
+    /// The buffer: written to by the inlinable writers, which the compiler inlines into each
+    /// type's hand-written coder (a call per scalar written was a fifth of encoding a record).
+    @usableFromInline var buffer: [UInt8]
 
     /// Whether maps are written positionally: their values in the order written, without keys,
     /// an optional left out as null (see ``init(prefix:capacity:positional:)``).
@@ -90,81 +97,82 @@ public struct BinaryValueWriter {
     public init(prefix: [UInt8] = BinaryPayload.magic, capacity: Int = 256, positional: Bool = false) {
         // One buffer of the capacity asked, the prefix copied in (taking `prefix` and growing it
         // would copy it anyway, the caller still holding it).
-        bytes = []
-        bytes.reserveCapacity(Swift.max(capacity, prefix.count))
-        bytes.append(contentsOf: prefix)
+        buffer = []
+        buffer.reserveCapacity(Swift.max(capacity, prefix.count))
+        buffer.append(contentsOf: prefix)
         isPositional = positional
     }
 
     /// An open map or array, to be passed to ``BinaryValueWriter/end(_:)``.
     public struct Container {
-        let offset: Int
+        @usableFromInline let offset: Int
+        @usableFromInline init(offset: Int) { self.offset = offset }
     }
 
     // MARK: Scalars
 
-    @inline(__always) mutating func varint(_ value: UInt64) {
+    @inlinable @inline(__always) mutating func varint(_ value: UInt64) {
         var v = value
         while v >= 0x80 {
-            bytes.append(UInt8(truncatingIfNeeded: v) | 0x80)
+            buffer.append(UInt8(truncatingIfNeeded: v) | 0x80)
             v >>= 7
         }
-        bytes.append(UInt8(truncatingIfNeeded: v))
+        buffer.append(UInt8(truncatingIfNeeded: v))
     }
 
     /// Writes null.
-    public mutating func writeNull() { bytes.append(BinaryTag.null) }
+    @inlinable public mutating func writeNull() { buffer.append(BinaryTag.null) }
 
     /// Writes a boolean.
-    public mutating func write(_ value: Bool) { bytes.append(value ? BinaryTag.true : BinaryTag.false) }
+    @inlinable public mutating func write(_ value: Bool) { buffer.append(value ? BinaryTag.true : BinaryTag.false) }
 
     /// Writes a signed integer.
-    public mutating func write(_ value: Int64) {
-        bytes.append(BinaryTag.int)
+    @inlinable public mutating func write(_ value: Int64) {
+        buffer.append(BinaryTag.int)
         varint(UInt64(bitPattern: (value << 1) ^ (value >> 63)))
     }
 
     /// Writes a signed integer.
-    public mutating func write(_ value: Int) { write(Int64(value)) }
+    @inlinable public mutating func write(_ value: Int) { write(Int64(value)) }
 
     /// Writes an unsigned integer.
-    public mutating func write(_ value: UInt64) {
-        bytes.append(BinaryTag.uint)
+    @inlinable public mutating func write(_ value: UInt64) {
+        buffer.append(BinaryTag.uint)
         varint(value)
     }
 
     /// Writes a double.
-    public mutating func write(_ value: Double) {
-        bytes.append(BinaryTag.double)
-        withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
+    @inlinable public mutating func write(_ value: Double) {
+        buffer.append(BinaryTag.double)
+        withUnsafeBytes(of: value.bitPattern.littleEndian) { buffer.append(contentsOf: $0) }
     }
 
     /// Writes a string.
-    public mutating func write(_ value: String) {
-        bytes.append(BinaryTag.string)
+    @inlinable public mutating func write(_ value: String) {
+        buffer.append(BinaryTag.string)
         raw(value)
     }
 
     /// Writes a string (the same bytes as writing it as a `String`).
-    public mutating func write(_ value: Substring) {
-        bytes.append(BinaryTag.string)
+    @inlinable public mutating func write(_ value: Substring) {
+        buffer.append(BinaryTag.string)
         var s = value
         s.withUTF8 { raw(utf8: $0) }
     }
 
     /// A length-prefixed UTF-8 string without a tag (a key, or the body of a string value).
-    @inline(__always) mutating func raw(_ value: String) {
+    @inlinable @inline(__always) mutating func raw(_ value: String) {
         var s = value
         s.withUTF8 { raw(utf8: $0) }
     }
 
-    @inline(__always) private mutating func raw(utf8: UnsafeBufferPointer<UInt8>) {
+    @inlinable @inline(__always) mutating func raw(utf8: UnsafeBufferPointer<UInt8>) {
         varint(UInt64(utf8.count))
-        bytes.append(contentsOf: utf8)
+        buffer.append(contentsOf: utf8)
     }
 
     /// Writes an instant as its milliseconds since the epoch (as ``BinaryPayload`` writes ``Timestamp``).
-    public mutating func write(_ value: Timestamp) { write(value.millisecondsSinceEpoch) }
+    @inlinable public mutating func write(_ value: Timestamp) { write(value.millisecondsSinceEpoch) }
 
     /// Writes a value that codes itself.
     @inlinable public mutating func write<T: BinaryValue>(_ value: T) throws { try value.encode(to: &self) }
@@ -189,15 +197,19 @@ public struct BinaryValueWriter {
     // MARK: Containers
 
     /// Opens a map: write each entry as ``key(_:)`` then its value, then ``end(_:)``.
-    public mutating func beginMap() -> Container { begin(isPositional ? BinaryTag.tuple : BinaryTag.map) }
+    @inlinable public mutating func beginMap() -> Container { begin(isPositional ? BinaryTag.tuple : BinaryTag.map) }
 
     /// Opens an array: write each element, then ``end(_:)``.
-    public mutating func beginArray() -> Container { begin(BinaryTag.array) }
+    @inlinable public mutating func beginArray() -> Container { begin(BinaryTag.array) }
 
-    @inline(__always) private mutating func begin(_ tag: UInt8) -> Container {
-        let offset = bytes.count
-        bytes.append(tag)
-        bytes.append(contentsOf: [0, 0, 0, 0] as [UInt8])
+    @inlinable @inline(__always) mutating func begin(_ tag: UInt8) -> Container {
+        let offset = buffer.count
+        // The tag and a length of zero, filled in by `end`.
+        buffer.append(tag)
+        buffer.append(0)
+        buffer.append(0)
+        buffer.append(0)
+        buffer.append(0)
         return Container(offset: offset)
     }
 
@@ -230,54 +242,53 @@ public struct BinaryValueWriter {
     /// Writes the value `reader` stands on as it is encoded, copying its bytes: a part of one
     /// binary value carried into another without being decoded and encoded again.
     public mutating func writeEncoded(_ reader: BinaryValueReader) throws {
-        bytes.append(contentsOf: try reader.encoded())
+        buffer.append(contentsOf: try reader.encoded())
     }
 
     /// Closes a map or an array: fills in its length.
-    public mutating func end(_ container: Container) {
-        let length = UInt32(truncatingIfNeeded: bytes.count - container.offset - 5)
-        bytes[container.offset + 1] = UInt8(truncatingIfNeeded: length)
-        bytes[container.offset + 2] = UInt8(truncatingIfNeeded: length >> 8)
-        bytes[container.offset + 3] = UInt8(truncatingIfNeeded: length >> 16)
-        bytes[container.offset + 4] = UInt8(truncatingIfNeeded: length >> 24)
+    @inlinable public mutating func end(_ container: Container) {
+        let length = UInt32(truncatingIfNeeded: buffer.count - container.offset - 5)
+        precondition(container.offset >= 0 && container.offset + 5 <= buffer.count, "a container ended that this writer did not open")
+        // One store of four little-endian bytes (one uniqueness check, not four).
+        buffer.withUnsafeMutableBytes { $0.storeBytes(of: length.littleEndian, toByteOffset: container.offset + 1, as: UInt32.self) }
     }
 
     /// Writes a map entry's key (its value comes next).
-    public mutating func key(_ name: StaticString) {
+    @inlinable public mutating func key(_ name: StaticString) {
         if isPositional { return }
         let count = name.utf8CodeUnitCount
         varint(UInt64(count))
-        bytes.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: count))
+        buffer.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: count))
     }
 
     // MARK: Fields
 
     /// Writes a map entry.
-    public mutating func field(_ name: StaticString, _ value: String) {
+    @inlinable public mutating func field(_ name: StaticString, _ value: String) {
         key(name)
         write(value)
     }
 
     /// Writes a map entry.
-    public mutating func field(_ name: StaticString, _ value: Bool) {
+    @inlinable public mutating func field(_ name: StaticString, _ value: Bool) {
         key(name)
         write(value)
     }
 
     /// Writes a map entry.
-    public mutating func field(_ name: StaticString, _ value: Int) {
+    @inlinable public mutating func field(_ name: StaticString, _ value: Int) {
         key(name)
         write(value)
     }
 
     /// Writes a map entry.
-    public mutating func field(_ name: StaticString, _ value: UInt64) {
+    @inlinable public mutating func field(_ name: StaticString, _ value: UInt64) {
         key(name)
         write(value)
     }
 
     /// Writes a map entry.
-    public mutating func field(_ name: StaticString, _ value: Timestamp) {
+    @inlinable public mutating func field(_ name: StaticString, _ value: Timestamp) {
         key(name)
         write(value)
     }

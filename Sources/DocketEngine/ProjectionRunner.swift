@@ -376,12 +376,13 @@ actor BatchFeed {
         while !cancelled, k >= oldest + lead { await withCheckedContinuation { waiting.append((k, $0)) } }
         if cancelled { throw CancellationError() }
         if let end, k >= end { return nil }
+        readAhead()
         let events = try await task(k).value
         guard let last = events.last else {
             end = min(end ?? k, k)
             return nil
         }
-        if last.position >= head { end = min(end ?? k + 1, k + 1) } else { _ = task(k + 1) }  // read ahead
+        if last.position >= head { end = min(end ?? k + 1, k + 1) }
         taken[k, default: 0] += 1
         if taken[k] == consumers {
             // Consumers take batches in order, so every batch before this one is done too.
@@ -392,7 +393,20 @@ actor BatchFeed {
             waiting.removeAll { $0.batch < oldest + lead }
             for w in ready { w.resume.resume() }
         }
+        readAhead()
         return events
+    }
+
+    /// Starts the reads of every batch up to `lead` past the oldest one still held, each after the
+    /// one before: the next batch is then ready when a consumer asks for it, even while the fastest
+    /// consumer waits for its commit. (Reading only one batch ahead of the fastest consumer left the
+    /// slowest waiting for reads.)
+    private func readAhead() {
+        var k = oldest
+        while k < oldest + lead, end.map({ k < $0 }) ?? true {
+            _ = task(k)
+            k += 1
+        }
     }
 
     /// Stops the reads in flight and wakes the waiting consumers, whose next request throws.

@@ -120,18 +120,12 @@ public struct ArchiveProjection: Projection {
     /// row's slot, 8 bytes big-endian: the log position of the event with which the case got its
     /// row, so slots grow as cases are made.
     static func entriesKey(_ slot: UInt64) -> [UInt8] {
-        var key: [UInt8] = [0xFF]
-        key.reserveCapacity(9)
-        RowBytes.append(slot, to: &key)
-        return key
+        RowBytes.tagged(0xFF, slot)
     }
 
     /// An index row: format byte 3 and the slot of the case's entries row (8 bytes, big-endian).
     static func indexRow(_ slot: UInt64) -> [UInt8] {
-        var row: [UInt8] = [3]
-        row.reserveCapacity(9)
-        RowBytes.append(slot, to: &row)
-        return row
+        RowBytes.tagged(3, slot)
     }
 
     /// The slot an index row names.
@@ -247,8 +241,19 @@ public struct ArchiveProjection: Projection {
                 var m = try r.map()
                 let channel = try m.field("channel", as: Channel.self), region = try m.field("region", as: String.self)
                 let claims = try m.require("claims").arrayCount(), workers = try m.field("workersInvolved", as: Int.self)
-                try writeDocumentEntry(
-                    of: e, summary: "registered (\(channel.rawValue), \(region)): \(claims) claim(s), \(workers) worker(s)", "registration", r, to: &w)
+                // The summary `entry(for:_:)` gives, in one allocation (an interpolation grows its string twice).
+                var summary = ""
+                summary.reserveCapacity(64 + region.utf8.count)
+                summary += "registered ("
+                summary += channel.rawValue
+                summary += ", "
+                summary += region
+                summary += "): "
+                summary += String(claims)
+                summary += " claim(s), "
+                summary += String(workers)
+                summary += " worker(s)"
+                try writeDocumentEntry(of: e, summary: summary, "registration", r, to: &w)
             }
         case "case.mediationAgreementSigned":
             try BinaryPayload.withValue(in: e.payload, what: "the payload of \(e.type) at \(e.position)") { r in

@@ -588,6 +588,16 @@ enum RowBytes {
         withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
     }
 
+    /// A byte and `value`'s 8 bytes, in one allocation (an array literal grown to nine bytes
+    /// allocated twice).
+    static func tagged(_ tag: UInt8, _ value: UInt64) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: 9) { buffer, count in
+            buffer[0] = tag
+            UnsafeMutableRawBufferPointer(buffer).storeBytes(of: value.bigEndian, toByteOffset: 1, as: UInt64.self)
+            count = 9
+        }
+    }
+
     /// The number 8 bytes hold.
     static func uint64(_ bytes: ArraySlice<UInt8>) -> UInt64 { bytes.reduce(0) { $0 << 8 | UInt64($1) } }
 }

@@ -242,6 +242,28 @@ extension ProjectionRunnerTests {
         }
     }
 
+    @Test("the feed reads up to `lead` batches ahead of the slowest consumer before anyone asks for them, and no further")
+    func batchFeedReadsAhead() async throws {
+        let log = SyntheticLog(events: 100, size: 10)
+        let feed = BatchFeed(consumers: 2, head: LogPosition(100), lead: 3) { after in log.read(after: after) }
+        // One consumer takes batch 0; the other has taken nothing, so batch 0 is the oldest held.
+        #expect(try await feed.batch(0)?.first?.position == LogPosition(1))
+        var reads: [UInt64] = []
+        for _ in 0..<200 {
+            reads = log.state.withLock { $0.reads }
+            if reads.count >= 3 { break }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        try await Task.sleep(for: .milliseconds(50))
+        reads = log.state.withLock { $0.reads }
+        #expect(reads == [0, 10, 20], "batches 0, 1 and 2 are read without being asked for, batch 3 is not")
+        // Once the other consumer takes batch 0 too, batch 3 is read.
+        _ = try await feed.batch(0)
+        for _ in 0..<200 where log.state.withLock({ $0.reads.count }) < 4 { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(log.state.withLock { $0.reads } == [0, 10, 20, 30])
+        await feed.cancel()
+    }
+
     @Test("a failing read stops every consumer with the error; a cancelled feed stops them too")
     func batchFeedFailure() async throws {
         struct Broken: Error {}
