@@ -70,7 +70,7 @@ extension BinaryValue where Self: RawRepresentable, RawValue == String {
 /// with ``beginMap()`` or ``beginArray()`` and closed with ``end(_:)`` in the reverse order.
 public struct BinaryValueWriter {
     /// The bytes written so far.
-    public var bytes: [UInt8] {
+    public internal(set) var bytes: [UInt8] {
         _read { yield buffer }
         _modify { yield &buffer }
     }
