@@ -253,6 +253,67 @@ public struct BinaryValueWriter {
         buffer.withUnsafeMutableBytes { $0.storeBytes(of: length.littleEndian, toByteOffset: container.offset + 1, as: UInt32.self) }
     }
 
+    /// In a positional writer, puts the entries written so far in `array` in the order of their
+    /// encoded bytes, each entry being `valuesPerEntry` values (1 for a set's elements, 2 for a
+    /// dictionary written as key, value, key, value, …); in a keyed writer, does nothing. Call it
+    /// before ``end(_:)``, with the number of entries written.
+    ///
+    /// A set's and a dictionary's own order follows a hash seed that changes from process to
+    /// process. A read model's rows, written positionally, are then the same bytes for the same
+    /// value in every process. A keyed value keeps the order `Codable` gives it, whose bytes it
+    /// must match. Entries already in order (as a single one is) are checked, not moved.
+    /// - Throws: An error naming the array when what it holds is not `count` entries of
+    ///   `valuesPerEntry` values.
+    public mutating func orderEntriesIfPositional(of array: Container, count: Int, valuesPerEntry: Int = 1) throws {
+        guard isPositional, count > 1 else { return }
+        precondition(valuesPerEntry > 0 && array.offset >= 0 && array.offset + 5 <= buffer.count, "an array this writer did not open")
+        let start = array.offset + 5
+        let end = buffer.count
+        try withUnsafeTemporaryAllocation(of: Int.self, capacity: count + 1) { bounds in
+            // Where each entry starts, and where the last ends.
+            try buffer.withUnsafeBufferPointer { bytes in
+                let reader = BinaryReader(bytes)
+                var p = start
+                for i in 0..<count {
+                    bounds[i] = p
+                    for _ in 0..<valuesPerEntry { p = try reader.valueEnd(at: p, limit: end) }
+                }
+                guard p == end else { throw BinaryValueError("the array at byte \(array.offset) holds more than \(count) entries") }
+                bounds[count] = end
+            }
+            func entry(_ i: Int, in raw: UnsafeRawBufferPointer, from base: Int) -> UnsafeRawBufferPointer {
+                UnsafeRawBufferPointer(rebasing: raw[(bounds[i] - base)..<(bounds[i + 1] - base)])
+            }
+            let sorted = buffer.withUnsafeBytes { raw in
+                (1..<count).allSatisfy { !UTF8Bytes.less(entry($0, in: raw, from: 0), entry($0 - 1, in: raw, from: 0)) }
+            }
+            if sorted { return }
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: count) { order in
+                withUnsafeTemporaryAllocation(byteCount: end - start, alignment: 1) { copy in
+                    buffer.withUnsafeBytes { copy.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[start..<end])) }
+                    let held = UnsafeRawBufferPointer(copy)
+                    // Insertion sort: sets and tables in a row hold a few entries.
+                    for i in 0..<count {
+                        var j = i
+                        while j > 0, UTF8Bytes.less(entry(i, in: held, from: start), entry(order[j - 1], in: held, from: start)) {
+                            order[j] = order[j - 1]
+                            j -= 1
+                        }
+                        order[j] = i
+                    }
+                    buffer.withUnsafeMutableBytes { out in
+                        var p = start
+                        for k in 0..<count {
+                            let e = entry(order[k], in: held, from: start)
+                            UnsafeMutableRawBufferPointer(rebasing: out[p..<(p + e.count)]).copyMemory(from: e)
+                            p += e.count
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// Writes a map entry's key (its value comes next).
     @inlinable public mutating func key(_ name: StaticString) {
         if isPositional { return }
@@ -602,9 +663,12 @@ extension Array: BinaryValue where Element: BinaryValue {
 
 extension Set: BinaryValue where Element: BinaryValue {
     /// Written as `Codable` writes a set: an array of its elements in the set's iteration order.
+    /// A positional writer puts them in the order of their encoded bytes instead, the same in
+    /// every process (``BinaryValueWriter/orderEntriesIfPositional(of:count:valuesPerEntry:)``).
     @inlinable public func encode(to writer: inout BinaryValueWriter) throws {
         let a = writer.beginArray()
         for e in self { try e.encode(to: &writer) }
+        try writer.orderEntriesIfPositional(of: a, count: count)
         writer.end(a)
     }
 

@@ -249,13 +249,15 @@ extension CaseState: BinaryCodable {
         w.field("returnVisits", returnVisits)
         try w.field("remedies", remedies)
         // A dictionary whose keys are neither strings nor integers: `Codable` writes it as an
-        // array of key, value, key, value, … in the dictionary's order.
+        // array of key, value, key, value, … in the dictionary's order (a row, positional, in the
+        // order of the entries' bytes: the same in every process).
         w.key("deadlines")
         let deadlines = w.beginArray()
         for (deadline, at) in self.deadlines {
             try deadline.encode(to: &w)
             w.write(at)
         }
+        try w.orderEntriesIfPositional(of: deadlines, count: self.deadlines.count, valuesPerEntry: 2)
         w.end(deadlines)
         try w.fieldIfPresent("outcome", outcome)
         try w.fieldIfPresent("entrustedKind", entrustedKind)

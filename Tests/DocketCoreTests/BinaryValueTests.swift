@@ -307,6 +307,75 @@ struct PositionalMapTests {
     }
 }
 
+extension PositionalMapTests {
+    /// The same set of strings, built so that it iterates in different orders: different
+    /// capacities, insertion orders and removals (as different processes' hash seeds do).
+    static func variants(of elements: [String]) -> [Set<String>] {
+        var out: [Set<String>] = [Set(elements), Set(elements.reversed())]
+        for capacity in [0, 4, 64, 1_000] {
+            var s = Set<String>(minimumCapacity: capacity)
+            for e in elements.shuffled() { s.insert(e) }
+            s.insert("temporary")
+            s.remove("temporary")
+            out.append(s)
+        }
+        return out
+    }
+
+    @Test("a positional writer writes a set's elements in the order of their bytes, whatever the set's own order; a keyed one keeps the order Codable gives")
+    func orderedSets() throws {
+        for elements in [[], ["only"], ["b", "a"], ["mediation", "arbitration", "lawsuit", "enforcement", "a", "甲", "zz", "confirmation", "review"]] {
+            let sets = Self.variants(of: elements)
+            if elements.count > 2 { #expect(Set(sets.map { Array($0) }).count > 1, "the variants iterate in different orders") }
+            let rows = try sets.map { set -> [UInt8] in
+                var w = BinaryValueWriter(positional: true)
+                try set.encode(to: &w)
+                return w.bytes
+            }
+            #expect(Set(rows).count == 1, "one set, one row: \(elements)")
+            // The elements in the order of their encoding: by length (the varint before the bytes), then bytewise.
+            let expected = elements.sorted { a, b in
+                a.utf8.count != b.utf8.count ? a.utf8.count < b.utf8.count : Array(a.utf8).lexicographicallyPrecedes(Array(b.utf8))
+            }
+            #expect(try BinaryPayload.withValue(in: rows[0], what: "set") { try [String](from: &$0) } == expected)
+            #expect(try BinaryPayload.withValue(in: rows[0], what: "set") { try Set<String>(from: &$0) } == Set(elements))
+            for set in sets {
+                // Keyed: the bytes Codable writes, in the set's own order.
+                var keyed = BinaryValueWriter()
+                try set.encode(to: &keyed)
+                #expect(keyed.bytes == (try BinaryPayload.$usesHandWrittenCoders.withValue(false) { try BinaryPayload.encode(set) }))
+            }
+        }
+    }
+
+    @Test("entries of several values (a key and its value) are ordered whole; a count that does not match what the array holds is an error")
+    func orderedEntries() throws {
+        let table: [(String, Int64)] = [("mediationTerm", 15), ("acceptance", 3), ("award", 45), ("review", 10)]
+        var rows: Set<[UInt8]> = []
+        for order in [table, table.reversed(), table.shuffled(), table.shuffled()] {
+            var w = BinaryValueWriter(positional: true)
+            let a = w.beginArray()
+            for (k, v) in order {
+                w.write(k)
+                w.write(v)
+            }
+            try w.orderEntriesIfPositional(of: a, count: order.count, valuesPerEntry: 2)
+            w.end(a)
+            rows.insert(w.bytes)
+            let pairs = try BinaryPayload.jsonText(w.bytes)
+            #expect(pairs == "[\"award\",45,\"review\",10,\"acceptance\",3,\"mediationTerm\",15]", "\(pairs)")
+        }
+        #expect(rows.count == 1)
+        var w = BinaryValueWriter(positional: true)
+        let a = w.beginArray()
+        w.write("x")
+        w.write("y")
+        w.write("z")
+        #expect(throws: (any Error).self) { try w.orderEntriesIfPositional(of: a, count: 2) }
+        #expect(throws: (any Error).self) { try w.orderEntriesIfPositional(of: a, count: 2, valuesPerEntry: 2) }
+    }
+}
+
 /// Written in one order and read in another, asking for a key that is never there in between.
 private struct Shuffled: Codable, Equatable, BinaryCodable {
     var a: String

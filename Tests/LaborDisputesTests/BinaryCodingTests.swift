@@ -215,6 +215,39 @@ struct BinaryCodingTests {
         }
     }
 
+    @Test("a case record's row is the same bytes whatever order its sets and deadline table iterate in (as in another process)")
+    func rowsIndependentOfHashOrder() throws {
+        let record = Self.everything()
+        func row(_ r: CaseRecord) throws -> [UInt8] {
+            var w = BinaryValueWriter(positional: true)
+            try r.encode(to: &w)
+            return w.bytes
+        }
+        /// The same elements, inserted in another order into a table of another capacity.
+        func rebuilt<E: Hashable>(_ set: Set<E>, capacity: Int) -> Set<E> {
+            var out = Set<E>(minimumCapacity: capacity)
+            for e in set.shuffled() { out.insert(e) }
+            return out
+        }
+        var rows: Set<[UInt8]> = [try row(record)]
+        var orders: Set<[CaseDeadline]> = [Array(record.state.deadlines.keys)]
+        for capacity in [0, 8, 100, 5_000] {
+            var r = record
+            r.state.remedies = rebuilt(record.state.remedies, capacity: capacity)
+            r.state.overdue = rebuilt(record.state.overdue, capacity: capacity)
+            r.state.awardReceivedBy = rebuilt(record.state.awardReceivedBy, capacity: capacity)
+            var deadlines = [CaseDeadline: Timestamp](minimumCapacity: capacity)
+            for (k, v) in record.state.deadlines.shuffled() { deadlines[k] = v }
+            r.state.deadlines = deadlines
+            orders.insert(Array(deadlines.keys))
+            #expect(r == record)
+            rows.insert(try row(r))
+            #expect(try BinaryPayload.withValue(in: try row(r), what: "record") { try CaseRecord(from: &$0) } == record)
+        }
+        #expect(orders.count > 1, "the tables iterate in different orders")
+        #expect(rows.count == 1, "one record, one row")
+    }
+
     @Test("malformed bytes are a typed error, never a crash: every truncation and every flipped byte of a record, keyed or positional")
     func malformed() throws {
         var positional = BinaryValueWriter(positional: true)
