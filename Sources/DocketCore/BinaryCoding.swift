@@ -292,15 +292,9 @@ public struct BinaryValueWriter {
                 withUnsafeTemporaryAllocation(byteCount: end - start, alignment: 1) { copy in
                     buffer.withUnsafeBytes { copy.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[start..<end])) }
                     let held = UnsafeRawBufferPointer(copy)
-                    // Insertion sort: sets and tables in a row hold a few entries.
-                    for i in 0..<count {
-                        var j = i
-                        while j > 0, UTF8Bytes.less(entry(i, in: held, from: start), entry(order[j - 1], in: held, from: start)) {
-                            order[j] = order[j - 1]
-                            j -= 1
-                        }
-                        order[j] = i
-                    }
+                    var order = order
+                    for i in 0..<count { order[i] = i }
+                    order.sort { UTF8Bytes.less(entry($0, in: held, from: start), entry($1, in: held, from: start)) }
                     buffer.withUnsafeMutableBytes { out in
                         var p = start
                         for k in 0..<count {

@@ -324,7 +324,8 @@ extension PositionalMapTests {
 
     @Test("a positional writer writes a set's elements in the order of their bytes, whatever the set's own order; a keyed one keeps the order Codable gives")
     func orderedSets() throws {
-        for elements in [[], ["only"], ["b", "a"], ["mediation", "arbitration", "lawsuit", "enforcement", "a", "甲", "zz", "confirmation", "review"]] {
+        let many = (0..<2_000).map { "element \($0 * 7_919 % 2_000)" }  // a large set: sorted, not insertion-sorted
+        for elements in [[], ["only"], ["b", "a"], ["mediation", "arbitration", "lawsuit", "enforcement", "a", "甲", "zz", "confirmation", "review"], many] {
             let sets = Self.variants(of: elements)
             if elements.count > 2 { #expect(Set(sets.map { Array($0) }).count > 1, "the variants iterate in different orders") }
             let rows = try sets.map { set -> [UInt8] in
