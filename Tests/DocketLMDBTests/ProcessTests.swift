@@ -234,6 +234,38 @@ struct ProcessTests {
         #expect(refused.status != 0 && refused.stderr.hasPrefix("docket: error: line 1:"), "\(refused.stderr)")
     }
 
+    @Test("processes agree byte for byte on the read models' rows: those that caught them up and two that rebuilt them")
+    func rowsAgreeAcrossProcesses() async throws {
+        let dir = TemporaryDirectory("docket-rows-across-processes")
+        func run(_ args: [String]) -> (lines: [String], stderr: String, status: Int32) {
+            guard let c = try? Child.docket(args) else { return ([], "could not start", -1) }
+            return c.wait()
+        }
+        // Three processes bring the read models of the demo's store up to date, each catching up
+        // the one its query needs; two copies of the store are rebuilt, each by a process of its
+        // own. Each process has its own hash seed.
+        let demo = run(["demo", "--store", dir.sub("live"), "--cases", "300"])
+        try #require(demo.status == 0, "\(demo.stderr)")
+        let caseID = try #require(demo.lines.last?.split(separator: " ").last.map(String.init), "\(demo.lines)")
+        #expect(run(["stats", "--store", dir.sub("live")]).status == 0)
+        #expect(run(["archive", "show", caseID, "--store", dir.sub("live")]).status == 0)
+        #expect(run(["roster", "organizations", "--store", dir.sub("live")]).status == 0)
+        for copy in ["first", "second"] {
+            #expect(run(["backup", dir.sub(copy), "--store", dir.sub("live")]).status == 0)
+            let rebuilt = run(["rebuild", "--store", dir.sub(copy)])
+            #expect(rebuilt.status == 0 && rebuilt.lines.count == 3, "\(rebuilt)")
+        }
+        var stores: [LMDBEventStore] = []
+        for name in ["live", "first", "second"] { stores.append(try LMDBEventStore(path: dir.sub(name))) }
+        for projection in ["cases", "archives", "rosters"] {
+            let rows = try await stores.asyncMap { try await $0.allRows(projection) }
+            #expect(rows[0].count > (projection == "rosters" ? 50 : 300), "\(projection): \(rows[0].count) rows")
+            #expect(rows[1] == rows[0], "\(projection): the first rebuild against the rows caught up")
+            #expect(rows[2] == rows[0], "\(projection): the second rebuild against the rows caught up")
+        }
+        for store in stores { await store.close() }
+    }
+
     @Test("the CLI on cases: apply (with a refused and a malformed line), case show, case history, tick")
     func caseCommands() async throws {
         let dir = TemporaryDirectory("docket-cases")
@@ -336,5 +368,15 @@ struct ProcessTests {
         let unknownRegion = run(["risk", "--region", "mars", "--store", store])
         #expect(unknownRegion.status != 0 && unknownRegion.stderr.hasPrefix("docket: error: no region mars (known: huilai, qinghai, shandong, shanghai, tianjin)"))
         #expect(run(["stats", "--store", store, "--json"]).lines == stats.lines, "the same figures after a rebuild")
+    }
+}
+
+extension Array {
+    /// `transform` of each element, in order, one at a time.
+    fileprivate func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var out: [T] = []
+        out.reserveCapacity(count)
+        for e in self { out.append(try await transform(e)) }
+        return out
     }
 }
