@@ -206,10 +206,6 @@ struct ProcessTests {
     @Test("the CLI: demo, verify, info, export, import, backup, and one clear line for a missing store")
     func cli() async throws {
         let dir = TemporaryDirectory("docket-cli")
-        func run(_ args: [String]) -> (lines: [String], stderr: String, status: Int32) {
-            guard let c = try? Child.docket(args) else { return ([], "could not start", -1) }
-            return c.wait()
-        }
         let demo = run(["demo", "--store", dir.sub("s"), "--cases", "20"])
         #expect(demo.status == 0, "\(demo.stderr)")
         #expect(demo.lines.first?.hasPrefix("20 cases, ") == true && demo.lines.first?.contains(" 0 refused") == true, "\(demo.lines)")
@@ -237,10 +233,6 @@ struct ProcessTests {
     @Test("processes agree byte for byte on the read models' rows: those that caught them up and two that rebuilt them")
     func rowsAgreeAcrossProcesses() async throws {
         let dir = TemporaryDirectory("docket-rows-across-processes")
-        func run(_ args: [String]) -> (lines: [String], stderr: String, status: Int32) {
-            guard let c = try? Child.docket(args) else { return ([], "could not start", -1) }
-            return c.wait()
-        }
         // Three processes bring the read models of the demo's store up to date, each catching up
         // the one its query needs; two copies of the store are rebuilt, each by a process of its
         // own. Each process has its own hash seed.
@@ -269,10 +261,6 @@ struct ProcessTests {
     @Test("the CLI on cases: apply (with a refused and a malformed line), case show, case history, tick")
     func caseCommands() async throws {
         let dir = TemporaryDirectory("docket-cases")
-        func run(_ args: [String]) -> (lines: [String], stderr: String, status: Int32) {
-            guard let c = try? Child.docket(args) else { return ([], "could not start", -1) }
-            return c.wait()
-        }
         let actor = #""actor":{"role":"worker","id":"W-1"},"case":"case-1""#
         let lines = [
             #"{"command":"registerCase","id":"c1","at":"2026-03-02T09:00:00+08:00","actor":{"role":"registrar","id":"R-1"},"case":"case-1","channel":"inPerson","region":"shanghai","parties":[{"role":"worker","id":"W-1","name":"Li Wei"},{"role":"employer","id":"E-1","name":"Huadong Logistics"}],"claims":[{"type":"remuneration","amount":18000}],"groups":[],"workersInvolved":1,"oral":false}"#,
@@ -311,10 +299,6 @@ struct ProcessTests {
     @Test("the CLI on read models: roster lines through apply, roster, stats, risk, archive, evidence, rebuild")
     func readModels() async throws {
         let dir = TemporaryDirectory("docket-read-models")
-        func run(_ args: [String]) -> (lines: [String], stderr: String, status: Int32) {
-            guard let c = try? Child.docket(args) else { return ([], "could not start", -1) }
-            return c.wait()
-        }
         let registrar = #""actor":{"role":"registrar","id":"R-1"}"#
         let org = #""actor":{"role":"organization","id":"ORG-1"},"case":"case-1""#
         let lines = [

@@ -103,6 +103,13 @@ struct Child {
     }
 }
 
+/// Runs `docket` with `arguments` to the end: its complete output lines, its standard error and
+/// its exit status (-1 when it could not start).
+func run(_ arguments: [String]) -> (lines: [String], stderr: String, status: Int32) {
+    guard let c = try? Child.docket(arguments) else { return ([], "could not start", -1) }
+    return c.wait()
+}
+
 /// The lines of `text` that ended with a newline (a killed writer's last, partial line is dropped).
 func completeLines(_ text: String) -> [String] {
     var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
