@@ -202,9 +202,8 @@ public struct ArchiveProjection: Projection {
     /// both for every event the scenarios produce).
     static func writeEntry(of e: UnsafePointer<RecordedEvent>, plainTimeline: Bool, to w: inout BinaryValueWriter) throws {
         guard plainTimeline else {
-            let event = e.pointee
-            if try writeDocumentEntry(of: event, to: &w) { return }
-            return try entry(for: try CaseEvent.codec.decode(event), event).encode(to: &w)
+            if try writeDocumentEntry(of: e, to: &w) { return }
+            return try entry(for: try CaseEvent.codec.decode(e.pointee), e.pointee).encode(to: &w)
         }
         let map = try writeEntryHeader(of: e, kind: .timeline, to: &w)
         w.key("summary")
@@ -233,35 +232,24 @@ public struct ArchiveProjection: Projection {
     /// decoded and encoded again. Returns false for the other events, whose entry is built from
     /// the decoded event. The same bytes as encoding ``entry(for:_:)`` of the decoded event when
     /// the payload was written by this build (a test checks it for every scenario event).
-    private static func writeDocumentEntry(of e: RecordedEvent, to w: inout BinaryValueWriter) throws -> Bool {
-        guard e.schemaVersion == 1, BinaryPayload.isBinary(e.payload) else { return false }
-        switch e.type {
+    private static func writeDocumentEntry(of e: UnsafePointer<RecordedEvent>, to w: inout BinaryValueWriter) throws -> Bool {
+        guard e.pointee.schemaVersion == 1, BinaryPayload.isBinary(e.pointee.payload) else { return false }
+        switch e.pointee.type {
         case "case.registered":
-            try BinaryPayload.withValue(in: e.payload, what: "the payload of \(e.type) at \(e.position)") { r in
+            try BinaryPayload.withValue(in: e.pointee.payload, what: "the payload of \(e.pointee.type) at \(e.pointee.position)") { r in
                 var m = try r.map()
                 let channel = try m.field("channel", as: Channel.self), region = try m.field("region", as: String.self)
                 let claims = try m.require("claims").arrayCount(), workers = try m.field("workersInvolved", as: Int.self)
-                // The summary `entry(for:_:)` gives, in one allocation (an interpolation grows its string twice).
-                var summary = ""
-                summary.reserveCapacity(64 + region.utf8.count)
-                summary += "registered ("
-                summary += channel.rawValue
-                summary += ", "
-                summary += region
-                summary += "): "
-                summary += String(claims)
-                summary += " claim(s), "
-                summary += String(workers)
-                summary += " worker(s)"
+                let summary = registrationSummary(channel: channel, region: region, claims: claims, workers: workers)
                 try writeDocumentEntry(of: e, summary: summary, "registration", r, to: &w)
             }
         case "case.mediationAgreementSigned":
-            try BinaryPayload.withValue(in: e.payload, what: "the payload of \(e.type) at \(e.position)") { r in
+            try BinaryPayload.withValue(in: e.pointee.payload, what: "the payload of \(e.pointee.type) at \(e.pointee.position)") { r in
                 var m = try r.map()
                 try writeDocumentEntry(of: e, summary: "mediation agreement signed and sealed", "mediationAgreement", try m.require("agreement"), to: &w)
             }
         case "case.performanceNoticeIssued":
-            try BinaryPayload.withValue(in: e.payload, what: "the payload of \(e.type) at \(e.position)") { r in
+            try BinaryPayload.withValue(in: e.pointee.payload, what: "the payload of \(e.pointee.type) at \(e.pointee.position)") { r in
                 try writeDocumentEntry(of: e, summary: "performance notice issued", "performanceNotice", r, to: &w)
             }
         default:
@@ -273,9 +261,9 @@ public struct ArchiveProjection: Projection {
     /// Writes a document entry whose document (`ArchivedDocument`'s case `name`, with one value)
     /// is the value `document` stands on, copied.
     private static func writeDocumentEntry(
-        of e: RecordedEvent, summary: String, _ name: StaticString, _ document: BinaryValueReader, to w: inout BinaryValueWriter
+        of e: UnsafePointer<RecordedEvent>, summary: String, _ name: StaticString, _ document: BinaryValueReader, to w: inout BinaryValueWriter
     ) throws {
-        let map = try withUnsafePointer(to: e) { try writeEntryHeader(of: $0, kind: .document, to: &w) }
+        let map = try writeEntryHeader(of: e, kind: .document, to: &w)
         w.field("summary", summary)
         // The synthesized form of an `ArchivedDocument` case with one unlabelled value: {name: {"_0": value}},
         // with its keys (as `ArchivedDocument` writes itself).
@@ -290,6 +278,23 @@ public struct ArchiveProjection: Projection {
             w.end(outer)
         }
         w.end(map)
+    }
+
+    /// A registration's line on the timeline, built in one allocation (an interpolation grows its
+    /// string twice): the fast path and ``entry(for:_:)`` both give it.
+    private static func registrationSummary(channel: Channel, region: String, claims: Int, workers: Int) -> String {
+        var summary = ""
+        summary.reserveCapacity(64 + region.utf8.count)
+        summary += "registered ("
+        summary += channel.rawValue
+        summary += ", "
+        summary += region
+        summary += "): "
+        summary += String(claims)
+        summary += " claim(s), "
+        summary += String(workers)
+        summary += " worker(s)"
+        return summary
     }
 
     /// An event's name on the timeline: its type without `case.`.
@@ -319,7 +324,7 @@ public struct ArchiveProjection: Projection {
         switch event {
         case .registered(let r):
             document = .registration(r)
-            summary = "registered (\(r.channel.rawValue), \(r.region)): \(r.claims.count) claim(s), \(r.workersInvolved) worker(s)"
+            summary = registrationSummary(channel: r.channel, region: r.region, claims: r.claims.count, workers: r.workersInvolved)
         case .settlementSigned(let a, _):
             if a.archivable {
                 document = .settlement(a)

@@ -169,11 +169,12 @@ public struct CaseProjection: Projection {
         // Written straight after the header, by the record's own coder. The header ends with
         // `BinaryPayload.magic`, written out: rows are encoded on two threads, and the shared
         // array's reference count would be a cache line both keep taking from the other.
-        let p = record.lastPosition
-        let header: [UInt8] = [
-            4, UInt8(truncatingIfNeeded: p >> 56), UInt8(truncatingIfNeeded: p >> 48), UInt8(truncatingIfNeeded: p >> 40), UInt8(truncatingIfNeeded: p >> 32),
-            UInt8(truncatingIfNeeded: p >> 24), UInt8(truncatingIfNeeded: p >> 16), UInt8(truncatingIfNeeded: p >> 8), UInt8(truncatingIfNeeded: p), 0xDB, 0x01,
-        ]
+        var header: [UInt8] = []
+        header.reserveCapacity(11)
+        header.append(4)
+        RowBytes.append(record.lastPosition, to: &header)
+        header.append(0xDB)
+        header.append(0x01)
         var writer = BinaryValueWriter(prefix: header, capacity: 1024, positional: true)
         do { try record.encode(to: &writer) } catch {
             throw DocketError(.codecFailure, "cannot encode the case record \(record.id): \(error)")
@@ -388,7 +389,7 @@ public struct CaseProjection: Projection {
             out.append(try record(ofRow: value, "case record row \(RowBytes.uint64(key.suffix(8)))"))
             return true
         }
-        let prefix = Array("case/".utf8)
+        let prefix = keyPrefix
         try reader.forEach(from: prefix) { key, value in
             guard key.starts(with: prefix) else { return false }
             if value.first == 3 { return true }  // an index row
