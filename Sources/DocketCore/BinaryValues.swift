@@ -71,12 +71,14 @@ public enum BinaryPayload {
     }
 
     private static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8], byHand: Bool, what: @autoclosure () -> String) throws(DocketError) -> T {
+        try bytes.withUnsafeBufferPointer { buffer throws(DocketError) in try decode(T.self, in: buffer, byHand: byHand, what: what()) }
+    }
+
+    private static func decode<T: Decodable>(_ type: T.Type, in buffer: UnsafeBufferPointer<UInt8>, byHand: Bool, what: @autoclosure () -> String) throws(DocketError) -> T {
         do {
-            return try bytes.withUnsafeBufferPointer { buffer in
-                var r = try checkedReader(buffer)
-                if byHand, let coded = T.self as? any BinaryCodable.Type { return try read(T.self, by: coded, &r) }
-                return try r.reader.decodeValue(T.self, at: r.position, limit: r.limit, key: nil)
-            }
+            var r = try checkedReader(buffer)
+            if byHand, let coded = T.self as? any BinaryCodable.Type { return try read(T.self, by: coded, &r) }
+            return try r.reader.decodeValue(T.self, at: r.position, limit: r.limit, key: nil)
         } catch {
             throw decodingFailure(error, T.self, what())
         }
@@ -86,12 +88,24 @@ public enum BinaryPayload {
     /// ``BinaryCodable``, it takes the hand-written coder without looking the conformance up at run
     /// time (a cost paid for every event a replay decodes).
     public static func decode<T: BinaryCodable>(_ type: T.Type, from bytes: [UInt8], what: @autoclosure () -> String) throws(DocketError) -> T {
-        guard usesHandWrittenCoders else { return try decode(T.self, from: bytes, byHand: false, what: what()) }
+        try bytes.withUnsafeBufferPointer { buffer throws(DocketError) in try decode(T.self, in: buffer, what: what()) }
+    }
+
+    /// Decodes a `T` from the bytes `span` holds, read in place (a payload in an ``EventBatch``).
+    public static func decode<T: Decodable>(_ type: T.Type, from span: Span<UInt8>, what: @autoclosure () -> String) throws(DocketError) -> T {
+        try span.withUnsafeBufferPointer { buffer throws(DocketError) in try decode(T.self, in: buffer, byHand: usesHandWrittenCoders, what: what()) }
+    }
+
+    /// Decodes a `T` from the bytes `span` holds, read in place, with the type's hand-written coder.
+    public static func decode<T: BinaryCodable>(_ type: T.Type, from span: Span<UInt8>, what: @autoclosure () -> String) throws(DocketError) -> T {
+        try span.withUnsafeBufferPointer { buffer throws(DocketError) in try decode(T.self, in: buffer, what: what()) }
+    }
+
+    private static func decode<T: BinaryCodable>(_ type: T.Type, in buffer: UnsafeBufferPointer<UInt8>, what: @autoclosure () -> String) throws(DocketError) -> T {
+        guard usesHandWrittenCoders else { return try decode(T.self, in: buffer, byHand: false, what: what()) }
         do {
-            return try bytes.withUnsafeBufferPointer { buffer in
-                var r = try checkedReader(buffer)
-                return try T(from: &r)
-            }
+            var r = try checkedReader(buffer)
+            return try T(from: &r)
         } catch {
             throw decodingFailure(error, T.self, what())
         }
@@ -126,11 +140,19 @@ public enum BinaryPayload {
     /// Runs `body` with a reader standing on the value a part of a buffer holds (a row's bytes
     /// after its header), read in place.
     public static func withValue<R>(in bytes: ArraySlice<UInt8>, what: @autoclosure () -> String, _ body: (inout BinaryValueReader) throws -> R) throws(DocketError) -> R {
+        try bytes.withUnsafeBufferPointer { buffer throws(DocketError) in try withValue(inBuffer: buffer, what: what(), body) }
+    }
+
+    /// Runs `body` with a reader standing on the value `span` holds, read in place (a payload in an
+    /// ``EventBatch``).
+    public static func withValue<R>(in span: Span<UInt8>, what: @autoclosure () -> String, _ body: (inout BinaryValueReader) throws -> R) throws(DocketError) -> R {
+        try span.withUnsafeBufferPointer { buffer throws(DocketError) in try withValue(inBuffer: buffer, what: what(), body) }
+    }
+
+    private static func withValue<R>(inBuffer buffer: UnsafeBufferPointer<UInt8>, what: @autoclosure () -> String, _ body: (inout BinaryValueReader) throws -> R) throws(DocketError) -> R {
         do {
-            return try bytes.withUnsafeBufferPointer { buffer in
-                var r = try checkedReader(buffer)
-                return try body(&r)
-            }
+            var r = try checkedReader(buffer)
+            return try body(&r)
         } catch let e as BinaryValueError {
             throw DocketError(.codecFailure, "cannot read \(what()): \(e.message)")
         } catch let e as DocketError {
@@ -162,6 +184,11 @@ public enum BinaryPayload {
     public static func isBinary(_ bytes: [UInt8]) -> Bool {
         bytes.count >= 2 && bytes[0] == magic[0] && bytes[1] == magic[1]
     }
+
+    /// Whether the bytes `span` holds start like a binary value.
+    public static func isBinary(_ span: Span<UInt8>) -> Bool {
+        span.count >= 2 && span[0] == 0xDB && span[1] == 0x01
+    }
 }
 
 /// Payloads and rows in either encoding: written in the binary form, read in both (the binary form
@@ -180,6 +207,18 @@ public enum Payload {
     /// looking the conformance up at run time.
     public static func decode<T: BinaryCodable>(_ type: T.Type, from bytes: [UInt8], what: @autoclosure () -> String) throws(DocketError) -> T {
         BinaryPayload.isBinary(bytes) ? try BinaryPayload.decode(T.self, from: bytes, what: what()) : try JSONPayload.decode(T.self, from: bytes, what: what())
+    }
+
+    /// Decodes a `T` from the binary or JSON bytes `span` holds (a payload in an ``EventBatch``),
+    /// a binary one read in place.
+    public static func decode<T: Decodable>(_ type: T.Type, from span: Span<UInt8>, what: @autoclosure () -> String) throws(DocketError) -> T {
+        BinaryPayload.isBinary(span) ? try BinaryPayload.decode(T.self, from: span, what: what()) : try JSONPayload.decode(T.self, from: span, what: what())
+    }
+
+    /// Decodes a `T` from the binary or JSON bytes `span` holds, a binary one read in place with
+    /// `T`'s hand-written coder.
+    public static func decode<T: BinaryCodable>(_ type: T.Type, from span: Span<UInt8>, what: @autoclosure () -> String) throws(DocketError) -> T {
+        BinaryPayload.isBinary(span) ? try BinaryPayload.decode(T.self, from: span, what: what()) : try JSONPayload.decode(T.self, from: span, what: what())
     }
 }
 

@@ -54,6 +54,14 @@ public enum JSONPayload {
             throw DocketError(.codecFailure, "cannot decode \(what()) as \(T.self): \(error)")
         }
     }
+
+    /// Decodes a `T` from the bytes `span` holds; `what` names the payload in the error.
+    public static func decode<T: Decodable>(_ type: T.Type, from span: Span<UInt8>, what: @autoclosure () -> String) throws(DocketError) -> T {
+        let data = span.withUnsafeBufferPointer { Data(buffer: $0) }
+        do { return try decoder.decode(T.self, from: data) } catch {
+            throw DocketError(.codecFailure, "cannot decode \(what()) as \(T.self): \(error)")
+        }
+    }
 }
 
 /// Maps events to stored bytes and back: an encoder for the event enum, a registry of decoders by
@@ -79,6 +87,9 @@ public struct EventCodec<Event: Sendable>: Sendable {
 
     private let encoder: @Sendable (Event) throws -> EncodedEvent
     private var decoders: [Key: @Sendable ([UInt8]) throws -> Event] = [:]
+    /// Decoders that read a payload in place (`decode(type:schemaVersion:payload:)` with a `Span`):
+    /// those registered with a payload type.
+    private var spanDecoders: [Key: @Sendable (Span<UInt8>) throws -> Event] = [:]
     private var upcasters: [Key: @Sendable (EncodedEvent) throws -> EncodedEvent] = [:]
     private var renderers: [Key: @Sendable ([UInt8]) throws -> [UInt8]] = [:]
 
@@ -91,6 +102,7 @@ public struct EventCodec<Event: Sendable>: Sendable {
     public func decoding(_ type: String, version: UInt16 = 1, _ decode: @escaping @Sendable ([UInt8]) throws -> Event) -> Self {
         var copy = self
         copy.decoders[Key(type: type, version: version)] = decode
+        copy.spanDecoders[Key(type: type, version: version)] = nil
         return copy
     }
 
@@ -102,6 +114,9 @@ public struct EventCodec<Event: Sendable>: Sendable {
     ) -> Self {
         var copy = decoding(type, version: version) { bytes in
             make(try DocketCore.Payload.decode(Payload.self, from: bytes, what: "event \(type) v\(version)"))
+        }
+        copy.spanDecoders[Key(type: type, version: version)] = { span in
+            make(try DocketCore.Payload.decode(Payload.self, from: span, what: "event \(type) v\(version)"))
         }
         if let encodable = Payload.self as? any (Encodable & Decodable & SendableMetatype).Type {
             copy.renderers[Key(type: type, version: version)] = { bytes in try Self.render(encodable, bytes, what: "event \(type) v\(version)") }
@@ -118,6 +133,9 @@ public struct EventCodec<Event: Sendable>: Sendable {
     ) -> Self {
         var copy = decoding(type, version: version) { bytes in
             make(try DocketCore.Payload.decode(Payload.self, from: bytes, what: "event \(type) v\(version)"))
+        }
+        copy.spanDecoders[Key(type: type, version: version)] = { span in
+            make(try DocketCore.Payload.decode(Payload.self, from: span, what: "event \(type) v\(version)"))
         }
         copy.renderers[Key(type: type, version: version)] = { bytes in try Self.render(Payload.self, bytes, what: "event \(type) v\(version)") }
         return copy
@@ -197,6 +215,26 @@ public struct EventCodec<Event: Sendable>: Sendable {
     /// Decodes a recorded event.
     public func decode(_ event: RecordedEvent) throws(DocketError) -> Event {
         try decode(type: event.type, schemaVersion: event.schemaVersion, payload: event.payload)
+    }
+
+    /// Decodes a stored event whose payload `payload` holds, as the variant taking an array does: a
+    /// payload of a type registered with a payload type (`decoding(_:version:as:_:)`) at its
+    /// current version is read in place; any other (a decoder given as a function, an upcast) is copied
+    /// out first.
+    public func decode(type: String, schemaVersion: UInt16, payload: Span<UInt8>) throws(DocketError) -> Event {
+        if let decode = spanDecoders[Key(type: type, version: schemaVersion)] {
+            do { return try decode(payload) } catch let e as DocketError { throw e } catch {
+                throw DocketError(.codecFailure, "cannot decode event \(type) v\(schemaVersion): \(error)")
+            }
+        }
+        return try decode(type: type, schemaVersion: schemaVersion, payload: payload.withUnsafeBufferPointer { Array($0) })
+    }
+
+    /// Decodes event `i` of a batch, its payload read where it lies.
+    public func decode(_ batch: EventBatch, at i: Int) throws(DocketError) -> Event {
+        try batch.withPayload(at: i) { (payload) throws(DocketError) in
+            try decode(type: batch.events[i].type, schemaVersion: batch.events[i].schemaVersion, payload: payload)
+        }
     }
 
     /// The (type, version) pairs with a decoder, sorted.

@@ -60,6 +60,11 @@ public protocol EventStore: Sendable {
     /// empty (a store that cannot skip them returns them all the same).
     func readLog(after position: LogPosition, limit: Int, payloads: Bool) async throws -> [RecordedEvent]
 
+    /// Reads what ``readLog(after:limit:payloads:)`` reads, as a batch for projections: a store
+    /// that can packs the payloads into one buffer (``EventBatch/isPacked``); the default returns
+    /// the events as `readLog` gives them.
+    func readBatch(after position: LogPosition, limit: Int, payloads: Bool) async throws -> EventBatch
+
     /// The position of the last event in the log (``LogPosition/beforeFirst`` when empty).
     func lastPosition() async throws -> LogPosition
 
@@ -84,6 +89,11 @@ extension EventStore {
     /// Reads with payloads: stores that cannot skip them need not implement the variant.
     public func readLog(after position: LogPosition, limit: Int, payloads: Bool) async throws -> [RecordedEvent] {
         try await readLog(after: position, limit: limit)
+    }
+
+    /// The events as ``readLog(after:limit:payloads:)`` gives them, in a batch that is not packed.
+    public func readBatch(after position: LogPosition, limit: Int, payloads: Bool) async throws -> EventBatch {
+        EventBatch(events: try await readLog(after: position, limit: limit, payloads: payloads))
     }
 
     /// Appends events to one stream. See ``EventStore/append(_:)``.

@@ -21,6 +21,12 @@ public protocol Projection: Sendable {
     /// handle (skip them). The default applies each handled event in turn; a projection that keeps
     /// decoded state per row may decode and encode each row once per batch instead.
     func apply(batch events: [RecordedEvent], to rows: inout ProjectionRows) throws
+    /// Applies a batch as the runner reads it, its payloads possibly packed in one buffer
+    /// (``EventBatch/isPacked``): a projection that reads them in place
+    /// (``EventBatch/withPayload(at:_:)``, ``EventCodec/decode(_:at:)``) spares an allocation and
+    /// a copy per event. The default gives ``apply(batch:to:)`` the events with their payloads
+    /// (those of the types in ``eventTypes``; the others, which it skips, come without).
+    func apply(packed batch: EventBatch, to rows: inout ProjectionRows) throws
 }
 
 extension Projection {
@@ -29,6 +35,11 @@ extension Projection {
 
     /// The runner's batch size.
     public var preferredBatchSize: Int? { nil }
+
+    /// Gives ``apply(batch:to:)`` the batch's events, each handled one with its payload.
+    public func apply(packed batch: EventBatch, to rows: inout ProjectionRows) throws {
+        try apply(batch: batch.unpacked(types: eventTypes), to: &rows)
+    }
 
     /// Applies each handled event of the batch in turn.
     public func apply(batch events: [RecordedEvent], to rows: inout ProjectionRows) throws {

@@ -159,8 +159,18 @@ public enum RecordCodec {
         /// Leave payloads out (empty) for readers that do not look at them: the copy of the payload
         /// is most of the cost of decoding a record.
         public var skipPayloads = false
+        /// Append payloads to ``packedPayloads`` (and where each ends to ``packedEnds``) and leave
+        /// the events' own empty: one buffer for a batch (``EventBatch``) instead of an array each.
+        public var packsPayloads = false
+        /// The payloads packed so far, back to back.
+        public var packedPayloads: [UInt8] = []
+        /// Where each packed payload ends in ``packedPayloads``.
+        public var packedEnds: [Int] = []
         /// An empty cache.
-        public init(skipPayloads: Bool = false) { self.skipPayloads = skipPayloads }
+        public init(skipPayloads: Bool = false, packsPayloads: Bool = false) {
+            self.skipPayloads = skipPayloads
+            self.packsPayloads = packsPayloads && !skipPayloads
+        }
     }
 
     /// Decodes a record, reusing `cache`'s strings where the bytes match.
@@ -196,7 +206,13 @@ public enum RecordCodec {
         let causation = try reader.readString()
         let commandID = try reader.readString()
         let payloadCount = Int(try reader.readCheckedLE() as UInt32)
-        let payload = cache.skipPayloads ? try reader.skipBytes(payloadCount) : try reader.readBytes(payloadCount)
+        let payload: [UInt8]
+        if cache.packsPayloads {
+            payload = try reader.appendBytes(payloadCount, to: &cache.packedPayloads)
+            cache.packedEnds.append(cache.packedPayloads.count)
+        } else {
+            payload = cache.skipPayloads ? try reader.skipBytes(payloadCount) : try reader.readBytes(payloadCount)
+        }
         let previous = try reader.readHash()
         let hash = try reader.readHash()
         guard reader.offset == bytes.count else {
@@ -432,6 +448,15 @@ struct ByteReader {
     @inline(__always)
     mutating func skipBytes(_ count: Int) throws(DocketError) -> [UInt8] {
         guard offset + count <= bytes.count else { throw corrupt("payload of \(count) bytes runs past the end at byte \(offset)") }
+        offset += count
+        return []
+    }
+
+    /// Appends the next `count` bytes to `buffer`; returns an empty array in their place.
+    @inline(__always)
+    mutating func appendBytes(_ count: Int, to buffer: inout [UInt8]) throws(DocketError) -> [UInt8] {
+        guard offset + count <= bytes.count else { throw corrupt("payload of \(count) bytes runs past the end at byte \(offset)") }
+        buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + count)]))
         offset += count
         return []
     }

@@ -104,13 +104,13 @@ public final class ProjectionRunner: Service, Sendable {
         let batch = max(1, p.preferredBatchSize ?? options.batchSize)
         let payloads = p.needsPayloads
         var commits = BatchCommits(store: store, projection: p, slot: slot, checkpoint: checkpoint, generation: status.generation)
-        var events = try await store.readLog(after: checkpoint, limit: batch, payloads: payloads)
+        var events = try await store.readBatch(after: checkpoint, limit: batch, payloads: payloads)
         do {
             while let last = events.last {
                 try Task.checkCancellation()
                 // Read the next batch on another thread while this one is applied and committed.
-                let next: Task<[RecordedEvent], any Error>? =
-                    last.position < head ? Task { try await store.readLog(after: last.position, limit: batch, payloads: payloads) } : nil
+                let next: Task<EventBatch, any Error>? =
+                    last.position < head ? Task { try await store.readBatch(after: last.position, limit: batch, payloads: payloads) } : nil
                 do {
                     try await commits.apply(events)
                 } catch {
@@ -122,7 +122,7 @@ public final class ProjectionRunner: Service, Sendable {
                     applied[p.name]?.increment(by: Int64(events.count))
                     lagGauges[p.name]?.record(Double(head.value > last.position.value ? head.value - last.position.value : 0))
                 }
-                events = try await next?.value ?? []
+                events = try await next?.value ?? EventBatch(events: [])
             }
             try await commits.finish()
         } catch {
@@ -192,7 +192,7 @@ public final class ProjectionRunner: Service, Sendable {
         let batch = max(1, chosen.map { $0.preferredBatchSize ?? options.batchSize }.max() ?? options.batchSize)
         let payloads = chosen.contains { $0.needsPayloads }
         let feed = BatchFeed(consumers: chosen.count, head: head) { after in
-            try await store.readLog(after: after, limit: batch, payloads: payloads)
+            try await store.readBatch(after: after, limit: batch, payloads: payloads)
         }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (p, generation) in zip(chosen, generations) {
@@ -287,12 +287,12 @@ struct BatchCommits {
 
     /// Folds a batch (the log's events after ``checkpoint``, in order), waits for the batch before
     /// to be committed, and starts this one's commit.
-    mutating func apply(_ events: [RecordedEvent]) async throws {
+    mutating func apply(_ events: EventBatch) async throws {
         guard let last = events.last else { return }
         let p = projection, pending = inFlight?.rows
         let rows = try await store.readProjection(p.name, slot: slot) { reader in
             var rows = ProjectionRows(reader: reader, over: pending, expectedChanges: events.count)
-            try p.apply(batch: events, to: &rows)
+            try p.apply(packed: events, to: &rows)
             return rows.pendingRows
         }
         try await inFlight?.commit.value
@@ -354,8 +354,8 @@ actor BatchFeed {
     private let consumers: Int
     private let head: LogPosition
     private let lead: Int
-    private let read: @Sendable (LogPosition) async throws -> [RecordedEvent]
-    private var reads: [Int: Task<[RecordedEvent], any Error>] = [:]
+    private let read: @Sendable (LogPosition) async throws -> EventBatch
+    private var reads: [Int: Task<EventBatch, any Error>] = [:]
     private var taken: [Int: Int] = [:]
     /// The first batch not yet taken by every consumer.
     private var oldest = 0
@@ -364,7 +364,7 @@ actor BatchFeed {
     private var cancelled = false
     private var waiting: [(batch: Int, resume: CheckedContinuation<Void, Never>)] = []
 
-    init(consumers: Int, head: LogPosition, lead: Int = 3, read: @escaping @Sendable (LogPosition) async throws -> [RecordedEvent]) {
+    init(consumers: Int, head: LogPosition, lead: Int = 3, read: @escaping @Sendable (LogPosition) async throws -> EventBatch) {
         self.consumers = consumers
         self.head = head
         self.lead = lead
@@ -372,7 +372,7 @@ actor BatchFeed {
     }
 
     /// Batch `k` (each consumer asks for 0, 1, 2, … in turn), or nil after the last.
-    func batch(_ k: Int) async throws -> [RecordedEvent]? {
+    func batch(_ k: Int) async throws -> EventBatch? {
         while !cancelled, k >= oldest + lead { await withCheckedContinuation { waiting.append((k, $0)) } }
         if cancelled { throw CancellationError() }
         if let end, k >= end { return nil }
@@ -417,16 +417,16 @@ actor BatchFeed {
         waiting = []
     }
 
-    private func task(_ k: Int) -> Task<[RecordedEvent], any Error> {
+    private func task(_ k: Int) -> Task<EventBatch, any Error> {
         if let t = reads[k] { return t }
         let read = self.read, head = self.head
-        let t: Task<[RecordedEvent], any Error>
+        let t: Task<EventBatch, any Error>
         if k == 0 {
-            t = Task { head > .beforeFirst ? try await read(.beforeFirst) : [] }
+            t = Task { head > .beforeFirst ? try await read(.beforeFirst) : EventBatch(events: []) }
         } else {
             let previous = task(k - 1)
             t = Task {
-                guard let last = try await previous.value.last, last.position < head else { return [] }
+                guard let last = try await previous.value.last, last.position < head else { return EventBatch(events: []) }
                 return try await read(last.position)
             }
         }

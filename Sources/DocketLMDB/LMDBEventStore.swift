@@ -244,12 +244,31 @@ public final class LMDBEventStore: ImportableEventStore {
     }
 
     public func readLog(after position: LogPosition, limit: Int, payloads: Bool) async throws -> [RecordedEvent] {
-        guard limit > 0 else { return [] }
+        try readEvents(after: position, limit: limit, cache: RecordCodec.DecodeCache(skipPayloads: !payloads)).events
+    }
+
+    /// Reads a batch with its payloads packed in one buffer (``EventBatch/isPacked``), unless
+    /// `payloads` is false.
+    public func readBatch(after position: LogPosition, limit: Int, payloads: Bool) async throws -> EventBatch {
+        let (events, cache) = try readEvents(after: position, limit: limit, cache: RecordCodec.DecodeCache(skipPayloads: !payloads, packsPayloads: payloads))
+        guard payloads else { return EventBatch(events: events) }
+        return EventBatch(packed: events, payloadBytes: cache.packedPayloads, payloadEnds: cache.packedEnds)
+    }
+
+    /// Up to `limit` events after `position`, decoded with `cache` (returned, with what it packed).
+    private func readEvents(after position: LogPosition, limit: Int, cache: RecordCodec.DecodeCache) throws -> (events: [RecordedEvent], cache: RecordCodec.DecodeCache) {
+        guard limit > 0 else { return ([], cache) }
         var low = UInt.max, high = UInt.min
         let out = try read { txn in
             var out: [RecordedEvent] = []
             out.reserveCapacity(Swift.min(limit, 4096))
-            var cache = RecordCodec.DecodeCache(skipPayloads: !payloads)
+            var cache = cache
+            if cache.packsPayloads {
+                // Room for most batches' payloads at once (a few hundred bytes each), not a copy of
+                // the buffer each time it doubles.
+                cache.packedPayloads.reserveCapacity(Swift.min(limit, 65_536) * 320)
+                cache.packedEnds.reserveCapacity(Swift.min(limit, 65_536))
+            }
             try Keys.withPosition(position.next) { start in
                 try txn.scan(txn.dbs.events, from: start) { key, value in
                     let p = LogPosition(Keys.readUInt64BE(key))
@@ -260,11 +279,11 @@ public final class LMDBEventStore: ImportableEventStore {
                     return out.count < limit
                 }
             }
-            return out
+            return (out, cache)
         }
         // Large pages of the log are released like a scan's, so that reading the whole log page by
         // page (a projection catching up) does not grow resident memory with the log's length.
-        if out.count >= 1_024, low < high { env.releaseMapped(low...high) }
+        if out.0.count >= 1_024, low < high { env.releaseMapped(low...high) }
         return out
     }
 

@@ -74,7 +74,7 @@ public enum EventStoreConformance {
         ConformanceCase(name: "positions stay gap-free under concurrent appends", body: concurrentOrdering),
         ConformanceCase(name: "conflicting concurrent appends: exactly one wins each version", body: concurrentConflicts),
         ConformanceCase(name: "stream reads forwards and backwards with limits", body: streamReads),
-        ConformanceCase(name: "log reads page by position", body: logReads),
+        ConformanceCase(name: "log reads page by position, as arrays and as batches", body: logReads),
         ConformanceCase(name: "subscription catches up then follows live without gap or repeat", body: subscription),
         ConformanceCase(name: "reopen keeps events, heads, chain and idempotency", body: reopen),
         ConformanceCase(name: "verify reports an intact log", body: verifyIntact),
@@ -513,6 +513,15 @@ public enum EventStoreConformance {
         let tail = try await store.readLog(after: LogPosition(23), limit: 100)
         try check(tail.map(\.position.value) == [24, 25], "tail: \(tail.map(\.position.value))")
         try check(try await store.readLog(after: LogPosition(25), limit: 10).isEmpty, "nothing after the end")
+        // A batch for projections holds the same events, whether or not the store packs its payloads.
+        for (after, limit) in [(0, 100), (10, 5), (23, 100), (25, 10)] as [(UInt64, Int)] {
+            let events = try await store.readLog(after: LogPosition(after), limit: limit)
+            let batch = try await store.readBatch(after: LogPosition(after), limit: limit, payloads: true)
+            try check(batch.unpacked() == events, "batch after \(after): the events readLog gives")
+            try check(batch.events.indices.allSatisfy { batch.payload(at: $0) == events[$0].payload }, "batch after \(after): payloads")
+            let bare = try await store.readBatch(after: LogPosition(after), limit: limit, payloads: false)
+            try check(bare.events.map(\.position) == events.map(\.position), "batch without payloads after \(after): the same events")
+        }
     }
 
     static func subscription(_ h: any EventStoreHarness) async throws {

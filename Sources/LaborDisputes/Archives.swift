@@ -157,15 +157,23 @@ public struct ArchiveProjection: Projection {
     /// Appends each case event's entry to its case's row: each row touched is read once, when the
     /// batch first meets its case, and written once, at the end.
     public func apply(batch events: [RecordedEvent], to rows: inout ProjectionRows) throws {
+        try apply(packed: EventBatch(events: events), to: &rows)
+    }
+
+    /// Appends the entries as ``apply(batch:to:)`` does, each payload read where it lies (in a
+    /// packed batch: no copy of it, no array of its own).
+    public func apply(packed batch: EventBatch, to rows: inout ProjectionRows) throws {
         var cases = BatchCases<OpenRow>()
-        try events.withUnsafeBufferPointer { events in
+        try batch.events.withUnsafeBufferPointer { events in
             for i in events.indices {
                 // One table lookup tells both whether the event is a case event and whether its entry
                 // is a plain timeline line.
                 guard let plain = Self.plainTimeline[events[i].type] else { continue }
                 let n = try cases.index(of: events[i].stream) { try Self.openRow(for: events[i].stream, at: events[i].position, rows) }
                 // The event is read in place: a copy of it would retain each of its strings.
-                try Self.writeEntry(of: events.baseAddress! + i, plainTimeline: plain, to: &cases.values[n].writer)
+                try batch.withPayload(at: i) { payload in
+                    try Self.writeEntry(of: events.baseAddress! + i, payload: payload, plainTimeline: plain, to: &cases.values[n].writer)
+                }
             }
         }
         for i in cases.values.indices {
@@ -200,11 +208,17 @@ public struct ArchiveProjection: Projection {
     /// written straight from the record's fields, without building the entry or decoding the
     /// payload: the same bytes as encoding ``entry(for:_:)`` of the decoded event (a test checks
     /// both for every event the scenarios produce).
-    static func writeEntry(of e: UnsafePointer<RecordedEvent>, plainTimeline: Bool, to w: inout BinaryValueWriter) throws {
+    static func writeEntry(of e: UnsafePointer<RecordedEvent>, payload: Span<UInt8>, plainTimeline: Bool, to w: inout BinaryValueWriter) throws {
         guard plainTimeline else {
-            if try writeDocumentEntry(of: e, to: &w) { return }
-            return try entry(for: try CaseEvent.codec.decode(e.pointee), e.pointee).encode(to: &w)
+            if try writeDocumentEntry(of: e, payload: payload, to: &w) { return }
+            let event = try CaseEvent.codec.decode(type: e.pointee.type, schemaVersion: e.pointee.schemaVersion, payload: payload)
+            return try entry(for: event, e.pointee).encode(to: &w)
         }
+        try writeTimelineEntry(of: e, to: &w)
+    }
+
+    /// Writes the entry of a plain timeline line, which needs nothing of the payload.
+    private static func writeTimelineEntry(of e: UnsafePointer<RecordedEvent>, to w: inout BinaryValueWriter) throws {
         let map = try writeEntryHeader(of: e, kind: .timeline, to: &w)
         w.key("summary")
         w.write(name(ofType: e.pointee.type))
@@ -232,11 +246,11 @@ public struct ArchiveProjection: Projection {
     /// decoded and encoded again. Returns false for the other events, whose entry is built from
     /// the decoded event. The same bytes as encoding ``entry(for:_:)`` of the decoded event when
     /// the payload was written by this build (a test checks it for every scenario event).
-    private static func writeDocumentEntry(of e: UnsafePointer<RecordedEvent>, to w: inout BinaryValueWriter) throws -> Bool {
-        guard e.pointee.schemaVersion == 1, BinaryPayload.isBinary(e.pointee.payload) else { return false }
+    private static func writeDocumentEntry(of e: UnsafePointer<RecordedEvent>, payload: Span<UInt8>, to w: inout BinaryValueWriter) throws -> Bool {
+        guard e.pointee.schemaVersion == 1, BinaryPayload.isBinary(payload) else { return false }
         switch e.pointee.type {
         case "case.registered":
-            try BinaryPayload.withValue(in: e.pointee.payload, what: "the payload of \(e.pointee.type) at \(e.pointee.position)") { r in
+            try BinaryPayload.withValue(in: payload, what: "the payload of \(e.pointee.type) at \(e.pointee.position)") { r in
                 var m = try r.map()
                 let channel = try m.field("channel", as: Channel.self), region = try m.field("region", as: String.self)
                 let claims = try m.require("claims").arrayCount(), workers = try m.field("workersInvolved", as: Int.self)
@@ -244,12 +258,12 @@ public struct ArchiveProjection: Projection {
                 try writeDocumentEntry(of: e, summary: summary, "registration", r, to: &w)
             }
         case "case.mediationAgreementSigned":
-            try BinaryPayload.withValue(in: e.pointee.payload, what: "the payload of \(e.pointee.type) at \(e.pointee.position)") { r in
+            try BinaryPayload.withValue(in: payload, what: "the payload of \(e.pointee.type) at \(e.pointee.position)") { r in
                 var m = try r.map()
                 try writeDocumentEntry(of: e, summary: "mediation agreement signed and sealed", "mediationAgreement", try m.require("agreement"), to: &w)
             }
         case "case.performanceNoticeIssued":
-            try BinaryPayload.withValue(in: e.pointee.payload, what: "the payload of \(e.pointee.type) at \(e.pointee.position)") { r in
+            try BinaryPayload.withValue(in: payload, what: "the payload of \(e.pointee.type) at \(e.pointee.position)") { r in
                 try writeDocumentEntry(of: e, summary: "performance notice issued", "performanceNotice", r, to: &w)
             }
         default:

@@ -214,11 +214,20 @@ public struct CaseProjection: Projection {
     /// halves side by side. Decoding an event and encoding a record each need nothing but their
     /// own input, so only the fold, which carries each case's state from event to event, is serial.
     public func apply(batch events: [RecordedEvent], to rows: inout ProjectionRows) throws {
+        try apply(packed: EventBatch(events: events), to: &rows)
+    }
+
+    /// Folds a batch as ``apply(batch:to:)`` does, each payload decoded where it lies (in a packed
+    /// batch: no copy of it, no array of its own).
+    public func apply(packed batch: EventBatch, to rows: inout ProjectionRows) throws {
+        let events = batch.events
         var decoded = try events.withUnsafeBufferPointer { events in
-            try Self.mapInHalves(count: events.count, threshold: 512) { i in
+            try Self.mapInHalves(count: events.count, threshold: 512) { i -> CaseEvent? in
                 // The parts the codec needs, not the whole event: a copy of it would retain each of its strings.
-                Self.caseEventTypes.contains(events[i].type)
-                    ? try CaseEvent.codec.decode(type: events[i].type, schemaVersion: events[i].schemaVersion, payload: events[i].payload) : nil
+                guard Self.caseEventTypes.contains(events[i].type) else { return nil }
+                return try batch.withPayload(at: i) { payload in
+                    try CaseEvent.codec.decode(type: events[i].type, schemaVersion: events[i].schemaVersion, payload: payload)
+                }
             }
         }
         // A batch of case events touches about one case per seven events.

@@ -195,19 +195,19 @@ extension ProjectionRunnerTests {
         let events: UInt64, size: UInt64
         init(events: UInt64, size: UInt64) { self.events = events; self.size = size }
 
-        func read(after p: LogPosition) -> [RecordedEvent] {
+        func read(after p: LogPosition) -> EventBatch {
             state.withLock { s in
                 s.reads.append(p.value)
                 s.maxAhead = max(s.maxAhead, s.reads.count - s.slowest)
             }
             let first = p.value + 1, last = min(events, p.value + size)
-            guard first <= last else { return [] }
-            return (first...last).map { n in
+            guard first <= last else { return EventBatch(events: []) }
+            return EventBatch(events: (first...last).map { n in
                 RecordedEvent(
                     position: LogPosition(n), stream: .test("s"), version: StreamVersion(n), type: "t", schemaVersion: 1, payload: [],
                     occurredAt: Timestamp(millisecondsSinceEpoch: 0), recordedAt: Timestamp(millisecondsSinceEpoch: 0),
                     metadata: CommandMetadata(actor: "a"), commandID: nil, previousHash: .genesis, hash: .genesis)
-            }
+            })
         }
     }
 
@@ -222,7 +222,7 @@ extension ProjectionRunnerTests {
                         var out: [UInt64] = []
                         var k = 0
                         while let batch = try await feed.batch(k) {
-                            out += batch.map(\.position.value)
+                            out += batch.events.map(\.position.value)
                             if c == 2 {  // the slow one: others may not run more than a few batches ahead
                                 try await Task.sleep(for: .milliseconds(1))
                                 log.state.withLock { $0.slowest = k + 1 }
@@ -247,7 +247,7 @@ extension ProjectionRunnerTests {
         let log = SyntheticLog(events: 100, size: 10)
         let feed = BatchFeed(consumers: 2, head: LogPosition(100), lead: 3) { after in log.read(after: after) }
         // One consumer takes batch 0; the other has taken nothing, so batch 0 is the oldest held.
-        #expect(try await feed.batch(0)?.first?.position == LogPosition(1))
+        #expect(try await feed.batch(0)?.events.first?.position == LogPosition(1))
         var reads: [UInt64] = []
         for _ in 0..<200 {
             reads = log.state.withLock { $0.reads }

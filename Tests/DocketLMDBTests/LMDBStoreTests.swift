@@ -26,6 +26,11 @@ struct LMDBStoreTests {
         #expect(bare.allSatisfy { $0.payload.isEmpty })
         #expect(bare.map { var e = $0; e.payload = []; return e } == full.map { var e = $0; e.payload = []; return e })
         #expect(full.allSatisfy { !$0.payload.isEmpty })
+        // A batch for projections packs the payloads in one buffer as it reads them.
+        let batch = try await store.readBatch(after: .beforeFirst, limit: 10, payloads: true)
+        #expect(batch.isPacked && batch.events.allSatisfy { $0.payload.isEmpty })
+        #expect(batch.unpacked() == full)
+        #expect(try await !store.readBatch(after: .beforeFirst, limit: 10, payloads: false).isPacked)
         await store.close()
     }
 

@@ -117,6 +117,28 @@ struct BinaryCodingTests {
         }
     }
 
+    struct NoRows: ProjectionRowReader {
+        func value(for key: [UInt8]) throws -> [UInt8]? { nil }
+        func forEach(from start: [UInt8]?, _ body: ([UInt8], [UInt8]) throws -> Bool) throws {}
+    }
+
+    @Test("every read model writes the same rows from a packed batch (payloads read in place) as from events carrying their payloads")
+    func packedBatches() async throws {
+        let h = try await Self.everyScenario()
+        let events = try await h.run.store.readLog(after: .beforeFirst, limit: 1_000_000)
+        #expect(events.count > 1_000)
+        let packed = EventBatch(packing: events)
+        #expect(packed.isPacked)
+        for p in h.models.projections {
+            var fromArray = ProjectionRows(reader: NoRows())
+            try p.apply(batch: events, to: &fromArray)
+            var fromPacked = ProjectionRows(reader: NoRows())
+            try p.apply(packed: packed, to: &fromPacked)
+            #expect(fromArray.changeCount > 0, "\(p.name) writes rows")
+            #expect(fromPacked.writes == fromArray.writes, "\(p.name)")
+        }
+    }
+
     /// A case state with every optional part set, and claims with every field.
     static func everything() -> CaseRecord {
         let t = Timestamp(millisecondsSinceEpoch: 1_772_416_800_000)

@@ -1,0 +1,107 @@
+/// A batch of the log's events as the projection runner reads it: the events in log order, with
+/// their payloads either inside each event (as ``EventStore/readLog(after:limit:payloads:)`` gives
+/// them) or packed back to back in one buffer that the whole batch shares.
+///
+/// A packed batch costs one allocation for all its payloads instead of one per event, and its
+/// payloads are read where they lie (``withPayload(at:_:)``), so a projection that decodes them
+/// (``Projection/apply(packed:to:)``) copies nothing. In a packed batch, each element of ``events``
+/// has an empty `payload`: read payloads through the batch, or take ``event(at:)`` or
+/// ``unpacked(types:)`` for events that carry their own.
+public struct EventBatch: Sendable {
+    /// The events, in log order. In a packed batch their `payload` is empty.
+    public let events: [RecordedEvent]
+    /// The payloads of a packed batch, back to back, in the events' order.
+    @usableFromInline let payloadBytes: [UInt8]
+    /// Where each event's payload ends in ``payloadBytes`` (the next one starts there); empty when
+    /// the batch is not packed.
+    @usableFromInline let payloadEnds: [Int]
+
+    /// A batch whose events carry their own payloads (or none, when they were read without).
+    public init(events: [RecordedEvent]) {
+        self.events = events
+        payloadBytes = []
+        payloadEnds = []
+    }
+
+    /// A packed batch made from events that carry their payloads: the payloads are copied into one
+    /// buffer and left out of the events. For stores and tests; the LMDB store packs as it reads.
+    public init(packing events: [RecordedEvent]) {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(events.reduce(0) { $0 + $1.payload.count })
+        var ends: [Int] = []
+        ends.reserveCapacity(events.count)
+        var stripped = events
+        for i in stripped.indices {
+            bytes.append(contentsOf: stripped[i].payload)
+            ends.append(bytes.count)
+            stripped[i].payload = []
+        }
+        self.init(packed: stripped, payloadBytes: bytes, payloadEnds: ends)
+    }
+
+    /// A packed batch: `events` without payloads; event `i`'s payload is `payloadBytes` up to
+    /// `payloadEnds[i]`, from where the one before ends.
+    @_spi(Storage) public init(packed events: [RecordedEvent], payloadBytes: [UInt8], payloadEnds: [Int]) {
+        precondition(payloadEnds.count == events.count, "one payload end per event")
+        precondition(payloadEnds.last.map { $0 == payloadBytes.count } ?? payloadBytes.isEmpty, "the last payload ends where the buffer does")
+        self.events = events
+        self.payloadBytes = payloadBytes
+        self.payloadEnds = events.isEmpty ? [] : payloadEnds
+    }
+
+    /// Whether the payloads are packed in the batch's buffer rather than inside the events.
+    public var isPacked: Bool { !payloadEnds.isEmpty }
+
+    /// The number of events.
+    public var count: Int { events.count }
+
+    /// Whether the batch has no events.
+    public var isEmpty: Bool { events.isEmpty }
+
+    /// The last event (without its payload in a packed batch).
+    public var last: RecordedEvent? { events.last }
+
+    /// The range of event `i`'s payload in ``payloadBytes`` (packed batches only).
+    @usableFromInline func payloadRange(_ i: Int) -> Range<Int> {
+        (i == 0 ? 0 : payloadEnds[i - 1])..<payloadEnds[i]
+    }
+
+    /// Calls `body` with event `i`'s payload, read where it lies.
+    @inlinable public func withPayload<R, E: Error>(at i: Int, _ body: (Span<UInt8>) throws(E) -> R) throws(E) -> R {
+        if isPacked { return try body(payloadBytes.span.extracting(payloadRange(i))) }
+        let payload = events[i].payload
+        return try body(payload.span)
+    }
+
+    /// A copy of event `i`'s payload.
+    public func payload(at i: Int) -> [UInt8] {
+        isPacked ? Array(payloadBytes[payloadRange(i)]) : events[i].payload
+    }
+
+    /// Event `i` with its payload.
+    public func event(at i: Int) -> RecordedEvent {
+        guard isPacked else { return events[i] }
+        var e = events[i]
+        e.payload = payload(at: i)
+        return e
+    }
+
+    /// The events, each with its payload when its type is in `types` (every type when `types` is
+    /// nil), for code that takes an array of events: what ``Projection/apply(packed:to:)`` does by
+    /// default. Events of other types keep an empty payload.
+    public func unpacked(types: Set<String>? = nil) -> [RecordedEvent] {
+        guard isPacked else { return events }
+        var out = events
+        for i in out.indices where types.map({ $0.contains(out[i].type) }) ?? true {
+            out[i].payload = payload(at: i)
+        }
+        return out
+    }
+
+    /// Calls `body` with the packed buffer and the payload ends, for code that reads many payloads
+    /// in a loop; nil when the batch is not packed.
+    package func withPackedPayloads<R>(_ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<Int>) throws -> R) rethrows -> R? {
+        guard isPacked else { return nil }
+        return try payloadBytes.withUnsafeBufferPointer { bytes in try payloadEnds.withUnsafeBufferPointer { ends in try body(bytes, ends) } }
+    }
+}

@@ -1,0 +1,138 @@
+import DocketCore
+import Foundation
+import Synchronization
+import Testing
+
+@Suite("Event batches")
+struct EventBatchTests {
+    static func event(_ n: UInt64, _ type: String, _ payload: [UInt8]) -> RecordedEvent {
+        RecordedEvent(
+            position: LogPosition(n), stream: StreamID(verbatim: "s-\(n % 3)"), version: StreamVersion(n), type: type, schemaVersion: 1,
+            payload: payload, occurredAt: Timestamp(millisecondsSinceEpoch: Int64(n)), recordedAt: Timestamp(millisecondsSinceEpoch: Int64(n)),
+            metadata: CommandMetadata(actor: "a"), commandID: nil, previousHash: .genesis, hash: .genesis)
+    }
+
+    /// Events with payloads of every size from empty up, among them a run of empty ones.
+    static let events: [RecordedEvent] = (1...40).map { (n: Int) -> RecordedEvent in
+        var payload: [UInt8] = []
+        if !(10...14).contains(n) {
+            for k in 0..<(n * 7) { payload.append(UInt8(truncatingIfNeeded: k &* 31 &+ n)) }
+        }
+        return event(UInt64(n), n % 2 == 0 ? "even" : "odd", payload)
+    }
+
+    @Test("a packed batch reads back every payload, in place and copied, and strips the events' own")
+    func packing() throws {
+        let packed = EventBatch(packing: Self.events)
+        #expect(packed.isPacked)
+        #expect(packed.count == Self.events.count)
+        #expect(packed.last?.position == Self.events.last?.position)
+        for i in Self.events.indices {
+            #expect(packed.events[i].payload.isEmpty)
+            #expect(packed.withPayload(at: i) { span in (0..<span.count).map { span[$0] } } == Self.events[i].payload, "payload \(i) in place")
+            #expect(packed.payload(at: i) == Self.events[i].payload, "payload \(i) copied")
+            #expect(packed.event(at: i) == Self.events[i], "event \(i) whole")
+        }
+        #expect(packed.unpacked() == Self.events)
+    }
+
+    @Test("unpacking for a set of types gives those events their payloads and leaves the others without")
+    func unpackingTypes() {
+        let unpacked = EventBatch(packing: Self.events).unpacked(types: ["even"])
+        for (e, original) in zip(unpacked, Self.events) {
+            #expect(e.payload == (original.type == "even" ? original.payload : []), "event \(e.position)")
+            var withPayload = e
+            withPayload.payload = original.payload
+            #expect(withPayload == original, "every other field kept")
+        }
+    }
+
+    @Test("a batch that is not packed reads the events' own payloads; empty batches are neither")
+    func unpackedBatches() {
+        let plain = EventBatch(events: Self.events)
+        #expect(!plain.isPacked)
+        for i in Self.events.indices {
+            #expect(plain.withPayload(at: i) { $0.count } == Self.events[i].payload.count)
+            #expect(plain.payload(at: i) == Self.events[i].payload)
+        }
+        #expect(plain.unpacked(types: []) == Self.events, "nothing to unpack: the events as they are")
+        for empty in [EventBatch(events: []), EventBatch(packing: [])] {
+            #expect(empty.isEmpty && !empty.isPacked && empty.last == nil)
+        }
+    }
+
+    struct Note: Codable, Hashable, BinaryCodable {
+        var text: String
+        func encode(to w: inout BinaryValueWriter) throws {
+            let map = w.beginMap()
+            w.field("text", text)
+            w.end(map)
+        }
+        init(text: String) { self.text = text }
+        init(from r: inout BinaryValueReader) throws {
+            var m = try r.map()
+            text = try m.field("text")
+        }
+    }
+    struct Plain: Codable, Hashable { var n: Int }
+    struct OldNote: Codable { var body: String }
+
+    static let codec = EventCodec<String> { _ in throw DocketError(.invalidArgument, "not used") }
+        .decoding("note", version: 2, as: Note.self) { "note:\($0.text)" }
+        .decoding("plain", version: 1, as: Plain.self) { "plain:\($0.n)" }
+        .decoding("raw", version: 1) { bytes in "raw:\(bytes.count)" }
+        .upcasting("note", from: 1, as: OldNote.self, to: Note.self) { Note(text: $0.body) }
+
+    @Test("decoding a payload in place gives what decoding its copy gives: binary, JSON, a decoding function, an upcast, and the same errors")
+    func decodingInPlace() throws {
+        let stored: [(String, UInt16, [UInt8])] = [
+            ("note", 2, try BinaryPayload.encode(Note(text: "在此"))),
+            ("note", 2, try JSONPayload.encode(Note(text: "json"))),
+            ("plain", 1, try BinaryPayload.encode(Plain(n: 7))),
+            ("plain", 1, Array(#"{"n":8}"#.utf8)),
+            ("raw", 1, [1, 2, 3]),
+            ("note", 1, try JSONPayload.encode(OldNote(body: "old"))),
+        ]
+        let events = stored.enumerated().map { i, s in
+            var e = Self.event(UInt64(i + 1), s.0, s.2)
+            e.schemaVersion = s.1
+            return e
+        }
+        let batch = EventBatch(packing: events)
+        let expected = ["note:在此", "note:json", "plain:7", "plain:8", "raw:3", "note:old"]
+        for i in events.indices {
+            #expect(try Self.codec.decode(events[i]) == expected[i])
+            #expect(try Self.codec.decode(batch, at: i) == expected[i])
+        }
+        // Errors: a malformed payload, an unknown type, a version with neither decoder nor upcaster.
+        for (type, version, payload) in [("note", 2 as UInt16, [0xDB, 0x01, 0xFF] as [UInt8]), ("nope", 1, []), ("plain", 9, [])] {
+            var e = Self.event(1, type, payload)
+            e.schemaVersion = version
+            let copied = #expect(throws: DocketError.self) { try Self.codec.decode(e) }
+            let inPlace = #expect(throws: DocketError.self) { try Self.codec.decode(EventBatch(packing: [e]), at: 0) }
+            #expect(inPlace?.code == .codecFailure)
+            #expect(inPlace?.message == copied?.message, "\(type) v\(version)")
+        }
+    }
+
+    /// Records what `apply(batch:)` is given.
+    final class Recorder: Projection {
+        let seen = Mutex<[RecordedEvent]>([])
+        var name: String { "recorder" }
+        var eventTypes: Set<String>? { ["odd"] }
+        func apply(_ event: RecordedEvent, to rows: inout ProjectionRows) throws { seen.withLock { $0.append(event) } }
+    }
+
+    struct NoRows: ProjectionRowReader {
+        func value(for key: [UInt8]) throws -> [UInt8]? { nil }
+        func forEach(from start: [UInt8]?, _ body: ([UInt8], [UInt8]) throws -> Bool) throws {}
+    }
+
+    @Test("a projection that reads only arrays of events gets each handled event of a packed batch with its payload")
+    func defaultPackedApply() throws {
+        let recorder = Recorder()
+        var rows = ProjectionRows(reader: NoRows())
+        try recorder.apply(packed: EventBatch(packing: Self.events), to: &rows)
+        #expect(recorder.seen.withLock { $0 } == Self.events.filter { $0.type == "odd" })
+    }
+}
