@@ -103,6 +103,15 @@ public struct BinaryValueWriter {
         isPositional = positional
     }
 
+    /// Appends bytes as they are, outside any value: a row's header, written before the value
+    /// into the same buffer (one allocation for the row, not one for the header too).
+    @inlinable package mutating func appendHeader(_ byte: UInt8) { buffer.append(byte) }
+
+    /// Appends `value`'s 8 bytes, big-endian, outside any value (see ``appendHeader(_:)``).
+    @inlinable package mutating func appendHeader(bigEndian value: UInt64) {
+        withUnsafeBytes(of: value.bigEndian) { buffer.append(contentsOf: $0) }
+    }
+
     /// An open map or array, to be passed to ``BinaryValueWriter/end(_:)``.
     public struct Container {
         @usableFromInline let offset: Int

@@ -15,12 +15,18 @@ public struct EventBatch: Sendable {
     /// Where each event's payload ends in ``payloadBytes`` (the next one starts there); empty when
     /// the batch is not packed.
     @usableFromInline let payloadEnds: [Int]
+    /// The distinct event types of the batch, in the order they first appear: a projection looks
+    /// up what it does with each type once per batch (``typeIndex(at:)``), not once per event.
+    public let types: [String]
+    /// Each event's type, as its index in ``types``.
+    @usableFromInline let typeIndexes: [UInt32]
 
     /// A batch whose events carry their own payloads (or none, when they were read without).
     public init(events: [RecordedEvent]) {
         self.events = events
         payloadBytes = []
         payloadEnds = []
+        (types, typeIndexes) = Self.typeTable(events)
     }
 
     /// A packed batch made from events that carry their payloads: the payloads are copied into one
@@ -47,7 +53,44 @@ public struct EventBatch: Sendable {
         self.events = events
         self.payloadBytes = payloadBytes
         self.payloadEnds = events.isEmpty ? [] : payloadEnds
+        (types, typeIndexes) = Self.typeTable(events)
     }
+
+    /// The distinct types of `events` and each event's index among them. A log's events repeat a
+    /// few types, each usually one shared string (the store reuses it from record to record): the
+    /// type of the event before is tried first, then the few others, then (past 32 types) a table.
+    static func typeTable(_ events: [RecordedEvent]) -> ([String], [UInt32]) {
+        var types: [String] = []
+        var indexes: [UInt32] = []
+        indexes.reserveCapacity(events.count)
+        var table: [String: UInt32] = [:]
+        var last: UInt32 = 0
+        for i in events.indices {
+            let type = events[i].type
+            if !types.isEmpty, types[Int(last)] == type {
+                indexes.append(last)
+                continue
+            }
+            if types.count <= 32, let k = types.firstIndex(of: type) {
+                last = UInt32(k)
+            } else if let k = table[type] {
+                last = k
+            } else {
+                last = UInt32(types.count)
+                types.append(type)
+                if types.count == 33 {
+                    table = Dictionary(uniqueKeysWithValues: types.enumerated().map { ($1, UInt32($0)) })
+                } else if types.count > 33 {
+                    table[type] = last
+                }
+            }
+            indexes.append(last)
+        }
+        return (types, indexes)
+    }
+
+    /// The index of event `i`'s type in ``types``.
+    @inlinable public func typeIndex(at i: Int) -> Int { Int(typeIndexes[i]) }
 
     /// Whether the payloads are packed in the batch's buffer rather than inside the events.
     public var isPacked: Bool { !payloadEnds.isEmpty }
@@ -91,17 +134,11 @@ public struct EventBatch: Sendable {
     /// default. Events of other types keep an empty payload.
     public func unpacked(types: Set<String>? = nil) -> [RecordedEvent] {
         guard isPacked else { return events }
+        let wanted = self.types.map { type in types.map { $0.contains(type) } ?? true }
         var out = events
-        for i in out.indices where types.map({ $0.contains(out[i].type) }) ?? true {
+        for i in out.indices where wanted[typeIndex(at: i)] {
             out[i].payload = payload(at: i)
         }
         return out
-    }
-
-    /// Calls `body` with the packed buffer and the payload ends, for code that reads many payloads
-    /// in a loop; nil when the batch is not packed.
-    package func withPackedPayloads<R>(_ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<Int>) throws -> R) rethrows -> R? {
-        guard isPacked else { return nil }
-        return try payloadBytes.withUnsafeBufferPointer { bytes in try payloadEnds.withUnsafeBufferPointer { ends in try body(bytes, ends) } }
     }
 }

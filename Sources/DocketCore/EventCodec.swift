@@ -222,12 +222,34 @@ public struct EventCodec<Event: Sendable>: Sendable {
     /// current version is read in place; any other (a decoder given as a function, an upcast) is copied
     /// out first.
     public func decode(type: String, schemaVersion: UInt16, payload: Span<UInt8>) throws(DocketError) -> Event {
-        if let decode = spanDecoders[Key(type: type, version: schemaVersion)] {
-            do { return try decode(payload) } catch let e as DocketError { throw e } catch {
+        try decoder(type: type, schemaVersion: schemaVersion).decode(payload)
+    }
+
+    /// The decoder of events of `type` at `schemaVersion`, looked up once to decode many (a batch's
+    /// events of one type, ``EventBatch/types``).
+    public func decoder(type: String, schemaVersion: UInt16) -> TypeDecoder {
+        TypeDecoder(type: type, schemaVersion: schemaVersion, inPlace: spanDecoders[Key(type: type, version: schemaVersion)], codec: self)
+    }
+
+    /// The decoder of one stored event type at one schema version (``decoder(type:schemaVersion:)``).
+    public struct TypeDecoder: Sendable {
+        /// The event type.
+        public let type: String
+        /// The schema version.
+        public let schemaVersion: UInt16
+        let inPlace: (@Sendable (Span<UInt8>) throws -> Event)?
+        let codec: EventCodec
+
+        /// Decodes a payload of this type and version, as
+        /// ``EventCodec/decode(type:schemaVersion:payload:)`` does.
+        public func decode(_ payload: Span<UInt8>) throws(DocketError) -> Event {
+            guard let inPlace else {
+                return try codec.decode(type: type, schemaVersion: schemaVersion, payload: payload.withUnsafeBufferPointer { Array($0) })
+            }
+            do { return try inPlace(payload) } catch let e as DocketError { throw e } catch {
                 throw DocketError(.codecFailure, "cannot decode event \(type) v\(schemaVersion): \(error)")
             }
         }
-        return try decode(type: type, schemaVersion: schemaVersion, payload: payload.withUnsafeBufferPointer { Array($0) })
     }
 
     /// Decodes event `i` of a batch, its payload read where it lies.

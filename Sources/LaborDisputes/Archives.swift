@@ -164,11 +164,12 @@ public struct ArchiveProjection: Projection {
     /// packed batch: no copy of it, no array of its own).
     public func apply(packed batch: EventBatch, to rows: inout ProjectionRows) throws {
         var cases = BatchCases<OpenRow>()
+        // One lookup per type of the batch tells both whether its events are case events and
+        // whether their entries are plain timeline lines.
+        let plainTimeline = batch.types.map { Self.plainTimeline[$0] }
         try batch.events.withUnsafeBufferPointer { events in
             for i in events.indices {
-                // One table lookup tells both whether the event is a case event and whether its entry
-                // is a plain timeline line.
-                guard let plain = Self.plainTimeline[events[i].type] else { continue }
+                guard let plain = plainTimeline[batch.typeIndex(at: i)] else { continue }
                 let n = try cases.index(of: events[i].stream) { try Self.openRow(for: events[i].stream, at: events[i].position, rows) }
                 // The event is read in place: a copy of it would retain each of its strings.
                 try batch.withPayload(at: i) { payload in
@@ -187,7 +188,9 @@ public struct ArchiveProjection: Projection {
     /// the event being written).
     private static func openRow(for id: StreamID, at position: LogPosition, _ rows: ProjectionRows) throws -> OpenRow {
         guard let index = try rows.value(for: key(id.rawValue)) else {
-            var writer = BinaryValueWriter(capacity: 1_024, positional: true)
+            // A case's row takes about 200 bytes per event, and a registration's document: room
+            // for most cases' first batch at once, not a copy of the row as it grows.
+            var writer = BinaryValueWriter(capacity: 2_048, positional: true)
             let array = writer.beginArray()
             return OpenRow(id: id, slot: position.value, isNew: true, writer: writer, array: array)
         }

@@ -704,6 +704,9 @@ public struct CaseWorkflow: Workflow {
             s.registration = r
             s.stage = .registered
             s.remedies = Remedies.mediationOrArbitration
+            // Room for the few deadlines a case holds at once (mediation's two, an agreement's
+            // three), not a table that grows from one entry as they are set.
+            s.deadlines.reserveCapacity(6)
         case .negotiationProposed(let by, let answerBy):
             s.stage = .negotiationProposed
             s.negotiationProposer = by

@@ -166,16 +166,14 @@ public struct CaseProjection: Projection {
     /// a third of the size of the keyed form, and read without looking keys up. Rows of format 2
     /// (the keyed binary form) and 1 (JSON) are still read.
     static func row(_ record: borrowing CaseRecord) throws(DocketError) -> [UInt8] {
-        // Written straight after the header, by the record's own coder. The header ends with
-        // `BinaryPayload.magic`, written out: rows are encoded on two threads, and the shared
-        // array's reference count would be a cache line both keep taking from the other.
-        var header: [UInt8] = []
-        header.reserveCapacity(11)
-        header.append(4)
-        RowBytes.append(record.lastPosition, to: &header)
-        header.append(0xDB)
-        header.append(0x01)
-        var writer = BinaryValueWriter(prefix: header, capacity: 1024, positional: true)
+        // Written straight after the header, by the record's own coder, in one buffer. The header
+        // ends with `BinaryPayload.magic`, written out: rows are encoded on two threads, and the
+        // shared array's reference count would be a cache line both keep taking from the other.
+        var writer = BinaryValueWriter(prefix: [], capacity: 1024, positional: true)
+        writer.appendHeader(4)
+        writer.appendHeader(bigEndian: record.lastPosition)
+        writer.appendHeader(0xDB)
+        writer.appendHeader(0x01)
         do { try record.encode(to: &writer) } catch {
             throw DocketError(.codecFailure, "cannot encode the case record \(record.id): \(error)")
         }
@@ -221,12 +219,17 @@ public struct CaseProjection: Projection {
     /// batch: no copy of it, no array of its own).
     public func apply(packed batch: EventBatch, to rows: inout ProjectionRows) throws {
         let events = batch.events
+        let decoders = Self.decoders(batch)
         var decoded = try events.withUnsafeBufferPointer { events in
-            try Self.mapInHalves(count: events.count, threshold: 512) { i -> CaseEvent? in
-                // The parts the codec needs, not the whole event: a copy of it would retain each of its strings.
-                guard Self.caseEventTypes.contains(events[i].type) else { return nil }
-                return try batch.withPayload(at: i) { payload in
-                    try CaseEvent.codec.decode(type: events[i].type, schemaVersion: events[i].schemaVersion, payload: payload)
+            try decoders.withUnsafeBufferPointer { decoders in
+                try Self.mapInHalves(count: events.count, threshold: 512) { i -> CaseEvent? in
+                    guard let decoder = decoders[batch.typeIndex(at: i)] else { return nil }
+                    return try batch.withPayload(at: i) { payload in
+                        // The parts the codec needs, not the whole event: a copy of it would retain each of its strings.
+                        events[i].schemaVersion == decoder.schemaVersion
+                            ? try decoder.decode(payload)
+                            : try CaseEvent.codec.decode(type: events[i].type, schemaVersion: events[i].schemaVersion, payload: payload)
+                    }
                 }
             }
         }
@@ -262,6 +265,28 @@ public struct CaseProjection: Projection {
                 cache.remove(touched.values[n].record.id)
             }
         }
+    }
+
+    /// The decoder of each of the batch's types (``EventBatch/types``) that is a case event's, for
+    /// the schema version of its first event in the batch (an event of another version is decoded
+    /// through the codec): one lookup per type and batch, not one per event.
+    static func decoders(_ batch: EventBatch) -> [EventCodec<CaseEvent>.TypeDecoder?] {
+        var decoders = [EventCodec<CaseEvent>.TypeDecoder?](repeating: nil, count: batch.types.count)
+        var seen = [Bool](repeating: false, count: batch.types.count)
+        var left = batch.types.count
+        var i = 0
+        while left > 0, i < batch.count {
+            let t = batch.typeIndex(at: i)
+            if !seen[t] {
+                seen[t] = true
+                left -= 1
+                if caseEventTypes.contains(batch.types[t]) {
+                    decoders[t] = CaseEvent.codec.decoder(type: batch.types[t], schemaVersion: batch.events[i].schemaVersion)
+                }
+            }
+            i += 1
+        }
+        return decoders
     }
 
     /// `transform(i)` for each `i` in `0..<count`, in order: in two halves side by side when

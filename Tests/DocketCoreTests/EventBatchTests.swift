@@ -115,6 +115,41 @@ struct EventBatchTests {
         }
     }
 
+    @Test("a batch lists its distinct types in order of first appearance and gives each event's, for a few types and for many")
+    func typeTable() {
+        for distinct in [1, 3, 32, 33, 34, 100] {
+            // Types interleaved, repeated, and each also as a separate string with the same bytes.
+            let names = (0..<distinct).map { "type.number-\($0)-of-a-long-name" }
+            var events: [RecordedEvent] = []
+            for n in 0..<(distinct * 5) {
+                let k = (n * 7 + n / distinct) % distinct
+                events.append(Self.event(UInt64(n + 1), n % 2 == 0 ? names[k] : String(decoding: Array(names[k].utf8), as: UTF8.self), [UInt8(n % 256)]))
+            }
+            var firstSeen: [String] = []
+            for e in events where !firstSeen.contains(e.type) { firstSeen.append(e.type) }
+            for batch in [EventBatch(events: events), EventBatch(packing: events)] {
+                #expect(batch.types == firstSeen, "\(distinct) types")
+                #expect(batch.events.indices.allSatisfy { batch.types[batch.typeIndex(at: $0)] == events[$0].type }, "\(distinct) types")
+            }
+        }
+        #expect(EventBatch(events: []).types.isEmpty)
+    }
+
+    @Test("a decoder looked up once per type decodes as the codec does, for every kind of registration")
+    func typeDecoders() throws {
+        let cases: [(String, UInt16, [UInt8], String)] = [
+            ("note", 2, try BinaryPayload.encode(Note(text: "x")), "note:x"),
+            ("raw", 1, [9, 9], "raw:2"),
+            ("note", 1, try JSONPayload.encode(OldNote(body: "y")), "note:y"),
+        ]
+        for (type, version, payload, expected) in cases {
+            let decoder = Self.codec.decoder(type: type, schemaVersion: version)
+            #expect(decoder.type == type && decoder.schemaVersion == version)
+            #expect(try decoder.decode(payload.span) == expected)
+        }
+        #expect(throws: DocketError.self) { try Self.codec.decoder(type: "nope", schemaVersion: 1).decode([UInt8]().span) }
+    }
+
     /// Records what `apply(batch:)` is given.
     final class Recorder: Projection {
         let seen = Mutex<[RecordedEvent]>([])
