@@ -228,7 +228,10 @@ public struct EventCodec<Event: Sendable>: Sendable {
     /// The decoder of events of `type` at `schemaVersion`, looked up once to decode many (a batch's
     /// events of one type, ``EventBatch/types``).
     public func decoder(type: String, schemaVersion: UInt16) -> TypeDecoder {
-        TypeDecoder(type: type, schemaVersion: schemaVersion, inPlace: spanDecoders[Key(type: type, version: schemaVersion)], codec: self)
+        let inPlace = spanDecoders[Key(type: type, version: schemaVersion)]
+        // The codec is kept only for payloads it must copy out: a copy of the decoder then retains
+        // the closure and the type, not the codec's tables as well.
+        return TypeDecoder(type: type, schemaVersion: schemaVersion, inPlace: inPlace, codec: inPlace == nil ? self : nil)
     }
 
     /// The decoder of one stored event type at one schema version (``decoder(type:schemaVersion:)``).
@@ -238,13 +241,13 @@ public struct EventCodec<Event: Sendable>: Sendable {
         /// The schema version.
         public let schemaVersion: UInt16
         let inPlace: (@Sendable (Span<UInt8>) throws -> Event)?
-        let codec: EventCodec
+        let codec: EventCodec?
 
         /// Decodes a payload of this type and version, as
         /// ``EventCodec/decode(type:schemaVersion:payload:)`` does.
         public func decode(_ payload: Span<UInt8>) throws(DocketError) -> Event {
             guard let inPlace else {
-                return try codec.decode(type: type, schemaVersion: schemaVersion, payload: payload.withUnsafeBufferPointer { Array($0) })
+                return try codec!.decode(type: type, schemaVersion: schemaVersion, payload: payload.withUnsafeBufferPointer { Array($0) })
             }
             do { return try inPlace(payload) } catch let e as DocketError { throw e } catch {
                 throw DocketError(.codecFailure, "cannot decode event \(type) v\(schemaVersion): \(error)")

@@ -143,24 +143,27 @@ package struct PendingRows: Sendable {
     package var writes: [ProjectionWrite] {
         // Sorted by each key's first 16 bytes as two integers, the whole keys compared only where
         // those are equal: most comparisons then touch neither the keys' storage nor `memcmp`.
+        // The entries are read where they lie in the table, by index: a copy of them all would
+        // retain and release every key and value once more.
         struct Sortable {
             var high: UInt64
             var low: UInt64
-            var index: Int
+            var index: Dictionary<RowKey, [UInt8]?>.Index
         }
-        let entries = Array(changes)
         var order: [Sortable] = []
-        order.reserveCapacity(entries.count)
-        for (i, entry) in entries.enumerated() {
-            let (high, low) = ProjectionRows.prefix(entry.key.bytes)
+        order.reserveCapacity(changes.count)
+        var i = changes.startIndex
+        while i != changes.endIndex {
+            let (high, low) = ProjectionRows.prefix(changes.keys[i].bytes)
             order.append(Sortable(high: high, low: low, index: i))
+            changes.formIndex(after: &i)
         }
         order.sort { a, b in
             if a.high != b.high { return a.high < b.high }
             if a.low != b.low { return a.low < b.low }
-            return entries[a.index].key < entries[b.index].key
+            return changes.keys[a.index] < changes.keys[b.index]
         }
-        return order.map { ProjectionWrite(key: entries[$0.index].key.bytes, value: entries[$0.index].value) }
+        return order.map { ProjectionWrite(key: changes.keys[$0.index].bytes, value: changes.values[$0.index]) }
     }
 }
 

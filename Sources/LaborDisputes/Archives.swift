@@ -163,17 +163,20 @@ public struct ArchiveProjection: Projection {
     /// Appends the entries as ``apply(batch:to:)`` does, each payload read where it lies (in a
     /// packed batch: no copy of it, no array of its own).
     public func apply(packed batch: EventBatch, to rows: inout ProjectionRows) throws {
-        var cases = BatchCases<OpenRow>()
-        // One lookup per type of the batch tells both whether its events are case events and
-        // whether their entries are plain timeline lines.
-        let plainTimeline = batch.types.map { Self.plainTimeline[$0] }
+        // A batch of case events touches about one case per seven events.
+        var cases = BatchCases<OpenRow>(expected: batch.count / 6)
+        // One lookup per type of the batch tells whether its events are case events, and whether
+        // their entries are plain timeline lines, with which line.
+        let lines = batch.types.map { type in Self.plainTimeline[type].map { $0 ? String(Self.name(ofType: type)) : nil } }
         try batch.events.withUnsafeBufferPointer { events in
             for i in events.indices {
-                guard let plain = plainTimeline[batch.typeIndex(at: i)] else { continue }
-                let n = try cases.index(of: events[i].stream) { try Self.openRow(for: events[i].stream, at: events[i].position, rows) }
+                guard let line = lines[batch.typeIndex(at: i)] else { continue }
+                let n = try cases.index(of: events[i].stream) {
+                    try Self.openRow(for: events[i].stream, at: events[i].position, first: events[i].version == .first, rows)
+                }
                 // The event is read in place: a copy of it would retain each of its strings.
                 try batch.withPayload(at: i) { payload in
-                    try Self.writeEntry(of: events.baseAddress! + i, payload: payload, plainTimeline: plain, to: &cases.values[n].writer)
+                    try Self.writeEntry(of: events.baseAddress! + i, payload: payload, timelineLine: line, to: &cases.values[n].writer)
                 }
             }
         }
@@ -185,9 +188,9 @@ public struct ArchiveProjection: Projection {
     }
 
     /// The case's entries row, reopened to append to it, or started (its slot: `position`, that of
-    /// the event being written).
-    private static func openRow(for id: StreamID, at position: LogPosition, _ rows: ProjectionRows) throws -> OpenRow {
-        guard let index = try rows.value(for: key(id.rawValue)) else {
+    /// the event being written). At the stream's `first` event there is no row to look for.
+    private static func openRow(for id: StreamID, at position: LogPosition, first: Bool, _ rows: ProjectionRows) throws -> OpenRow {
+        guard !first, let index = try rows.value(for: key(id.rawValue)) else {
             // A case's row takes about 200 bytes per event, and a registration's document: room
             // for most cases' first batch at once, not a copy of the row as it grows.
             var writer = BinaryValueWriter(capacity: 2_048, positional: true)
@@ -207,24 +210,19 @@ public struct ArchiveProjection: Projection {
     static let plainTimeline: [String: Bool] = Dictionary(
         uniqueKeysWithValues: CaseEvent.codec.registeredTypes.map { ($0.type, timelineOnly.contains($0.type)) })
 
-    /// Writes the event's ``ArchiveEntry`` in the binary form. The entry of a plain timeline line is
-    /// written straight from the record's fields, without building the entry or decoding the
-    /// payload: the same bytes as encoding ``entry(for:_:)`` of the decoded event (a test checks
-    /// both for every event the scenarios produce).
-    static func writeEntry(of e: UnsafePointer<RecordedEvent>, payload: Span<UInt8>, plainTimeline: Bool, to w: inout BinaryValueWriter) throws {
-        guard plainTimeline else {
+    /// Writes the event's ``ArchiveEntry`` in the binary form. The entry of a plain timeline line
+    /// (`timelineLine`, the event's name) is written straight from the record's fields, without
+    /// building the entry or decoding the payload: the same bytes as encoding ``entry(for:_:)`` of
+    /// the decoded event (a test checks both for every event the scenarios produce).
+    static func writeEntry(of e: UnsafePointer<RecordedEvent>, payload: Span<UInt8>, timelineLine: String?, to w: inout BinaryValueWriter) throws {
+        guard let timelineLine else {
             if try writeDocumentEntry(of: e, payload: payload, to: &w) { return }
             let event = try CaseEvent.codec.decode(type: e.pointee.type, schemaVersion: e.pointee.schemaVersion, payload: payload)
             return try entry(for: event, e.pointee).encode(to: &w)
         }
-        try writeTimelineEntry(of: e, to: &w)
-    }
-
-    /// Writes the entry of a plain timeline line, which needs nothing of the payload.
-    private static func writeTimelineEntry(of e: UnsafePointer<RecordedEvent>, to w: inout BinaryValueWriter) throws {
         let map = try writeEntryHeader(of: e, kind: .timeline, to: &w)
         w.key("summary")
-        w.write(name(ofType: e.pointee.type))
+        w.write(timelineLine)
         try w.fieldIfPresent("document", ArchivedDocument?.none)
         w.end(map)
     }

@@ -206,53 +206,82 @@ public struct CaseProjection: Projection {
         mutating func row() throws(DocketError) -> [UInt8] { try CaseProjection.row(record) }
     }
 
-    /// Decodes each case's record once per batch and writes it once. The batch's events are
-    /// decoded in two halves side by side (`DispatchQueue.concurrentPerform`), then folded into
-    /// their records on the calling thread, in log order; the records' rows are then encoded in two
-    /// halves side by side. Decoding an event and encoding a record each need nothing but their
-    /// own input, so only the fold, which carries each case's state from event to event, is serial.
+    /// Decodes each case's record once per batch and writes it once, folding the batch's cases
+    /// in two halves side by side (``apply(packed:to:)``).
     public func apply(batch events: [RecordedEvent], to rows: inout ProjectionRows) throws {
         try apply(packed: EventBatch(events: events), to: &rows)
     }
 
     /// Folds a batch as ``apply(batch:to:)`` does, each payload decoded where it lies (in a packed
     /// batch: no copy of it, no array of its own).
+    ///
+    /// Three passes. First, in log order, each case event is given its case's place in the batch:
+    /// the case's record read from the rows (or the cache), or made, the first time the batch meets
+    /// it. Then the cases are split in two halves that are folded side by side
+    /// (`DispatchQueue.concurrentPerform`), each half decoding its cases' events and folding them
+    /// in log order, then encoding its records' rows: a case's events are folded by one thread, in
+    /// order, and no two threads touch the same record. Last, the rows are set, in the cases'
+    /// order. A batch of fewer than 512 events is folded on the calling thread.
     public func apply(packed batch: EventBatch, to rows: inout ProjectionRows) throws {
         let events = batch.events
         let decoders = Self.decoders(batch)
-        var decoded = try events.withUnsafeBufferPointer { events in
-            try decoders.withUnsafeBufferPointer { decoders in
-                try Self.mapInHalves(count: events.count, threshold: 512) { i -> CaseEvent? in
-                    guard let decoder = decoders[batch.typeIndex(at: i)] else { return nil }
-                    return try batch.withPayload(at: i) { payload in
-                        // The parts the codec needs, not the whole event: a copy of it would retain each of its strings.
-                        events[i].schemaVersion == decoder.schemaVersion
-                            ? try decoder.decode(payload)
-                            : try CaseEvent.codec.decode(type: events[i].type, schemaVersion: events[i].schemaVersion, payload: payload)
-                    }
-                }
-            }
-        }
+        let isCase = decoders.map { $0 != nil }
         // A batch of case events touches about one case per seven events.
         var touched = BatchCases<Touched>(expected: events.count / 6)
+        var place = [Int](repeating: -1, count: events.count)
         // Events are read in place (through the buffer), not copied out of the array one by one.
         try events.withUnsafeBufferPointer { events in
-            for i in events.indices {
-                guard let event = decoded[i].take() else { continue }
-                let n = try touched.index(of: events[i].stream) {
+            for i in events.indices where isCase[batch.typeIndex(at: i)] {
+                place[i] = try touched.index(of: events[i].stream) {
                     let key = Self.key(events[i].stream)
-                    return try stored(events[i].stream, at: events[i].position, key, rows)
+                    // A stream's first event makes its case: no rows to look for (a rebuild makes
+                    // every case so, and skips a lookup in three tables for each).
+                    let existing = events[i].version == .first ? nil : try stored(events[i].stream, at: events[i].position, key, rows)
+                    return existing
                         ?? Touched(
                             record: CaseRecord(id: events[i].stream.rawValue, state: workflow.initialState, openedAt: events[i].occurredAt),
                             slot: events[i].position.value, key: key)
                 }
-                // Folded in place, not copied out of the array and back.
-                fold(&touched.values[n].record, event, at: events[i].occurredAt, position: events[i].position)
             }
         }
-        // Each record is encoded where it lies (a mutating access), not copied out first.
-        let encoded = try touched.values.withUnsafeMutableBufferPointer { touched in
-            try Self.mapInHalves(count: touched.count, threshold: 64) { try touched[$0].row() }
+        var encoded = [[UInt8]](repeating: [], count: touched.values.count)
+        let cases = touched.values.count
+        let parallel = events.count >= 512 && cases >= 2
+        try events.withUnsafeBufferPointer { events in
+            try decoders.withUnsafeBufferPointer { decoders in
+                try place.withUnsafeBufferPointer { place in
+                    try touched.values.withUnsafeMutableBufferPointer { records in
+                        try encoded.withUnsafeMutableBufferPointer { encoded in
+                            try Self.inTwoParts(parallel: parallel) { part in
+                                // Each part folds the cases of its half of `records`, and nothing else.
+                                let mine = parallel ? (part == 0 ? 0..<(cases / 2) : (cases / 2)..<cases) : 0..<cases
+                                for i in events.indices where mine.contains(place[i]) {
+                                    // The decoder is used where it lies: a copy would retain its parts, which both
+                                    // threads share.
+                                    let t = batch.typeIndex(at: i)
+                                    let event: CaseEvent
+                                    do {
+                                        event = try batch.withPayload(at: i) { payload in
+                                            // The parts the codec needs, not the whole event: a copy of it would retain each of its strings.
+                                            events[i].schemaVersion == decoders[t].unsafelyUnwrapped.schemaVersion
+                                                ? try decoders[t].unsafelyUnwrapped.decode(payload)
+                                                : try CaseEvent.codec.decode(type: events[i].type, schemaVersion: events[i].schemaVersion, payload: payload)
+                                        }
+                                    } catch {
+                                        throw OrderedFailure(order: i, error: error)
+                                    }
+                                    // Folded in place, not copied out of the array and back.
+                                    fold(&records[place[i]].record, event, at: events[i].occurredAt, position: events[i].position)
+                                }
+                                // Each record is encoded where it lies (a mutating access), not copied out first.
+                                for n in mine {
+                                    do { encoded[n] = try records[n].row() } catch { throw OrderedFailure(order: events.count + n, error: error) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
         }
         // Each element is read where it lies: a copy of a record would retain each of its parts.
         for n in touched.values.indices {
@@ -289,56 +318,47 @@ public struct CaseProjection: Projection {
         return decoders
     }
 
-    /// `transform(i)` for each `i` in `0..<count`, in order: in two halves side by side when
-    /// `count` is `threshold` or more (halves, not alternate indices, so the two threads write
-    /// far-apart parts of the result), else on the calling thread. Throws the first error in index
-    /// order. `transform` must touch nothing but what belongs to its index (it runs on two
-    /// threads); it reads its input in place, through a buffer the caller holds open.
-    static func mapInHalves<Output>(count: Int, threshold: Int, _ transform: (Int) throws -> Output) throws -> [Output] {
-        guard count >= threshold else { return try (0..<count).map(transform) }
-        return try withoutActuallyEscaping(transform) { transform in
-            // Each half initializes its own elements of the result in place.
-            try Array(unsafeUninitializedCapacity: count) { out, initialized in
-                var done = [0, 0]
-                var failures: [(any Error)?] = [nil, nil]
-                let half = count / 2
-                done.withUnsafeMutableBufferPointer { done in
-                    failures.withUnsafeMutableBufferPointer { failures in
-                        let shared = Halves(out: out, done: done, failures: failures, transform: transform)
-                        DispatchQueue.concurrentPerform(iterations: 2) { part in
-                            let range = part == 0 ? 0..<half : half..<count
-                            var k = 0
-                            do {
-                                for n in range {
-                                    (shared.out.baseAddress! + n).initialize(to: try shared.transform(n))
-                                    k += 1
-                                }
-                            } catch {
-                                shared.failures[part] = error
-                            }
-                            shared.done[part] = k
-                        }
+    /// Runs `body(0)` and `body(1)` side by side when `parallel` (else only `body(0)`, on the
+    /// calling thread). When both fail, the error thrown is the one whose ``OrderedFailure`` comes
+    /// first (else that of part 0); an ``OrderedFailure`` is thrown as the error it wraps. `body`
+    /// must touch nothing the other part touches but what it only reads.
+    static func inTwoParts(parallel: Bool, _ body: (Int) throws -> Void) throws {
+        var failures: [(any Error)?] = [nil, nil]
+        if parallel {
+            withoutActuallyEscaping(body) { body in
+                failures.withUnsafeMutableBufferPointer { failures in
+                    let shared = Parts(failures: failures, body: body)
+                    DispatchQueue.concurrentPerform(iterations: 2) { part in
+                        do { try shared.body(part) } catch { shared.failures[part] = error }
                     }
                 }
-                if let failure = failures[0] ?? failures[1] {
-                    out.baseAddress!.deinitialize(count: done[0])
-                    (out.baseAddress! + half).deinitialize(count: done[1])
-                    initialized = 0
-                    throw failure
-                }
-                initialized = count
             }
+        } else {
+            do { try body(0) } catch { failures[0] = error }
         }
+        let order = { (e: any Error) in (e as? OrderedFailure)?.order ?? Int.max }
+        let first: (any Error)? =
+            switch (failures[0], failures[1]) {
+            case (let a?, let b?): order(b) < order(a) ? b : a
+            case (let a?, nil): a
+            case (nil, let b?): b
+            case (nil, nil): nil
+            }
+        if let first { throw (first as? OrderedFailure)?.error ?? first }
     }
 
-    /// What the two halves of ``mapInHalves(count:threshold:_:)`` share: each initializes the
-    /// results of its half, and counts them and records its failure in its own slot;
-    /// `concurrentPerform` returns once both are done, so nothing is touched by two threads.
-    private struct Halves<Output>: @unchecked Sendable {
-        let out: UnsafeMutableBufferPointer<Output>
-        let done: UnsafeMutableBufferPointer<Int>
+    /// An error with its place among the errors a batch could meet (the event's index): of two
+    /// parts that fail, the error of the earlier event is the one thrown.
+    struct OrderedFailure: Error {
+        let order: Int
+        let error: any Error
+    }
+
+    /// What the two parts of ``inTwoParts(parallel:_:)`` share: each records its failure in its
+    /// own slot; `concurrentPerform` returns once both are done.
+    private struct Parts: @unchecked Sendable {
         let failures: UnsafeMutableBufferPointer<(any Error)?>
-        let transform: (Int) throws -> Output
+        let body: (Int) throws -> Void
     }
 
     /// The case event types (`case.*`).

@@ -4,50 +4,97 @@ import DocketTesting
 import Synchronization
 import Testing
 
-/// Values that count how many of them are alive, to show that a failed map leaves none behind.
-private final class Tracked: Sendable {
-    static let alive = Atomic<Int>(0)
-    let value: Int
-    init(_ value: Int) {
-        self.value = value
-        Self.alive.add(1, ordering: .relaxed)
-    }
-    deinit { Self.alive.subtract(1, ordering: .relaxed) }
-}
-
 private struct Failure: Error, Equatable {
     let index: Int
 }
 
 @Suite("Work in two halves", .serialized)
 struct HalvesTests {
-    @Test("the map in halves equals the serial map, below and above the threshold")
-    func equalsMap() throws {
-        for count in [0, 1, 63, 64, 65, 1_000, 1_001] {
-            let input = (0..<count).map { "v\($0)" }
-            let mapped = try CaseProjection.mapInHalves(count: input.count, threshold: 64) { input[$0] + "!" }
-            #expect(mapped == input.map { $0 + "!" }, "\(count) elements")
-        }
-    }
-
-    @Test("the first failure in element order is thrown, and no result is left alive")
-    func failures() throws {
-        for failing in [[10], [900], [700, 200], [999, 0], [500]] {
-            let error = #expect(throws: Failure.self) {
-                try CaseProjection.mapInHalves(count: 1_000, threshold: 64) { i -> Tracked in
-                    if failing.contains(i) { throw Failure(index: i) }
-                    return Tracked(i)
+    @Test("two parts run side by side, or the first alone on the calling thread, each on its own data")
+    func parts() throws {
+        for parallel in [false, true] {
+            let ran = Mutex<[Int]>([])
+            var halves = [[Int]](repeating: [], count: 2)
+            try halves.withUnsafeMutableBufferPointer { halves in
+                try CaseProjection.inTwoParts(parallel: parallel) { part in
+                    ran.withLock { $0.append(part) }
+                    for k in 0..<1_000 { halves[part].append(k * 2 + part) }
                 }
             }
-            #expect(error == Failure(index: failing.min()!), "failing at \(failing)")
-            #expect(Tracked.alive.load(ordering: .relaxed) == 0, "results of a failed map are released")
+            #expect(ran.withLock { $0.sorted() } == (parallel ? [0, 1] : [0]))
+            #expect(halves[0] == (0..<1_000).map { $0 * 2 })
+            #expect(halves[1] == (parallel ? (0..<1_000).map { $0 * 2 + 1 } : []))
         }
-        let kept = try CaseProjection.mapInHalves(count: 1_000, threshold: 64) { Tracked($0) }
-        #expect(kept.map(\.value) == Array(0..<1_000))
-        #expect(Tracked.alive.load(ordering: .relaxed) == 1_000)
     }
 
-    @Test("a rebuild in one batch (decoded and encoded in halves) equals the projection kept up to date step by step (folded one event at a time)")
+    @Test("of two failing parts, the error of the earlier event is thrown, unwrapped; an error without an order loses to one with")
+    func partFailures() throws {
+        typealias Ordered = CaseProjection.OrderedFailure
+        for (first, second, expected) in [(5, 9, 5), (9, 5, 5), (7, nil, 7), (nil, 3, 3)] as [(Int?, Int?, Int)] {
+            let error = #expect(throws: Failure.self) {
+                try CaseProjection.inTwoParts(parallel: true) { part in
+                    if let at = part == 0 ? first : second { throw Ordered(order: at, error: Failure(index: at)) }
+                }
+            }
+            #expect(error == Failure(index: expected), "parts failing at \(String(describing: first)) and \(String(describing: second))")
+        }
+        let unordered = #expect(throws: Failure.self) {
+            try CaseProjection.inTwoParts(parallel: true) { part in
+                if part == 0 { throw Failure(index: -1) }
+                throw Ordered(order: 4, error: Failure(index: 4))
+            }
+        }
+        #expect(unordered == Failure(index: 4))
+        let serial = #expect(throws: Failure.self) {
+            try CaseProjection.inTwoParts(parallel: false) { _ in throw Ordered(order: 2, error: Failure(index: 2)) }
+        }
+        #expect(serial == Failure(index: 2))
+        try CaseProjection.inTwoParts(parallel: true) { _ in }
+    }
+
+    @Test("a batch with a malformed case event in each half is refused naming the earlier one, and writes no rows")
+    func malformedEvents() throws {
+        let projection = CaseProjection(rules: try CaseRules.bundled())
+        // Cases registered in turn, then two registrations whose payloads are cut short: one in each half of the cases.
+        let good = try CaseEvent.codec.encode(.registered(Self.registration()))
+        var events: [RecordedEvent] = []
+        for n in 0..<1_200 {
+            var payload = good.payload
+            if n == 1_000 || n == 300 { payload = Array(payload.prefix(5)) }
+            events.append(RecordedEvent(
+                position: LogPosition(UInt64(n + 1)), stream: StreamID(verbatim: "case-\(n)"), version: .first, type: good.type,
+                schemaVersion: good.schemaVersion, payload: payload, occurredAt: Timestamp(millisecondsSinceEpoch: 0),
+                recordedAt: Timestamp(millisecondsSinceEpoch: 0), metadata: CommandMetadata(actor: "registrar:R-1"), commandID: nil,
+                previousHash: .genesis, hash: .genesis))
+        }
+        for batch in [EventBatch(events: events), EventBatch(packing: events)] {
+            var rows = ProjectionRows(reader: NoRows())
+            let error = #expect(throws: DocketError.self) { try projection.apply(packed: batch, to: &rows) }
+            #expect(error?.code == .codecFailure)
+            #expect(rows.changeCount == 0)
+        }
+        // The same failure, told apart by the event: only the one at 300 is malformed in this batch.
+        var one = events
+        one[1_000].payload = good.payload
+        var rows = ProjectionRows(reader: NoRows())
+        let alone = #expect(throws: DocketError.self) { try projection.apply(packed: EventBatch(packing: one), to: &rows) }
+        let both = #expect(throws: DocketError.self) { try projection.apply(packed: EventBatch(packing: events), to: &rows) }
+        #expect(alone?.message == both?.message)
+    }
+
+    static func registration() -> CaseCommand.RegisterCase {
+        CaseCommand.RegisterCase(
+            channel: .inPerson, region: "shanghai",
+            parties: [Party(role: .worker, id: "W-1", name: "worker"), Party(role: .employer, id: "E-1", name: "employer")],
+            claims: [Claim(type: .remuneration, amount: 5_000)], groups: [], workersInvolved: 1)
+    }
+
+    struct NoRows: ProjectionRowReader {
+        func value(for key: [UInt8]) throws -> [UInt8]? { nil }
+        func forEach(from start: [UInt8]?, _ body: ([UInt8], [UInt8]) throws -> Bool) throws {}
+    }
+
+    @Test("a rebuild in one batch (folded in two halves of its cases) equals the projection kept up to date step by step (folded one event at a time)")
     func largeBatch() async throws {
         let h = try MixedHistory()
         for i in ScenarioLibrary.all.indices {
