@@ -55,31 +55,34 @@ struct HalvesTests {
     @Test("a batch with a malformed case event in each half is refused naming the earlier one, and writes no rows")
     func malformedEvents() throws {
         let projection = CaseProjection(rules: try CaseRules.bundled())
-        // Cases registered in turn, then two registrations whose payloads are cut short: one in each half of the cases.
+        // 1,200 cases registered, then two malformed events: the first for a case of the second
+        // half, the next for one of the first half, with different faults so that the errors
+        // tell which was named.
         let good = try CaseEvent.codec.encode(.registered(Self.registration()))
-        var events: [RecordedEvent] = []
-        for n in 0..<1_200 {
-            var payload = good.payload
-            if n == 1_000 || n == 300 { payload = Array(payload.prefix(5)) }
-            events.append(RecordedEvent(
-                position: LogPosition(UInt64(n + 1)), stream: StreamID(verbatim: "case-\(n)"), version: .first, type: good.type,
+        func event(_ n: Int, _ caseNumber: Int, _ version: StreamVersion, _ payload: [UInt8]) -> RecordedEvent {
+            RecordedEvent(
+                position: LogPosition(UInt64(n + 1)), stream: StreamID(verbatim: "case-\(caseNumber)"), version: version, type: good.type,
                 schemaVersion: good.schemaVersion, payload: payload, occurredAt: Timestamp(millisecondsSinceEpoch: 0),
                 recordedAt: Timestamp(millisecondsSinceEpoch: 0), metadata: CommandMetadata(actor: "registrar:R-1"), commandID: nil,
-                previousHash: .genesis, hash: .genesis))
+                previousHash: .genesis, hash: .genesis)
         }
-        for batch in [EventBatch(events: events), EventBatch(packing: events)] {
-            var rows = ProjectionRows(reader: NoRows())
-            let error = #expect(throws: DocketError.self) { try projection.apply(packed: batch, to: &rows) }
-            #expect(error?.code == .codecFailure)
-            #expect(rows.changeCount == 0)
+        let registrations = (0..<1_200).map { event($0, $0, .first, good.payload) }
+        let secondHalf = event(1_200, 900, StreamVersion(2), Array("{".utf8))
+        let firstHalf = event(1_201, 100, StreamVersion(2), Array(good.payload.prefix(5)))
+        func failure(_ events: [RecordedEvent]) throws -> DocketError? {
+            var outcome: DocketError?
+            for batch in [EventBatch(events: events), EventBatch(packing: events)] {
+                var rows = ProjectionRows(reader: NoRows())
+                let error = #expect(throws: DocketError.self) { try projection.apply(packed: batch, to: &rows) }
+                #expect(error?.code == .codecFailure)
+                #expect(rows.changeCount == 0)
+                outcome = error
+            }
+            return outcome
         }
-        // The same failure, told apart by the event: only the one at 300 is malformed in this batch.
-        var one = events
-        one[1_000].payload = good.payload
-        var rows = ProjectionRows(reader: NoRows())
-        let alone = #expect(throws: DocketError.self) { try projection.apply(packed: EventBatch(packing: one), to: &rows) }
-        let both = #expect(throws: DocketError.self) { try projection.apply(packed: EventBatch(packing: events), to: &rows) }
-        #expect(alone?.message == both?.message)
+        let both = try failure(registrations + [secondHalf, firstHalf])
+        #expect(both?.message == (try failure(registrations + [secondHalf]))?.message, "the earlier event's error")
+        #expect(both?.message != (try failure(registrations + [firstHalf]))?.message)
     }
 
     static func registration() -> CaseCommand.RegisterCase {
