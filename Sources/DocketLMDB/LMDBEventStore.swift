@@ -264,10 +264,11 @@ public final class LMDBEventStore: ImportableEventStore {
             out.reserveCapacity(Swift.min(limit, 4096))
             var cache = cache
             if cache.packsPayloads {
-                // Room for most batches' payloads at once (a few hundred bytes each), not a copy of
-                // the buffer each time it doubles.
-                cache.packedPayloads.reserveCapacity(Swift.min(limit, 65_536) * 320)
-                cache.packedEnds.reserveCapacity(Swift.min(limit, 65_536))
+                // Room for a good part of a batch's payloads at once (a few hundred bytes each), so
+                // that the buffer doubles at most a few times; not for the whole of a large limit,
+                // which a live catch-up asks for and seldom fills.
+                cache.packedPayloads.reserveCapacity(Swift.min(limit, 16_384) * 320)
+                cache.packedEnds.reserveCapacity(Swift.min(limit, 16_384))
             }
             try Keys.withPosition(position.next) { start in
                 try txn.scan(txn.dbs.events, from: start) { key, value in
