@@ -20,6 +20,11 @@ public struct EventBatch: Sendable {
     public let types: [String]
     /// Each event's type, as its index in ``types``.
     @usableFromInline let typeIndexes: [UInt32]
+    /// The distinct streams of the batch, in the order they first appear: a projection that works
+    /// per stream finds its place by ``streamIndex(at:)`` instead of hashing the stream's id.
+    public let streams: [StreamID]
+    /// Each event's stream, as its index in ``streams``.
+    @usableFromInline let streamIndexes: [UInt32]
 
     /// A batch whose events carry their own payloads (or none, when they were read without).
     public init(events: [RecordedEvent]) {
@@ -27,6 +32,7 @@ public struct EventBatch: Sendable {
         payloadBytes = []
         payloadEnds = []
         (types, typeIndexes) = Self.typeTable(events)
+        (streams, streamIndexes) = Self.streamTable(events)
     }
 
     /// A packed batch made from events that carry their payloads: the payloads are copied into one
@@ -54,6 +60,7 @@ public struct EventBatch: Sendable {
         self.payloadBytes = payloadBytes
         self.payloadEnds = events.isEmpty ? [] : payloadEnds
         (types, typeIndexes) = Self.typeTable(events)
+        (streams, streamIndexes) = Self.streamTable(events)
     }
 
     /// The distinct types of `events` and each event's index among them. A log's events repeat a
@@ -91,6 +98,83 @@ public struct EventBatch: Sendable {
 
     /// The index of event `i`'s type in ``types``.
     @inlinable public func typeIndex(at i: Int) -> Int { Int(typeIndexes[i]) }
+
+    /// The index of event `i`'s stream in ``streams``.
+    @inlinable public func streamIndex(at i: Int) -> Int { Int(streamIndexes[i]) }
+
+    /// The distinct streams of `events` and each event's index among them, found through an
+    /// open-addressing table keyed by a hash of the id's bytes (cheaper than the standard hasher,
+    /// which the table does not need: it lives for one batch and holds ids the log already holds).
+    static func streamTable(_ events: [RecordedEvent]) -> ([StreamID], [UInt32]) {
+        var streams: [StreamID] = []
+        var hashes: [UInt64] = []
+        var indexes: [UInt32] = []
+        indexes.reserveCapacity(events.count)
+        // Slots hold a stream's index + 1 (0: empty); at most half are used.
+        var capacity = 64
+        while capacity < Swift.min(events.count, 1 << 20) / 2 { capacity <<= 1 }
+        var slots = [UInt32](repeating: 0, count: capacity)
+        for i in events.indices {
+            let h = streamHash(events[i].stream)
+            var mask = slots.count - 1
+            var slot = Int(truncatingIfNeeded: h) & mask
+            while true {
+                let k = slots[slot]
+                if k == 0 {
+                    if (streams.count + 1) * 2 > slots.count {
+                        // Grow, and place every stream again.
+                        slots = [UInt32](repeating: 0, count: slots.count * 2)
+                        mask = slots.count - 1
+                        for (n, old) in hashes.enumerated() {
+                            var s = Int(truncatingIfNeeded: old) & mask
+                            while slots[s] != 0 { s = (s + 1) & mask }
+                            slots[s] = UInt32(n + 1)
+                        }
+                        slot = Int(truncatingIfNeeded: h) & mask
+                        while slots[slot] != 0 { slot = (slot + 1) & mask }
+                    }
+                    streams.append(events[i].stream)
+                    hashes.append(h)
+                    slots[slot] = UInt32(streams.count)
+                    indexes.append(UInt32(streams.count - 1))
+                    break
+                }
+                if hashes[Int(k - 1)] == h, streams[Int(k - 1)] == events[i].stream {
+                    indexes.append(k - 1)
+                    break
+                }
+                slot = (slot + 1) & mask
+            }
+        }
+        return (streams, indexes)
+    }
+
+    /// A hash of a stream id's UTF-8 bytes, eight at a time, finished so that the low bits depend on
+    /// every byte.
+    static func streamHash(_ stream: StreamID) -> UInt64 {
+        var id = stream.rawValue
+        return id.withUTF8 { bytes in
+            var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(bytes.count)
+            let raw = UnsafeRawBufferPointer(bytes)
+            var offset = 0
+            while offset + 8 <= raw.count {
+                h = (h ^ raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) &* 0xBF58_476D_1CE4_E5B9
+                h ^= h >> 29
+                offset += 8
+            }
+            var tail: UInt64 = 0
+            var shift: UInt64 = 0
+            while offset < raw.count {
+                tail |= UInt64(raw[offset]) << shift
+                shift += 8
+                offset += 1
+            }
+            h = (h ^ tail) &* 0x94D0_49BB_1331_11EB
+            h ^= h >> 31
+            h = h &* 0xBF58_476D_1CE4_E5B9
+            return h ^ (h >> 32)
+        }
+    }
 
     /// Whether the payloads are packed in the batch's buffer rather than inside the events.
     public var isPacked: Bool { !payloadEnds.isEmpty }

@@ -163,15 +163,14 @@ public struct ArchiveProjection: Projection {
     /// Appends the entries as ``apply(batch:to:)`` does, each payload read where it lies (in a
     /// packed batch: no copy of it, no array of its own).
     public func apply(packed batch: EventBatch, to rows: inout ProjectionRows) throws {
-        // A batch of case events touches about one case per seven events.
-        var cases = BatchCases<OpenRow>(expected: batch.count / 6)
+        var cases = BatchCases<OpenRow>(batch)
         // One lookup per type of the batch tells whether its events are case events, and whether
         // their entries are plain timeline lines, with which line.
         let lines = batch.types.map { type in Self.plainTimeline[type].map { $0 ? String(Self.name(ofType: type)) : nil } }
         try batch.events.withUnsafeBufferPointer { events in
             for i in events.indices {
                 guard let line = lines[batch.typeIndex(at: i)] else { continue }
-                let n = try cases.index(of: events[i].stream) {
+                let n = try cases.index(ofStream: batch.streamIndex(at: i)) {
                     try Self.openRow(for: events[i].stream, at: events[i].position, first: events[i].version == .first, rows)
                 }
                 // The event is read in place: a copy of it would retain each of its strings.

@@ -227,12 +227,12 @@ public struct CaseProjection: Projection {
         let decoders = Self.decoders(batch)
         let isCase = decoders.map { $0 != nil }
         // A batch of case events touches about one case per seven events.
-        var touched = BatchCases<Touched>(expected: events.count / 6)
+        var touched = BatchCases<Touched>(batch)
         var place = [Int](repeating: -1, count: events.count)
         // Events are read in place (through the buffer), not copied out of the array one by one.
         try events.withUnsafeBufferPointer { events in
             for i in events.indices where isCase[batch.typeIndex(at: i)] {
-                place[i] = try touched.index(of: events[i].stream) {
+                place[i] = try touched.index(ofStream: batch.streamIndex(at: i)) {
                     let key = Self.key(events[i].stream)
                     // A stream's first event makes its case: no rows to look for (a rebuild makes
                     // every case so, and skips a lookup in three tables for each).
@@ -455,25 +455,27 @@ public struct CaseProjection: Projection {
 }
 
 /// The cases a batch touches, each with the value a read model works on while it folds the batch,
-/// in the order the batch first meets them: a case's place is found by its stream, or made with
-/// the value `make` gives the first time.
+/// in the order the batch first meets them: a case's place is found by its stream's index in the
+/// batch (``EventBatch/streamIndex(at:)``), or made with the value `make` gives the first time.
 struct BatchCases<Value> {
-    private var places: [StreamID: Int] = [:]
+    /// Each of the batch's streams' place in ``values`` + 1 (0: not met yet).
+    private var places: [Int32]
     /// The values, in the order the cases were met.
     var values: [Value] = []
 
-    /// Room for `expected` cases.
-    init(expected: Int = 0) {
-        places.reserveCapacity(expected)
-        values.reserveCapacity(expected)
+    /// Room for the cases of `batch`.
+    init(_ batch: EventBatch) {
+        places = [Int32](repeating: 0, count: batch.streams.count)
+        values.reserveCapacity(batch.streams.count)
     }
 
-    /// The place of `stream`'s value in ``values``, made with `make` if the batch has not met the
-    /// case before.
-    mutating func index(of stream: StreamID, orMake make: () throws -> Value) rethrows -> Int {
-        if let n = places[stream] { return n }
+    /// The place of the value of the stream with index `stream` in the batch, made with `make` if
+    /// the batch has not met the case before.
+    mutating func index(ofStream stream: Int, orMake make: () throws -> Value) rethrows -> Int {
+        let n = places[stream]
+        if n > 0 { return Int(n - 1) }
         values.append(try make())
-        places[stream] = values.count - 1
+        places[stream] = Int32(values.count)
         return values.count - 1
     }
 }

@@ -135,6 +135,29 @@ struct EventBatchTests {
         #expect(EventBatch(events: []).types.isEmpty)
     }
 
+    @Test("a batch lists its distinct streams in order of first appearance and gives each event's, past the table's first size")
+    func streamTable() {
+        for (count, distinct) in [(1, 1), (10, 3), (200, 200), (6_000, 5_000), (20_000, 700)] {
+            var events: [RecordedEvent] = []
+            for n in 0..<count {
+                let k = (n * 7_919) % distinct
+                // Short ids (stored inline) and long ones, each also made again from its bytes.
+                let id = k % 3 == 0 ? "case-\(k)" : "an-organization/with-a-long-name-\(k)"
+                var e = Self.event(UInt64(n + 1), "t", [])
+                e.stream = StreamID(verbatim: n % 2 == 0 ? id : String(decoding: Array(id.utf8), as: UTF8.self))
+                events.append(e)
+            }
+            var firstSeen: [StreamID] = []
+            var seen = Set<StreamID>()
+            for e in events where seen.insert(e.stream).inserted { firstSeen.append(e.stream) }
+            for batch in [EventBatch(events: events), EventBatch(packing: events)] {
+                #expect(batch.streams == firstSeen, "\(distinct) streams in \(count) events")
+                #expect(batch.events.indices.allSatisfy { batch.streams[batch.streamIndex(at: $0)] == events[$0].stream })
+            }
+        }
+        #expect(EventBatch(events: []).streams.isEmpty)
+    }
+
     @Test("a decoder looked up once per type decodes as the codec does, for every kind of registration")
     func typeDecoders() throws {
         let cases: [(String, UInt16, [UInt8], String)] = [
