@@ -25,6 +25,8 @@ public struct EventBatch: Sendable {
     public let streams: [StreamID]
     /// Each event's stream, as its index in ``streams``.
     @usableFromInline let streamIndexes: [UInt32]
+    /// For each of ``streams``, whether its first event in the batch is the stream's first event.
+    @usableFromInline let streamBegins: [Bool]
 
     /// A batch whose events carry their own payloads (or none, when they were read without).
     public init(events: [RecordedEvent]) {
@@ -32,7 +34,7 @@ public struct EventBatch: Sendable {
         payloadBytes = []
         payloadEnds = []
         (types, typeIndexes) = Self.typeTable(events)
-        (streams, streamIndexes) = Self.streamTable(events)
+        (streams, streamIndexes, streamBegins) = Self.streamTable(events)
     }
 
     /// A packed batch made from events that carry their payloads: the payloads are copied into one
@@ -60,7 +62,7 @@ public struct EventBatch: Sendable {
         self.payloadBytes = payloadBytes
         self.payloadEnds = events.isEmpty ? [] : payloadEnds
         (types, typeIndexes) = Self.typeTable(events)
-        (streams, streamIndexes) = Self.streamTable(events)
+        (streams, streamIndexes, streamBegins) = Self.streamTable(events)
     }
 
     /// The distinct types of `events` and each event's index among them. A log's events repeat a
@@ -102,11 +104,18 @@ public struct EventBatch: Sendable {
     /// The index of event `i`'s stream in ``streams``.
     @inlinable public func streamIndex(at i: Int) -> Int { Int(streamIndexes[i]) }
 
+    /// Whether the stream with index `stream` in ``streams`` begins in this batch: its first event
+    /// here is its first event at all (``StreamVersion/first``). Nothing that came before the
+    /// batch belongs to such a stream, so a projection has no rows of it to look for (unless
+    /// rows were written by other means than applying the stream's events).
+    @inlinable public func streamBegins(_ stream: Int) -> Bool { streamBegins[stream] }
+
     /// The distinct streams of `events` and each event's index among them, found through an
     /// open-addressing table keyed by a hash of the id's bytes (cheaper than the standard hasher,
     /// which the table does not need: it lives for one batch and holds ids the log already holds).
-    static func streamTable(_ events: [RecordedEvent]) -> ([StreamID], [UInt32]) {
+    static func streamTable(_ events: [RecordedEvent]) -> ([StreamID], [UInt32], [Bool]) {
         var streams: [StreamID] = []
+        var begins: [Bool] = []
         var hashes: [UInt64] = []
         var indexes: [UInt32] = []
         indexes.reserveCapacity(events.count)
@@ -134,6 +143,7 @@ public struct EventBatch: Sendable {
                         while slots[slot] != 0 { slot = (slot + 1) & mask }
                     }
                     streams.append(events[i].stream)
+                    begins.append(events[i].version == .first)
                     hashes.append(h)
                     slots[slot] = UInt32(streams.count)
                     indexes.append(UInt32(streams.count - 1))
@@ -146,20 +156,25 @@ public struct EventBatch: Sendable {
                 slot = (slot + 1) & mask
             }
         }
-        return (streams, indexes)
+        return (streams, indexes, begins)
     }
 
-    /// A hash of a stream id's UTF-8 bytes, eight at a time, finished so that the low bits depend on
-    /// every byte.
+    /// A seed drawn once per process, so that the hash's collisions cannot be chosen in advance
+    /// (stream ids may come from clients).
+    static let hashSeed = UInt64.random(in: .min ... .max)
+
+    /// A hash of a stream id's UTF-8 bytes, eight at a time, seeded (``hashSeed``) and finished so
+    /// that the low bits depend on every byte.
     static func streamHash(_ stream: StreamID) -> UInt64 {
         var id = stream.rawValue
+        let seed = hashSeed
         return id.withUTF8 { bytes in
-            var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(bytes.count)
+            var h: UInt64 = seed ^ 0x9E37_79B9_7F4A_7C15 ^ UInt64(bytes.count)
             let raw = UnsafeRawBufferPointer(bytes)
             var offset = 0
             while offset + 8 <= raw.count {
                 h = (h ^ raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) &* 0xBF58_476D_1CE4_E5B9
-                h ^= h >> 29
+                h ^= (h >> 29) ^ seed
                 offset += 8
             }
             var tail: UInt64 = 0

@@ -263,12 +263,13 @@ public final class LMDBEventStore: ImportableEventStore {
             var out: [RecordedEvent] = []
             out.reserveCapacity(Swift.min(limit, 4096))
             var cache = cache
+            // Packed payloads: room for the first 1,024 at a few hundred bytes each, then, once as
+            // many are read, for the rest of the limit at the size seen so far. A live catch-up that
+            // reads a few events of a large limit reserves little; a full batch grows its buffer once.
+            let firstPart = 1_024
             if cache.packsPayloads {
-                // Room for a good part of a batch's payloads at once (a few hundred bytes each), so
-                // that the buffer doubles at most a few times; not for the whole of a large limit,
-                // which a live catch-up asks for and seldom fills.
-                cache.packedPayloads.reserveCapacity(Swift.min(limit, 16_384) * 320)
-                cache.packedEnds.reserveCapacity(Swift.min(limit, 16_384))
+                cache.packedPayloads.reserveCapacity(Swift.min(limit, firstPart) * 320)
+                cache.packedEnds.reserveCapacity(Swift.min(limit, firstPart))
             }
             try Keys.withPosition(position.next) { start in
                 try txn.scan(txn.dbs.events, from: start) { key, value in
@@ -277,6 +278,11 @@ public final class LMDBEventStore: ImportableEventStore {
                     let address = UInt(bitPattern: value.baseAddress)
                     low = Swift.min(low, address)
                     high = Swift.max(high, address + UInt(value.count))
+                    if cache.packsPayloads, out.count == firstPart, limit > firstPart {
+                        let expected = Swift.min(limit, 65_536)
+                        cache.packedPayloads.reserveCapacity(cache.packedPayloads.count / firstPart * expected * 9 / 8)
+                        cache.packedEnds.reserveCapacity(expected)
+                    }
                     return out.count < limit
                 }
             }

@@ -170,8 +170,9 @@ public struct ArchiveProjection: Projection {
         try batch.events.withUnsafeBufferPointer { events in
             for i in events.indices {
                 guard let line = lines[batch.typeIndex(at: i)] else { continue }
-                let n = try cases.index(ofStream: batch.streamIndex(at: i)) {
-                    try Self.openRow(for: events[i].stream, at: events[i].position, first: events[i].version == .first, rows)
+                let stream = batch.streamIndex(at: i)
+                let n = try cases.index(ofStream: stream) {
+                    try Self.openRow(for: events[i].stream, at: events[i].position, new: batch.streamBegins(stream), rows)
                 }
                 // The event is read in place: a copy of it would retain each of its strings.
                 try batch.withPayload(at: i) { payload in
@@ -187,9 +188,10 @@ public struct ArchiveProjection: Projection {
     }
 
     /// The case's entries row, reopened to append to it, or started (its slot: `position`, that of
-    /// the event being written). At the stream's `first` event there is no row to look for.
-    private static func openRow(for id: StreamID, at position: LogPosition, first: Bool, _ rows: ProjectionRows) throws -> OpenRow {
-        guard !first, let index = try rows.value(for: key(id.rawValue)) else {
+    /// the event being written). For a stream that is `new` (it begins in the batch) there is no
+    /// row to look for.
+    private static func openRow(for id: StreamID, at position: LogPosition, new: Bool, _ rows: ProjectionRows) throws -> OpenRow {
+        guard !new, let index = try rows.value(for: key(id.rawValue)) else {
             // A case's row takes about 200 bytes per event, and a registration's document: room
             // for most cases' first batch at once, not a copy of the row as it grows.
             var writer = BinaryValueWriter(capacity: 2_048, positional: true)

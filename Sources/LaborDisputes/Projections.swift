@@ -226,17 +226,17 @@ public struct CaseProjection: Projection {
         let events = batch.events
         let decoders = Self.decoders(batch)
         let isCase = decoders.map { $0 != nil }
-        // A batch of case events touches about one case per seven events.
         var touched = BatchCases<Touched>(batch)
         var place = [Int](repeating: -1, count: events.count)
         // Events are read in place (through the buffer), not copied out of the array one by one.
         try events.withUnsafeBufferPointer { events in
             for i in events.indices where isCase[batch.typeIndex(at: i)] {
-                place[i] = try touched.index(ofStream: batch.streamIndex(at: i)) {
+                let stream = batch.streamIndex(at: i)
+                place[i] = try touched.index(ofStream: stream) {
                     let key = Self.key(events[i].stream)
-                    // A stream's first event makes its case: no rows to look for (a rebuild makes
-                    // every case so, and skips a lookup in three tables for each).
-                    let existing = events[i].version == .first ? nil : try stored(events[i].stream, at: events[i].position, key, rows)
+                    // A stream that begins in the batch has no rows to look for (a rebuild meets
+                    // most cases so, and skips a lookup in three tables for each).
+                    let existing = batch.streamBegins(stream) ? nil : try stored(events[i].stream, at: events[i].position, key, rows)
                     return existing
                         ?? Touched(
                             record: CaseRecord(id: events[i].stream.rawValue, state: workflow.initialState, openedAt: events[i].occurredAt),
