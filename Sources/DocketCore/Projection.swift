@@ -60,6 +60,9 @@ public struct ProjectionRows {
     private(set) var changes: [RowKey: [UInt8]?] = [:]
     /// The changes of the batch before, when they are still being committed.
     let pending: PendingRows?
+    /// Which rows these are (the slot and its generation), when the runner made them: a projection
+    /// that keeps decoded rows in memory between batches keeps those of each set of rows apart.
+    package let identity: RowsIdentity?
 
     /// Creates a batch over stored rows; `expectedChanges` sizes the table of changes up front (the
     /// runner passes the batch's event count).
@@ -69,9 +72,10 @@ public struct ProjectionRows {
 
     /// Creates a batch over stored rows with the changes of the batch before laid over them: the
     /// runner folds a batch while the one before is committed.
-    package init(reader: any ProjectionRowReader, over pending: PendingRows?, expectedChanges: Int = 0) {
+    package init(reader: any ProjectionRowReader, over pending: PendingRows?, expectedChanges: Int = 0, identity: RowsIdentity? = nil) {
         self.reader = reader
         self.pending = pending
+        self.identity = identity
         changes.reserveCapacity(expectedChanges)
     }
 
@@ -131,6 +135,18 @@ public struct ProjectionRows {
     /// Decodes a counter row's bytes.
     public static func counterValue(_ bytes: [UInt8]) -> Int64? {
         bytes.count == 8 ? bytes.reduce(0) { $0 << 8 | Int64($1) } : nil
+    }
+}
+
+/// A projection's set of rows: its slot, and the generation the slot had when the rows were read
+/// (a rebuild's swap makes a new generation, whose live rows are the rebuilt ones).
+package struct RowsIdentity: Hashable, Sendable {
+    package let slot: ProjectionSlot
+    package let generation: UInt64
+
+    package init(slot: ProjectionSlot, generation: UInt64) {
+        self.slot = slot
+        self.generation = generation
     }
 }
 

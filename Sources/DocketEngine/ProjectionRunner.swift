@@ -289,9 +289,9 @@ struct BatchCommits {
     /// to be committed, and starts this one's commit.
     mutating func apply(_ events: EventBatch) async throws {
         guard let last = events.last else { return }
-        let p = projection, pending = inFlight?.rows
+        let p = projection, pending = inFlight?.rows, identity = RowsIdentity(slot: slot, generation: generation)
         let rows = try await store.readProjection(p.name, slot: slot) { reader in
-            var rows = ProjectionRows(reader: reader, over: pending, expectedChanges: events.count)
+            var rows = ProjectionRows(reader: reader, over: pending, expectedChanges: events.count, identity: identity)
             try p.apply(packed: events, to: &rows)
             return rows.pendingRows
         }

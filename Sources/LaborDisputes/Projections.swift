@@ -288,10 +288,13 @@ public struct CaseProjection: Projection {
             rows.set(Self.recordKey(touched.values[n].slot), encoded[n])
             rows.set(touched.values[n].key, Self.indexRow(slot: touched.values[n].slot, lastPosition: touched.values[n].record.lastPosition))
             // A closed case seldom has another event: it is read back from its row if it does.
+            // Kept apart for each set of rows (live, a rebuild, each generation), and only for rows
+            // the runner names: a record folded from one set is never taken for another's.
+            guard let identity = rows.identity else { continue }
             if touched.values[n].record.state.stage != .closed {
-                cache.put(touched.values[n].record.id, touched.values[n].record)
+                cache.put(touched.values[n].record.id, touched.values[n].record, in: identity)
             } else {
-                cache.remove(touched.values[n].record.id)
+                cache.remove(touched.values[n].record.id, in: identity)
             }
         }
     }
@@ -373,7 +376,9 @@ public struct CaseProjection: Projection {
             return Touched(record: try Self.record(ofRow: bytes, "case row \(stream)"), slot: position.value, key: key)
         }
         // The cached record stands for the row when both end at the same position.
-        if let cached = cache.get(stream.rawValue), cached.lastPosition == last { return Touched(record: cached, slot: slot, key: key) }
+        if let identity = rows.identity, let cached = cache.get(stream.rawValue, in: identity), cached.lastPosition == last {
+            return Touched(record: cached, slot: slot, key: key)
+        }
         guard let row = try rows.value(for: Self.recordKey(slot)) else {
             throw DocketError(
                 .corruptRecord, "the index row of case \(stream) names record \(slot), which is missing (rebuild the projection: docket rebuild cases)")
@@ -677,25 +682,43 @@ final class MemoryRows: ProjectionRowReader {
     }
 }
 
-/// A bounded map of recently folded case records, shared by the batches of one process. Two
-/// generations: when the young one is full it becomes the old one, and a record found in the old one
-/// moves back to the young; so the cases active now stay, and at most twice `capacity` are held.
+/// A bounded map of recently folded case records, shared by the batches of one process, kept apart
+/// for each set of rows (``RowsIdentity``: the live rows, a rebuild's, each generation), so that a
+/// record folded from one set is never taken for another's. Two generations per set: when the young
+/// one is full it becomes the old one, and a record found in the old one moves back to the young;
+/// so the cases active now stay, and at most twice `capacity` are held per set, for two sets.
 final class RecordCache: Sendable {
     private struct Generations {
         var young: [String: CaseRecord] = [:]
         var old: [String: CaseRecord] = [:]
     }
 
-    private let generations: Mutex<Generations>
+    /// The records of each set of rows, the one used last first; at most two sets are kept (the
+    /// live rows and a rebuild's).
+    private let sets: Mutex<[(identity: RowsIdentity, records: Generations)]>
     let capacity: Int
 
     init(capacity: Int) {
         self.capacity = capacity
-        generations = Mutex(Generations())
+        sets = Mutex([])
     }
 
-    func get(_ id: String) -> CaseRecord? {
-        generations.withLock { g in
+    /// Runs `body` on the records of `identity`'s rows, made (dropping the set used least lately
+    /// beyond two) if there are none.
+    private func withRecords<R>(of identity: RowsIdentity, _ body: (inout Generations) -> R) -> R {
+        sets.withLock { sets in
+            if let k = sets.firstIndex(where: { $0.identity == identity }) {
+                if k != 0 { sets.swapAt(0, k) }
+            } else {
+                sets.insert((identity, Generations()), at: 0)
+                if sets.count > 2 { sets.removeLast() }
+            }
+            return body(&sets[0].records)
+        }
+    }
+
+    func get(_ id: String, in identity: RowsIdentity) -> CaseRecord? {
+        withRecords(of: identity) { g in
             if let r = g.young[id] { return r }
             guard let r = g.old.removeValue(forKey: id) else { return nil }
             Self.insert(r, id, into: &g, capacity: capacity)
@@ -703,14 +726,14 @@ final class RecordCache: Sendable {
         }
     }
 
-    func remove(_ id: String) {
-        generations.withLock { g in
+    func remove(_ id: String, in identity: RowsIdentity) {
+        withRecords(of: identity) { g in
             if g.young.removeValue(forKey: id) == nil { g.old.removeValue(forKey: id) }
         }
     }
 
-    func put(_ id: String, _ record: CaseRecord) {
-        generations.withLock { g in
+    func put(_ id: String, _ record: CaseRecord, in identity: RowsIdentity) {
+        withRecords(of: identity) { g in
             if g.young[id] != nil {
                 g.young[id] = record
                 return

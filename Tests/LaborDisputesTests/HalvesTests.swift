@@ -147,6 +147,48 @@ struct HalvesTests {
         }
     }
 
+    @Test("records kept in memory between batches are kept apart for each set of rows: a rebuild never takes a record folded from the live rows")
+    func cacheKeptPerRows() throws {
+        let projection = CaseProjection(rules: try CaseRules.bundled())
+        let t = Timestamp(millisecondsSinceEpoch: 1_772_416_800_000)
+        let stream = StreamID(verbatim: "case-x")
+        let folded: [CaseEvent] = [
+            .registered(Self.registration()),
+            .mediationApplied(organization: "ORG-1", oral: false, acceptBy: Timestamp(millisecondsSinceEpoch: 1_772_700_000_000), concludeBy: Timestamp(millisecondsSinceEpoch: 1_774_000_000_000)),
+            .mediationAccepted,
+        ]
+        let events = try folded.enumerated().map { n, event in
+            let e = try CaseEvent.codec.encode(event)
+            return RecordedEvent(
+                position: LogPosition(UInt64(n + 1)), stream: stream, version: StreamVersion(UInt64(n + 1)), type: e.type, schemaVersion: e.schemaVersion,
+                payload: e.payload, occurredAt: t, recordedAt: t, metadata: CommandMetadata(actor: "registrar:R-1"), commandID: nil,
+                previousHash: .genesis, hash: .genesis)
+        }
+        func apply(_ part: ArraySlice<RecordedEvent>, to store: Rows, as identity: RowsIdentity?) throws {
+            var rows = ProjectionRows(reader: store, over: nil, identity: identity)
+            try projection.apply(packed: EventBatch(events: Array(part)), to: &rows)
+            store.commit(rows.writes)
+        }
+        // The live rows hold a record of the case unlike what its events fold to (as an earlier
+        // build might have written), at its first event.
+        let live = Rows(), rebuilt = Rows()
+        var altered = CaseRecord(id: stream.rawValue, state: CaseWorkflow(rules: try CaseRules.bundled()).initialState, openedAt: t, agreementsPerformed: 99, lastPosition: 1)
+        altered.state.stage = .registered
+        live.rows[CaseProjection.key(stream)] = CaseProjection.indexRow(slot: 1, lastPosition: 1)
+        live.rows[CaseProjection.recordKey(1)] = try CaseProjection.row(altered)
+        // A rebuild folds the first two events; the live runner then folds the second onto the
+        // altered record (both records now end at position 2); the rebuild folds the third.
+        try apply(events[0..<2], to: rebuilt, as: RowsIdentity(slot: .rebuild, generation: 0))
+        try apply(events[1..<2], to: live, as: RowsIdentity(slot: .live, generation: 0))
+        try apply(events[2..<3], to: rebuilt, as: RowsIdentity(slot: .rebuild, generation: 0))
+        let expected = Rows()
+        try apply(events[0..<3], to: expected, as: nil)
+        #expect(rebuilt.rows == expected.rows, "the rebuild's rows are its own events' fold")
+        let record = try CaseProjection.records(rebuilt).first
+        #expect(record?.agreementsPerformed == 0)
+        #expect(try CaseProjection.records(live).first?.agreementsPerformed == 99, "the live rows keep their own record")
+    }
+
     static func registration() -> CaseCommand.RegisterCase {
         CaseCommand.RegisterCase(
             channel: .inPerson, region: "shanghai",
