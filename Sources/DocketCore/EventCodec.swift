@@ -218,8 +218,8 @@ public struct EventCodec<Event: Sendable>: Sendable {
     }
 
     /// Decodes a stored event whose payload `payload` holds, as the variant taking an array does: a
-    /// payload of a type registered with a payload type (`decoding(_:version:as:_:)`) at its
-    /// current version is read in place; any other (a decoder given as a function, an upcast) is copied
+    /// payload of a type and version registered with a payload type (`decoding(_:version:as:_:)`)
+    /// is read in place; any other (a decoder given as a function, an upcast) is copied
     /// out first.
     public func decode(type: String, schemaVersion: UInt16, payload: Span<UInt8>) throws(DocketError) -> Event {
         try decoder(type: type, schemaVersion: schemaVersion).decode(payload)
