@@ -26,7 +26,7 @@ public struct EventBatch: Sendable {
     /// Each event's stream, as its index in ``streams``.
     @usableFromInline let streamIndexes: [UInt32]
     /// For each of ``streams``, whether its first event in the batch is the stream's first event.
-    @usableFromInline let streamBegins: [Bool]
+    @usableFromInline let streamBeginnings: [Bool]
 
     /// A batch whose events carry their own payloads (or none, when they were read without).
     public init(events: [RecordedEvent]) {
@@ -34,7 +34,7 @@ public struct EventBatch: Sendable {
         payloadBytes = []
         payloadEnds = []
         (types, typeIndexes) = Self.typeTable(events)
-        (streams, streamIndexes, streamBegins) = Self.streamTable(events)
+        (streams, streamIndexes, streamBeginnings) = Self.streamTable(events)
     }
 
     /// A packed batch made from events that carry their payloads: the payloads are copied into one
@@ -62,7 +62,7 @@ public struct EventBatch: Sendable {
         self.payloadBytes = payloadBytes
         self.payloadEnds = events.isEmpty ? [] : payloadEnds
         (types, typeIndexes) = Self.typeTable(events)
-        (streams, streamIndexes, streamBegins) = Self.streamTable(events)
+        (streams, streamIndexes, streamBeginnings) = Self.streamTable(events)
     }
 
     /// The distinct types of `events` and each event's index among them. A log's events repeat a
@@ -108,7 +108,7 @@ public struct EventBatch: Sendable {
     /// here is its first event at all (``StreamVersion/first``). Nothing that came before the
     /// batch belongs to such a stream, so a projection has no rows of it to look for (unless
     /// rows were written by other means than applying the stream's events).
-    @inlinable public func streamBegins(_ stream: Int) -> Bool { streamBegins[stream] }
+    @inlinable public func streamBegins(_ stream: Int) -> Bool { streamBeginnings[stream] }
 
     /// The distinct streams of `events` and each event's index among them, found through an
     /// open-addressing table keyed by a hash of the id's bytes (cheaper than the standard hasher,
