@@ -508,6 +508,16 @@ public struct RosterProjection: Projection {
         }
     }
 
+    /// Applies the batch's roster events, found by the batch's types (one lookup per type, not one
+    /// per event); a batch without any, as most are in a log of cases, is passed over at once.
+    public func apply(packed batch: EventBatch, to rows: inout ProjectionRows) throws {
+        let handled = batch.types.map { Self.types.contains($0) }
+        guard handled.contains(true) else { return }
+        for i in 0..<batch.count where handled[batch.typeIndex(at: i)] {
+            try apply(batch.event(at: i), to: &rows)
+        }
+    }
+
     static let types = Set(RosterEvent.types)
     static let typePrefix = Array("roster.".utf8)
 
