@@ -181,12 +181,11 @@ public enum BinaryPayload {
     }
 
     /// Whether `bytes` start like a binary value.
-    public static func isBinary(_ bytes: [UInt8]) -> Bool {
-        bytes.count >= 2 && bytes[0] == magic[0] && bytes[1] == magic[1]
-    }
+    public static func isBinary(_ bytes: [UInt8]) -> Bool { isBinary(bytes.span) }
 
     /// Whether the bytes `span` holds start like a binary value.
     public static func isBinary(_ span: Span<UInt8>) -> Bool {
+        // The magic bytes written out: reading the shared `magic` array would retain it.
         span.count >= 2 && span[0] == 0xDB && span[1] == 0x01
     }
 }

@@ -50,9 +50,7 @@ public enum JSONPayload {
 
     /// Decodes a `T` from `bytes`; `what` names the payload in the error.
     public static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8], what: @autoclosure () -> String) throws(DocketError) -> T {
-        do { return try decoder.decode(T.self, from: Data(bytes)) } catch {
-            throw DocketError(.codecFailure, "cannot decode \(what()) as \(T.self): \(error)")
-        }
+        try decode(T.self, from: bytes.span, what: what())
     }
 
     /// Decodes a `T` from the bytes `span` holds; `what` names the payload in the error.
@@ -193,8 +191,8 @@ public struct EventCodec<Event: Sendable>: Sendable {
         while true {
             let key = Key(type: current.type, version: current.schemaVersion)
             if let decode = decoders[key] {
-                do { return try decode(current.payload) } catch let e as DocketError { throw e } catch {
-                    throw DocketError(.codecFailure, "cannot decode event \(current.type) v\(current.schemaVersion): \(error)")
+                do { return try decode(current.payload) } catch {
+                    throw Self.decodingFailure(error, type: current.type, version: current.schemaVersion)
                 }
             }
             guard let upcast = upcasters[key], steps < 1000 else {
@@ -249,10 +247,16 @@ public struct EventCodec<Event: Sendable>: Sendable {
             guard let inPlace else {
                 return try codec!.decode(type: type, schemaVersion: schemaVersion, payload: payload.withUnsafeBufferPointer { Array($0) })
             }
-            do { return try inPlace(payload) } catch let e as DocketError { throw e } catch {
-                throw DocketError(.codecFailure, "cannot decode event \(type) v\(schemaVersion): \(error)")
+            do { return try inPlace(payload) } catch {
+                throw EventCodec.decodingFailure(error, type: type, version: schemaVersion)
             }
         }
+    }
+
+    /// A decoder's error as the codec throws it: a `DocketError` as it is, any other named with the
+    /// event's type and version (one wording for payloads decoded in place and copied).
+    static func decodingFailure(_ error: any Error, type: String, version: UInt16) -> DocketError {
+        error as? DocketError ?? DocketError(.codecFailure, "cannot decode event \(type) v\(version): \(error)")
     }
 
     /// Decodes event `i` of a batch, its payload read where it lies.
