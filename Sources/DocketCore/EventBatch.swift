@@ -215,6 +215,11 @@ public struct EventBatch: Sendable {
         return try body(payload.span)
     }
 
+    /// The size of event `i`'s payload in bytes, without reading it.
+    public func payloadCount(at i: Int) -> Int {
+        isPacked ? payloadRange(i).count : events[i].payload.count
+    }
+
     /// A copy of event `i`'s payload.
     public func payload(at i: Int) -> [UInt8] {
         isPacked ? Array(payloadBytes[payloadRange(i)]) : events[i].payload

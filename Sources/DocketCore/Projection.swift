@@ -1,4 +1,5 @@
 import Foundation
+import OrderedCollections
 
 /// A read model built from the log: it names the event types it handles and turns each into row
 /// changes. Rows and the checkpoint are committed together, so each event is applied once in effect.
@@ -57,7 +58,9 @@ extension Projection {
 /// the stored rows; the changes are committed with the batch's checkpoint.
 public struct ProjectionRows {
     let reader: any ProjectionRowReader
-    private(set) var changes: [RowKey: [UInt8]?] = [:]
+    /// The changes, in the order they were first made: a read model that sets its rows in the
+    /// order of their keys (or in a few such runs) has them sorted for the commit at little cost.
+    private(set) var changes: OrderedDictionary<RowKey, [UInt8]?> = [:]
     /// The changes of the batch before, when they are still being committed.
     let pending: PendingRows?
     /// Which rows these are (the slot and its generation), when the runner made them: a projection
@@ -152,34 +155,33 @@ package struct RowsIdentity: Hashable, Sendable {
 
 /// The row changes of a batch being committed, which the next batch reads before the stored rows.
 package struct PendingRows: Sendable {
-    let changes: [RowKey: [UInt8]?]
+    let changes: OrderedDictionary<RowKey, [UInt8]?>
 
     /// The changes, sorted by key (the order LMDB writes fastest). The runner sorts them on the
     /// commit's task, beside the folding of the next batch.
     package var writes: [ProjectionWrite] {
         // Sorted by each key's first 16 bytes as two integers, the whole keys compared only where
         // those are equal: most comparisons then touch neither the keys' storage nor `memcmp`.
-        // The entries are read where they lie in the table, by index: a copy of them all would
-        // retain and release every key and value once more.
+        // The sort is stable and takes runs already in order as they are: changes made in the
+        // order of their keys (rows keyed by creation) are merged, not sorted again.
         struct Sortable {
             var high: UInt64
             var low: UInt64
-            var index: Dictionary<RowKey, [UInt8]?>.Index
+            var index: Int
         }
+        let keys = changes.keys, values = changes.values
         var order: [Sortable] = []
-        order.reserveCapacity(changes.count)
-        var i = changes.startIndex
-        while i != changes.endIndex {
-            let (high, low) = ProjectionRows.prefix(changes.keys[i].bytes)
+        order.reserveCapacity(keys.count)
+        for i in keys.indices {
+            let (high, low) = ProjectionRows.prefix(keys[i].bytes)
             order.append(Sortable(high: high, low: low, index: i))
-            changes.formIndex(after: &i)
         }
         order.sort { a, b in
             if a.high != b.high { return a.high < b.high }
             if a.low != b.low { return a.low < b.low }
-            return changes.keys[a.index] < changes.keys[b.index]
+            return keys[a.index] < keys[b.index]
         }
-        return order.map { ProjectionWrite(key: changes.keys[$0.index].bytes, value: changes.values[$0.index]) }
+        return order.map { ProjectionWrite(key: keys[$0.index].bytes, value: values[$0.index]) }
     }
 }
 

@@ -268,18 +268,34 @@ public enum RecordCodec {
     /// seen again is reused; a new one replaces the oldest.
     struct RecentStrings {
         private var strings: [String] = []
+        /// Each string's length and last 8 bytes, compared before its bytes: most strings of a
+        /// scan differ there (event types share their first bytes), so a lookup compares the
+        /// bytes of one string, not of each string of the same length.
+        private var tails: [Tail] = []
         private var next = 0
         private static let capacity = 32
+
+        private struct Tail: Equatable {
+            var count: Int
+            var last8: UInt64
+            init(_ raw: UnsafeRawBufferPointer) {
+                count = raw.count
+                last8 = raw.loadUnaligned(fromByteOffset: raw.count - 8, as: UInt64.self)
+            }
+        }
 
         mutating func string(_ raw: UnsafeRawBufferPointer) -> String {
             // Up to 15 bytes of UTF-8 are stored inline: nothing to save by reusing them.
             guard raw.count > 15 else { return String(decoding: raw, as: UTF8.self) }
-            for i in strings.indices where RecordCodec.equal(&strings[i], raw) { return strings[i] }
+            let tail = Tail(raw)
+            for i in tails.indices where tails[i] == tail && RecordCodec.equal(&strings[i], raw) { return strings[i] }
             let s = String(decoding: raw, as: UTF8.self)
             if strings.count < Self.capacity {
                 strings.append(s)
+                tails.append(tail)
             } else {
                 strings[next] = s
+                tails[next] = tail
                 next = (next + 1) % Self.capacity
             }
             return s

@@ -167,12 +167,18 @@ public struct ArchiveProjection: Projection {
         // One lookup per type of the batch tells whether its events are case events, and whether
         // their entries are plain timeline lines, with which line.
         let lines = batch.types.map { type in Self.plainTimeline[type].map { $0 ? String(Self.name(ofType: type)) : nil } }
+        // The room each stream's entries take, about: a row is then made at its size, not grown
+        // (copied) nor left half empty.
+        var room = [Int](repeating: 0, count: batch.streams.count)
+        for i in 0..<batch.count where lines[batch.typeIndex(at: i)] != nil {
+            room[batch.streamIndex(at: i)] += Self.entryRoom + batch.payloadCount(at: i)
+        }
         try batch.events.withUnsafeBufferPointer { events in
             for i in events.indices {
                 guard let line = lines[batch.typeIndex(at: i)] else { continue }
                 let stream = batch.streamIndex(at: i)
                 let n = try cases.index(ofStream: stream) {
-                    try Self.openRow(for: events[i].stream, at: events[i].position, new: batch.streamBegins(stream), rows)
+                    try Self.openRow(for: events[i].stream, at: events[i].position, new: batch.streamBegins(stream), room: room[stream], rows)
                 }
                 // The event is read in place: a copy of it would retain each of its strings.
                 try batch.withPayload(at: i) { payload in
@@ -180,32 +186,39 @@ public struct ArchiveProjection: Projection {
                 }
             }
         }
+        // The entries rows first, then the index rows: each in about the order of its keys,
+        // which the commit's sort takes as runs.
         for i in cases.values.indices {
             cases.values[i].writer.end(cases.values[i].array)
             rows.set(Self.entriesKey(cases.values[i].slot), cases.values[i].writer.bytes)
-            if cases.values[i].isNew { rows.set(Self.key(cases.values[i].id.rawValue), Self.indexRow(cases.values[i].slot)) }
+        }
+        for i in cases.values.indices where cases.values[i].isNew {
+            rows.set(Self.key(cases.values[i].id.rawValue), Self.indexRow(cases.values[i].slot))
         }
     }
 
     /// The case's entries row, reopened to append to it, or started (its slot: `position`, that of
     /// the event being written). For a stream that is `new` (it begins in the batch) there is no
     /// row to look for.
-    private static func openRow(for id: StreamID, at position: LogPosition, new: Bool, _ rows: ProjectionRows) throws -> OpenRow {
+    private static func openRow(for id: StreamID, at position: LogPosition, new: Bool, room: Int, _ rows: ProjectionRows) throws -> OpenRow {
         guard !new, let index = try rows.value(for: key(id.rawValue)) else {
-            // A case's row takes about 200 bytes per event, and a registration's document: room
-            // for most cases' first batch at once, not a copy of the row as it grows.
-            var writer = BinaryValueWriter(capacity: 2_048, positional: true)
+            var writer = BinaryValueWriter(capacity: BinaryPayload.magic.count + 5 + room, positional: true)
             let array = writer.beginArray()
             return OpenRow(id: id, slot: position.value, isNew: true, writer: writer, array: array)
         }
         let slot = try slot(ofIndexRow: index, id.rawValue)
-        guard let stored = try rows.value(for: entriesKey(slot)), let (writer, array) = BinaryValueWriter.reopeningArray(stored, capacity: stored.count + 1_024, positional: true)
+        guard let stored = try rows.value(for: entriesKey(slot)), let (writer, array) = BinaryValueWriter.reopeningArray(stored, capacity: stored.count + room, positional: true)
         else {
             throw DocketError(
                 .corruptRecord, "the archive entries row of case \(id) is missing or not a list of entries (rebuild the projection: docket rebuild archives)")
         }
         return OpenRow(id: id, slot: slot, isNew: false, writer: writer, array: array)
     }
+
+    /// The room an entry takes besides its payload's size, about: the fields from its record (a
+    /// plain line takes about 100 bytes) and a document's wrapping (a document is about the size
+    /// of its payload).
+    static let entryRoom = 128
 
     /// Each case event type, and whether its entry is a plain line of the timeline (``timelineOnly``).
     static let plainTimeline: [String: Bool] = Dictionary(

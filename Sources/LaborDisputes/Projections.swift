@@ -166,10 +166,19 @@ public struct CaseProjection: Projection {
     /// a third of the size of the keyed form, and read without looking keys up. Rows of format 2
     /// (the keyed binary form) and 1 (JSON) are still read.
     static func row(_ record: borrowing CaseRecord) throws(DocketError) -> [UInt8] {
+        var writer = BinaryValueWriter(prefix: [], capacity: 1024, positional: true)
+        try encodeRow(record, into: &writer)
+        return writer.bytes
+    }
+
+    /// Writes a record's row (``row(_:)``) into `writer`, emptied first. A fold encodes its records
+    /// one after another into one writer, and copies each row out at its size: no buffer grown or
+    /// left half empty per record.
+    static func encodeRow(_ record: borrowing CaseRecord, into writer: inout BinaryValueWriter) throws(DocketError) {
         // Written straight after the header, by the record's own coder, in one buffer. The header
         // ends with `BinaryPayload.magic`, written out: rows are encoded on two threads, and the
         // shared array's reference count would be a cache line both keep taking from the other.
-        var writer = BinaryValueWriter(prefix: [], capacity: 1024, positional: true)
+        writer.removeAll()
         writer.appendHeader(4)
         writer.appendHeader(bigEndian: record.lastPosition)
         writer.appendHeader(0xDB)
@@ -177,7 +186,6 @@ public struct CaseProjection: Projection {
         do { try record.encode(to: &writer) } catch {
             throw DocketError(.codecFailure, "cannot encode the case record \(record.id): \(error)")
         }
-        return writer.bytes
     }
 
     /// The record a row holds.
@@ -201,9 +209,18 @@ public struct CaseProjection: Projection {
         /// The key of the case's index row.
         var key: [UInt8]
 
-        /// The record's row. Mutating only so that a caller holding the record in a buffer reads
-        /// it in place: nothing is changed.
-        mutating func row() throws(DocketError) -> [UInt8] { try CaseProjection.row(record) }
+        /// The record's last position (``CaseRecord/lastPosition``), kept when a closed record is
+        /// let go once encoded.
+        var lastPosition: UInt64 = 0
+        /// Whether the case's stream begins in the batch (nothing before it was folded or cached).
+        var began = false
+
+        /// Encodes the record's row with `writer` and returns it. Mutating only so that a caller
+        /// holding the record in a buffer reads it in place: nothing is changed.
+        mutating func row(using writer: inout BinaryValueWriter) throws(DocketError) -> [UInt8] {
+            try CaseProjection.encodeRow(record, into: &writer)
+            return writer.copiedBytes()
+        }
     }
 
     /// Decodes each case's record once per batch and writes it once, folding the batch's cases
@@ -236,11 +253,12 @@ public struct CaseProjection: Projection {
                     let key = Self.key(events[i].stream)
                     // A stream that begins in the batch has no rows to look for (a rebuild meets
                     // most cases so, and skips a lookup in three tables for each).
-                    let existing = batch.streamBegins(stream) ? nil : try stored(events[i].stream, at: events[i].position, key, rows)
+                    let began = batch.streamBegins(stream)
+                    let existing = began ? nil : try stored(events[i].stream, at: events[i].position, key, rows)
                     return existing
                         ?? Touched(
                             record: CaseRecord(id: events[i].stream.rawValue, state: workflow.initialState, openedAt: events[i].occurredAt),
-                            slot: events[i].position.value, key: key)
+                            slot: events[i].position.value, key: key, began: began)
                 }
             }
         }
@@ -273,9 +291,15 @@ public struct CaseProjection: Projection {
                                     // Folded in place, not copied out of the array and back.
                                     fold(&records[place[i]].record, event, at: events[i].occurredAt, position: events[i].position)
                                 }
-                                // Each record is encoded where it lies (a mutating access), not copied out first.
+                                // Each record is encoded where it lies (a mutating access), not copied out first,
+                                // by one writer per part.
+                                var writer = BinaryValueWriter(prefix: [], capacity: 4096, positional: true)
                                 for n in mine {
-                                    do { encoded[n] = try records[n].row() } catch { throw OrderedFailure(order: events.count + n, error: error) }
+                                    do { encoded[n] = try records[n].row(using: &writer) } catch { throw OrderedFailure(order: events.count + n, error: error) }
+                                    records[n].lastPosition = records[n].record.lastPosition
+                                    // A closed record is not kept (see below): it is let go here, by the
+                                    // thread that just wrote it, while its memory is at hand.
+                                    if records[n].record.state.stage == .closed { records[n].record = Self.letGo }
                                 }
                             }
                         }
@@ -284,20 +308,36 @@ public struct CaseProjection: Projection {
             }
         }
         // Each element is read where it lies: a copy of a record would retain each of its parts.
+        // The record rows first, then the index rows: each in about the order of its keys (slots
+        // grow as cases are made, and so do most case ids), which the commit's sort takes as runs.
         for n in touched.values.indices {
             rows.set(Self.recordKey(touched.values[n].slot), encoded[n])
-            rows.set(touched.values[n].key, Self.indexRow(slot: touched.values[n].slot, lastPosition: touched.values[n].record.lastPosition))
-            // A closed case seldom has another event: it is read back from its row if it does.
-            // Kept apart for each set of rows (live, a rebuild, each generation), and only for rows
-            // the runner names: a record folded from one set is never taken for another's.
-            guard let identity = rows.identity else { continue }
-            if touched.values[n].record.state.stage != .closed {
-                cache.put(touched.values[n].record.id, touched.values[n].record, in: identity)
-            } else {
-                cache.remove(touched.values[n].record.id, in: identity)
+        }
+        for n in touched.values.indices {
+            rows.set(touched.values[n].key, Self.indexRow(slot: touched.values[n].slot, lastPosition: touched.values[n].lastPosition))
+        }
+        // A closed case seldom has another event: it is read back from its row if it does (its
+        // record was let go once encoded). Kept apart for each set of rows (live, a rebuild, each
+        // generation), and only for rows the runner names: a record folded from one set is never
+        // taken for another's. A closed case whose stream began in this batch was never cached.
+        guard let identity = rows.identity else { return }
+        cache.update(in: identity) { cached in
+            for n in touched.values.indices {
+                if touched.values[n].record.state.stage != .closed {
+                    cached.put(touched.values[n].record.id, touched.values[n].record)
+                } else if !touched.values[n].began {
+                    cached.remove(String(decoding: touched.values[n].key[Self.keyPrefix.count...], as: UTF8.self))
+                }
             }
         }
     }
+
+    /// What stands for a closed record once its row is encoded: a closed stage, nothing else.
+    private static let letGo: CaseRecord = {
+        var r = CaseRecord(id: "", state: CaseState(), openedAt: Timestamp(millisecondsSinceEpoch: 0))
+        r.state.stage = .closed
+        return r
+    }()
 
     /// The decoder of each of the batch's types (``EventBatch/types``) that is a case event's, for
     /// the schema version of its first event in the batch (an event of another version is decoded
@@ -698,7 +738,7 @@ final class MemoryRows: ProjectionRowReader {
 /// one is full it becomes the old one, and a record found in the old one moves back to the young;
 /// so the cases active now stay, and at most twice `capacity` are held per set, for two sets.
 final class RecordCache: Sendable {
-    private struct Generations {
+    fileprivate struct Generations {
         var young: [String: CaseRecord] = [:]
         var old: [String: CaseRecord] = [:]
     }
@@ -737,19 +777,39 @@ final class RecordCache: Sendable {
     }
 
     func remove(_ id: String, in identity: RowsIdentity) {
-        withRecords(of: identity) { g in
-            if g.young.removeValue(forKey: id) == nil { g.old.removeValue(forKey: id) }
-        }
+        update(in: identity) { $0.remove(id) }
     }
 
     func put(_ id: String, _ record: CaseRecord, in identity: RowsIdentity) {
-        withRecords(of: identity) { g in
-            if g.young[id] != nil {
-                g.young[id] = record
+        update(in: identity) { $0.put(id, record) }
+    }
+
+    /// The records of one set of rows while a batch's are put and removed, under one lock.
+    struct Updates {
+        fileprivate var records: Generations
+        let capacity: Int
+
+        mutating func put(_ id: String, _ record: CaseRecord) {
+            if records.young[id] != nil {
+                records.young[id] = record
                 return
             }
-            g.old[id] = nil
-            Self.insert(record, id, into: &g, capacity: capacity)
+            records.old[id] = nil
+            RecordCache.insert(record, id, into: &records, capacity: capacity)
+        }
+
+        mutating func remove(_ id: String) {
+            if records.young.removeValue(forKey: id) == nil { records.old.removeValue(forKey: id) }
+        }
+    }
+
+    /// Puts and removes the records `body` says, for `identity`'s rows, holding the lock once.
+    func update(in identity: RowsIdentity, _ body: (inout Updates) -> Void) {
+        withRecords(of: identity) { g in
+            var updates = Updates(records: g, capacity: capacity)
+            g = Generations()
+            body(&updates)
+            g = updates.records
         }
     }
 
