@@ -26,8 +26,10 @@ struct RecordCodecTests {
     func decodeCacheReuse() throws {
         var cache = RecordCodec.DecodeCache()
         var rng = SystemRandomNumberGenerator()
-        // 50 types and 50 actors of 16 bytes or more (kept and reused), and short ones (inline).
-        let types = (0..<50).map { "case.event-type-number-\($0)" } + ["T", "short.type"]
+        // 50 types and 50 actors of 16 bytes or more (kept and reused), and short ones (inline);
+        // and types of the same length that end with the same 8 bytes (the cache compares the
+        // length and last bytes first, then the bytes).
+        let types = (0..<50).map { "case.event-type-number-\($0)" } + ["T", "short.type"] + (0..<6).map { "kind\($0).with-the-same-last-bytes" }
         let actors = (0..<50).map { "organization:ORG-\($0)" } + ["worker:W-1", ""]
         for i in 0..<2_000 {
             var fields = Samples.full

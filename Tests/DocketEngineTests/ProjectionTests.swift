@@ -96,6 +96,35 @@ struct ProjectionRunnerTests {
         }
     }
 
+    @Test("keys set in runs already in order, and keys set again, come out in key order with their last value")
+    func writesInKeyOrderFromRuns() async {
+        // Rows are kept in the order first set; the sort takes runs already in order as they are.
+        // Two interleaved runs (a read model's record rows and index rows), a descending one, and
+        // keys set again with another value.
+        await propertyCheck(count: 100, input: Gen.int(in: 0...999).array(of: 1...80)) { numbers in
+            struct NoRows: ProjectionRowReader {
+                func value(for key: [UInt8]) throws -> [UInt8]? { nil }
+                func forEach(from start: [UInt8]?, _ body: ([UInt8], [UInt8]) throws -> Bool) throws {}
+            }
+            var rows = ProjectionRows(reader: NoRows())
+            var last: [[UInt8]: [UInt8]] = [:]
+            func set(_ key: [UInt8], _ value: [UInt8]) {
+                rows.set(key, value)
+                last[key] = value
+            }
+            let sorted = numbers.sorted()
+            for n in sorted {
+                set(Array("rec/\(n)".utf8), [1])
+                set(Array("case/\(1_000 + n)".utf8), [2])
+            }
+            for n in sorted.reversed() { set(Array("down/\(n)".utf8), [3]) }
+            for n in numbers.prefix(10) { set(Array("rec/\(n)".utf8), [4]) }
+            let expected = last.keys.sorted { $0.lexicographicallyPrecedes($1) }
+            #expect(rows.writes.map(\.key) == expected)
+            #expect(rows.writes.allSatisfy { $0.value == last[$0.key] })
+        }
+    }
+
     @Test("follows new events live as a service")
     func live() async throws {
         let store = InMemoryEventStore(pollInterval: .milliseconds(20))

@@ -137,6 +137,18 @@ struct HalvesTests {
                     start += size
                 }
                 results.append(store.rows)
+                // Each case's index row names its record row and the record's last position, which
+                // is how a record kept in memory is known to be current (closed cases included,
+                // whose records are let go once encoded).
+                guard projection is CaseProjection else { continue }
+                var indexed = 0
+                for (key, value) in store.rows where key.starts(with: CaseProjection.keyPrefix) {
+                    let index = try #require(CaseProjection.index(ofRow: value))
+                    let record = try CaseProjection.record(ofRow: try #require(store.rows[CaseProjection.recordKey(index.slot)]), "record")
+                    #expect(record.lastPosition == index.lastPosition && Array("case/\(record.id)".utf8) == key, "batch size \(size)")
+                    indexed += 1
+                }
+                #expect(indexed > 10 && store.rows.values.contains { (try? CaseProjection.record(ofRow: $0, ""))?.state.stage == .closed })
             }
             #expect(results[0].count > 500, "\(projection.name)")
             for (k, r) in results.enumerated().dropFirst() {
