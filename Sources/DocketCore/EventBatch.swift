@@ -66,36 +66,65 @@ public struct EventBatch: Sendable {
     }
 
     /// The distinct types of `events` and each event's index among them. A log's events repeat a
-    /// few types, each usually one shared string (the store reuses it from record to record): the
-    /// type of the event before is tried first, then the few others, then (past 32 types) a table.
+    /// few types, each usually one shared string (the store reuses it from record to record), so
+    /// each event's type is first matched by identity: its string's two words against those of
+    /// the type before and of the types met so far, which touches neither the string's storage
+    /// nor its reference count. Only a string not met before is compared by content (with the
+    /// few types, or past 32 types through a table), and then remembered as an alias.
     static func typeTable(_ events: [RecordedEvent]) -> ([String], [UInt32]) {
         var types: [String] = []
         var indexes: [UInt32] = []
         indexes.reserveCapacity(events.count)
         var table: [String: UInt32] = [:]
-        var last: UInt32 = 0
-        for i in events.indices {
-            let type = events[i].type
-            if !types.isEmpty, types[Int(last)] == type {
-                indexes.append(last)
-                continue
-            }
-            if types.count <= 32, let k = types.firstIndex(of: type) {
-                last = UInt32(k)
-            } else if let k = table[type] {
-                last = k
-            } else {
-                last = UInt32(types.count)
-                types.append(type)
-                if types.count == 33 {
-                    table = Dictionary(uniqueKeysWithValues: types.enumerated().map { ($1, UInt32($0)) })
-                } else if types.count > 33 {
-                    table[type] = last
+        // The strings met so far, as their words, with their type's index (at most 64: past
+        // that, a string not among them is compared by content).
+        var known: [(words: StringWords, index: UInt32)] = []
+        var last = (words: StringWords(), index: UInt32(0))
+        let offset = MemoryLayout<RecordedEvent>.offset(of: \RecordedEvent.type)!
+        let stride = MemoryLayout<RecordedEvent>.stride
+        // Where a string is not two 8-byte words (a 32-bit platform), every type is compared by content.
+        let byWords = MemoryLayout<String>.size == MemoryLayout<StringWords>.size
+        events.withUnsafeBytes { raw in
+            for i in 0..<events.count {
+                let words = byWords ? raw.loadUnaligned(fromByteOffset: i * stride + offset, as: StringWords.self) : StringWords()
+                if byWords, i > 0, words == last.words {
+                    indexes.append(last.index)
+                    continue
                 }
+                if byWords, let k = known.firstIndex(where: { $0.words == words }) {
+                    last = known[k]
+                    indexes.append(last.index)
+                    continue
+                }
+                let type = events[i].type
+                let index: UInt32
+                if types.count <= 32, let k = types.firstIndex(of: type) {
+                    index = UInt32(k)
+                } else if let k = table[type] {
+                    index = k
+                } else {
+                    index = UInt32(types.count)
+                    types.append(type)
+                    if types.count == 33 {
+                        table = Dictionary(uniqueKeysWithValues: types.enumerated().map { ($1, UInt32($0)) })
+                    } else if types.count > 33 {
+                        table[type] = index
+                    }
+                }
+                if byWords, known.count < 64 { known.append((words, index)) }
+                last = (words, index)
+                indexes.append(index)
             }
-            indexes.append(last)
         }
         return (types, indexes)
+    }
+
+    /// A string's two words, as stored: equal words make equal strings (the same characters held
+    /// inline, or the same storage), which is what `==` itself checks first. Different words may
+    /// still hold equal strings, which are then compared by content.
+    struct StringWords: Equatable {
+        var first: UInt64 = 0
+        var second: UInt64 = 0
     }
 
     /// The index of event `i`'s type in ``types``.

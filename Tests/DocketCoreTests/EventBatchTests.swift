@@ -117,8 +117,10 @@ struct EventBatchTests {
     @Test("a batch lists its distinct types in order of first appearance and gives each event's, for a few types and for many")
     func typeTable() {
         for distinct in [1, 3, 32, 33, 34, 100] {
-            // Types interleaved, repeated, and each also as a separate string with the same bytes.
-            let names = (0..<distinct).map { "type.number-\($0)-of-a-long-name" }
+            // Types interleaved, repeated, and each also as a separate string with the same bytes
+            // (the batch matches strings by identity first, then by content); long ones and short
+            // ones (held inline).
+            let names = (0..<distinct).map { $0 % 3 == 1 ? "t\($0)" : "type.number-\($0)-of-a-long-name" }
             var events: [RecordedEvent] = []
             for n in 0..<(distinct * 5) {
                 let k = (n * 7 + n / distinct) % distinct
