@@ -107,8 +107,8 @@ public struct BinaryValueWriter {
     /// into the same buffer (one allocation for the row, not one for the header too).
     @inlinable package mutating func appendHeader(_ byte: UInt8) { buffer.append(byte) }
 
-    /// Empties the buffer, keeping its room: a writer reused for value after value (each copied
-    /// out with ``copiedBytes()``) grows its buffer once, not once per value.
+    /// Empties the buffer, its prefix included, keeping its room: a writer reused for value after
+    /// value (each copied out with ``copiedBytes()``) grows its buffer once, not once per value.
     package mutating func removeAll() { buffer.removeAll(keepingCapacity: true) }
 
     /// A copy of the bytes written, in an array of their size.

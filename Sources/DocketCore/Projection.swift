@@ -60,6 +60,8 @@ public struct ProjectionRows {
     let reader: any ProjectionRowReader
     /// The changes, in the order they were first made: a read model that sets its rows in the
     /// order of their keys (or in a few such runs) has them sorted for the commit at little cost.
+    /// A deleted row is `.some(nil)`; never assign `nil`, which would drop the change (and, in an
+    /// ordered dictionary, shift every later entry).
     private(set) var changes: OrderedDictionary<RowKey, [UInt8]?> = [:]
     /// The changes of the batch before, when they are still being committed.
     let pending: PendingRows?

@@ -191,10 +191,8 @@ public final class ProjectionRunner: Service, Sendable {
         let head = try await store.lastPosition()
         let batch = max(1, chosen.map { $0.preferredBatchSize ?? options.batchSize }.max() ?? options.batchSize)
         let payloads = chosen.contains { $0.needsPayloads }
-        // The first batch is an eighth of the others: the projections start folding while the
-        // second is read, instead of waiting, cores idle, for a whole batch to be read first.
         let feed = BatchFeed(consumers: chosen.count, head: head) { after in
-            try await store.readBatch(after: after, limit: after == .beforeFirst ? max(1, batch / 8) : batch, payloads: payloads)
+            try await store.readBatch(after: after, limit: batch, payloads: payloads)
         }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (p, generation) in zip(chosen, generations) {

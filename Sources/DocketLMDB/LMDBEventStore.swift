@@ -261,12 +261,11 @@ public final class LMDBEventStore: ImportableEventStore {
         var low = UInt.max, high = UInt.min
         let out = try read { txn in
             var out: [RecordedEvent] = []
-            out.reserveCapacity(Swift.min(limit, 1_024))
+            out.reserveCapacity(Swift.min(limit, 4096))
             var cache = cache
-            // Room for the first 1,024 events (and packed payloads at a few hundred bytes each),
-            // then, once as many are read, for the rest of the limit (payloads at the size seen so
-            // far). A live catch-up that reads a few events of a large limit reserves little; a
-            // full batch grows its buffers once.
+            // Packed payloads: room for the first 1,024 at a few hundred bytes each, then, once as
+            // many are read, for the rest of the limit at the size seen so far. A live catch-up that
+            // reads a few events of a large limit reserves little; a full batch grows its buffer once.
             let firstPart = 1_024
             if cache.packsPayloads {
                 cache.packedPayloads.reserveCapacity(Swift.min(limit, firstPart) * 320)
@@ -279,16 +278,10 @@ public final class LMDBEventStore: ImportableEventStore {
                     let address = UInt(bitPattern: value.baseAddress)
                     low = Swift.min(low, address)
                     high = Swift.max(high, address + UInt(value.count))
-                    if out.count == firstPart, limit > firstPart {
-                        // Past the first part, room for the rest of the limit at once: the array of
-                        // events (200 bytes each) grown by doubling would be copied four times more,
-                        // each time into memory the system has to map afresh.
+                    if cache.packsPayloads, out.count == firstPart, limit > firstPart {
                         let expected = Swift.min(limit, 65_536)
-                        out.reserveCapacity(expected)
-                        if cache.packsPayloads {
-                            cache.packedPayloads.reserveCapacity(cache.packedPayloads.count / firstPart * expected * 9 / 8)
-                            cache.packedEnds.reserveCapacity(expected)
-                        }
+                        cache.packedPayloads.reserveCapacity(cache.packedPayloads.count / firstPart * expected * 9 / 8)
+                        cache.packedEnds.reserveCapacity(expected)
                     }
                     return out.count < limit
                 }

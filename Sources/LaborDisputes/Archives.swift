@@ -168,10 +168,11 @@ public struct ArchiveProjection: Projection {
         // their entries are plain timeline lines, with which line.
         let lines = batch.types.map { type in Self.plainTimeline[type].map { $0 ? String(Self.name(ofType: type)) : nil } }
         // The room each stream's entries take, about: a row is then made at its size, not grown
-        // (copied) nor left half empty.
+        // (copied) nor left half empty. A document entry copies its payload; a line does not.
         var room = [Int](repeating: 0, count: batch.streams.count)
-        for i in 0..<batch.count where lines[batch.typeIndex(at: i)] != nil {
-            room[batch.streamIndex(at: i)] += Self.entryRoom + batch.payloadCount(at: i)
+        for i in 0..<batch.count {
+            guard let line = lines[batch.typeIndex(at: i)] else { continue }
+            room[batch.streamIndex(at: i)] += Self.entryRoom + (line == nil ? batch.payloadCount(at: i) : 0)
         }
         try batch.events.withUnsafeBufferPointer { events in
             for i in events.indices {
@@ -215,9 +216,8 @@ public struct ArchiveProjection: Projection {
         return OpenRow(id: id, slot: slot, isNew: false, writer: writer, array: array)
     }
 
-    /// The room an entry takes besides its payload's size, about: the fields from its record (a
-    /// plain line takes about 100 bytes) and a document's wrapping (a document is about the size
-    /// of its payload).
+    /// The room an entry takes, about, besides the payload a document entry copies: the fields
+    /// from its record (a plain line takes about 100 bytes) and a document's wrapping.
     static let entryRoom = 128
 
     /// Each case event type, and whether its entry is a plain line of the timeline (``timelineOnly``).

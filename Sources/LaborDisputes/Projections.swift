@@ -128,6 +128,9 @@ public struct CaseProjection: Projection {
         return key
     }
 
+    /// The case id an index row's key (``key(_:)``) names.
+    static func caseID(ofKey key: [UInt8]) -> String { String(decoding: key[keyPrefix.count...], as: UTF8.self) }
+
     /// The prefix of index rows.
     static let keyPrefix = Array("case/".utf8)
 
@@ -204,6 +207,8 @@ public struct CaseProjection: Projection {
 
     /// A case's record while a batch is folded, and the slot its record row is stored under.
     struct Touched {
+        /// The record; once a closed case's row is encoded, a placeholder (``letGo``) that only
+        /// says the case is closed.
         var record: CaseRecord
         var slot: UInt64
         /// The key of the case's index row.
@@ -236,9 +241,12 @@ public struct CaseProjection: Projection {
     /// the case's record read from the rows (or the cache), or made, the first time the batch meets
     /// it. Then the cases are split in two halves that are folded side by side
     /// (`DispatchQueue.concurrentPerform`), each half decoding its cases' events and folding them
-    /// in log order, then encoding its records' rows: a case's events are folded by one thread, in
-    /// order, and no two threads touch the same record. Last, the rows are set, in the cases'
-    /// order. A batch of fewer than 512 events is folded on the calling thread.
+    /// in log order, then encoding its records' rows with one writer (each row copied out at its
+    /// size) and letting go of the closed cases' records: a case's events are folded by one
+    /// thread, in order, and no two threads touch the same record. Last, the record rows are set,
+    /// then the index rows, each in the cases' order (about the order of their keys, which the
+    /// commit's sort takes as runs), and the cache is updated. A batch of fewer than 512 events is
+    /// folded on the calling thread.
     public func apply(packed batch: EventBatch, to rows: inout ProjectionRows) throws {
         let events = batch.events
         let decoders = Self.decoders(batch)
@@ -319,14 +327,17 @@ public struct CaseProjection: Projection {
         // A closed case seldom has another event: it is read back from its row if it does (its
         // record was let go once encoded). Kept apart for each set of rows (live, a rebuild, each
         // generation), and only for rows the runner names: a record folded from one set is never
-        // taken for another's. A closed case whose stream began in this batch was never cached.
-        guard let identity = rows.identity else { return }
+        // taken for another's. A closed case whose stream began in this batch is not looked for:
+        // the cache holds it only if this batch was folded before (a commit that failed, a rebuild
+        // started again), and then at an older last position than its index row now names, which
+        // is never used (``stored(_:at:_:_:)`` takes a cached record only at the row's position).
+        guard let identity = rows.identity, !touched.values.isEmpty else { return }
         cache.update(in: identity) { cached in
             for n in touched.values.indices {
                 if touched.values[n].record.state.stage != .closed {
                     cached.put(touched.values[n].record.id, touched.values[n].record)
                 } else if !touched.values[n].began {
-                    cached.remove(String(decoding: touched.values[n].key[Self.keyPrefix.count...], as: UTF8.self))
+                    cached.remove(Self.caseID(ofKey: touched.values[n].key))
                 }
             }
         }
@@ -776,13 +787,7 @@ final class RecordCache: Sendable {
         }
     }
 
-    func remove(_ id: String, in identity: RowsIdentity) {
-        update(in: identity) { $0.remove(id) }
-    }
 
-    func put(_ id: String, _ record: CaseRecord, in identity: RowsIdentity) {
-        update(in: identity) { $0.put(id, record) }
-    }
 
     /// The records of one set of rows while a batch's are put and removed, under one lock.
     struct Updates {

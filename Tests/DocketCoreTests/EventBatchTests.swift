@@ -36,6 +36,18 @@ struct EventBatchTests {
         #expect(packed.unpacked() == Self.events)
     }
 
+    @Test("a payload's size is given without reading it, packed or not")
+    func payloadCounts() {
+        let counts = Self.events.map(\.payload.count)
+        #expect(counts.contains { $0 > 0 })
+        for batch in [EventBatch(events: Self.events), EventBatch(packing: Self.events)] {
+            #expect(batch.events.indices.map { batch.payloadCount(at: $0) } == counts)
+        }
+        var stripped = Self.events
+        for i in stripped.indices { stripped[i].payload = [] }
+        #expect(EventBatch(events: stripped).events.indices.allSatisfy { EventBatch(events: stripped).payloadCount(at: $0) == 0 })
+    }
+
     @Test("unpacking for a set of types gives those events their payloads and leaves the others without")
     func unpackingTypes() {
         let unpacked = EventBatch(packing: Self.events).unpacked(types: ["even"])

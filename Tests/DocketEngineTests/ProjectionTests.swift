@@ -119,9 +119,15 @@ struct ProjectionRunnerTests {
             }
             for n in sorted.reversed() { set(Array("down/\(n)".utf8), [3]) }
             for n in numbers.prefix(10) { set(Array("rec/\(n)".utf8), [4]) }
+            var deleted = Set<[UInt8]>()
+            for n in numbers.suffix(5) {
+                rows.delete(Array("case/\(1_000 + n)".utf8))
+                deleted.insert(Array("case/\(1_000 + n)".utf8))
+            }
             let expected = last.keys.sorted { $0.lexicographicallyPrecedes($1) }
             #expect(rows.writes.map(\.key) == expected)
-            #expect(rows.writes.allSatisfy { $0.value == last[$0.key] })
+            #expect(rows.writes.allSatisfy { $0.value == (deleted.contains($0.key) ? nil : last[$0.key]) })
+            #expect(last.keys.allSatisfy { (try? rows.value(for: $0)) == (deleted.contains($0) ? nil : last[$0]) })
         }
     }
 
