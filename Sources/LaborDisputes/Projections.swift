@@ -217,7 +217,7 @@ public struct CaseProjection: Projection {
         /// The record's last position (``CaseRecord/lastPosition``), kept when a closed record is
         /// let go once encoded.
         var lastPosition: UInt64 = 0
-        /// Whether the case's stream begins in the batch (nothing before it was folded or cached).
+        /// Whether the case's stream begins in the batch: nothing before the batch belongs to it.
         var began = false
 
         /// Encodes the record's row with `writer` and returns it. Mutating only so that a caller
