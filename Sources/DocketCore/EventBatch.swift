@@ -69,8 +69,8 @@ public struct EventBatch: Sendable {
     /// few types, each usually one shared string (the store reuses it from record to record), so
     /// each event's type is first matched by identity: its string's two words against those of
     /// the type before and of the types met so far, which touches neither the string's storage
-    /// nor its reference count. Only a string not met before is compared by content (with the
-    /// few types, or past 32 types through a table), and then remembered as an alias.
+    /// nor its reference count. Only a string not met before is looked up by content, in a table
+    /// of the types, and then remembered as an alias.
     static func typeTable(_ events: [RecordedEvent]) -> ([String], [UInt32]) {
         var types: [String] = []
         var indexes: [UInt32] = []
@@ -98,18 +98,12 @@ public struct EventBatch: Sendable {
                 }
                 let type = events[i].type
                 let index: UInt32
-                if types.count <= 32, let k = types.firstIndex(of: type) {
-                    index = UInt32(k)
-                } else if let k = table[type] {
+                if let k = table[type] {
                     index = k
                 } else {
                     index = UInt32(types.count)
                     types.append(type)
-                    if types.count == 33 {
-                        table = Dictionary(uniqueKeysWithValues: types.enumerated().map { ($1, UInt32($0)) })
-                    } else if types.count > 33 {
-                        table[type] = index
-                    }
+                    table[type] = index
                 }
                 if byWords, known.count < 64 { known.append((words, index)) }
                 last = (words, index)

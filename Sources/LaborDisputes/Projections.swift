@@ -207,16 +207,13 @@ public struct CaseProjection: Projection {
 
     /// A case's record while a batch is folded, and the slot its record row is stored under.
     struct Touched {
-        /// The record; once a closed case's row is encoded, a placeholder (``letGo``) that only
-        /// says the case is closed.
+        /// The record; once a closed case's row is encoded, a placeholder (``letGo(_:)``) that only
+        /// says the case is closed, and at which position.
         var record: CaseRecord
         var slot: UInt64
         /// The key of the case's index row.
         var key: [UInt8]
 
-        /// The record's last position (``CaseRecord/lastPosition``), kept when a closed record is
-        /// let go once encoded.
-        var lastPosition: UInt64 = 0
         /// Whether the case's stream begins in the batch: nothing before the batch belongs to it.
         var began = false
 
@@ -304,10 +301,9 @@ public struct CaseProjection: Projection {
                                 var writer = BinaryValueWriter(prefix: [], capacity: 4096, positional: true)
                                 for n in mine {
                                     do { encoded[n] = try records[n].row(using: &writer) } catch { throw OrderedFailure(order: events.count + n, error: error) }
-                                    records[n].lastPosition = records[n].record.lastPosition
                                     // A closed record is not kept (see below): it is let go here, by the
                                     // thread that just wrote it, while its memory is at hand.
-                                    if records[n].record.state.stage == .closed { records[n].record = Self.letGo }
+                                    if records[n].record.state.stage == .closed { records[n].record = Self.letGo(records[n].record) }
                                 }
                             }
                         }
@@ -322,7 +318,7 @@ public struct CaseProjection: Projection {
             rows.set(Self.recordKey(touched.values[n].slot), encoded[n])
         }
         for n in touched.values.indices {
-            rows.set(touched.values[n].key, Self.indexRow(slot: touched.values[n].slot, lastPosition: touched.values[n].lastPosition))
+            rows.set(touched.values[n].key, Self.indexRow(slot: touched.values[n].slot, lastPosition: touched.values[n].record.lastPosition))
         }
         // A closed case seldom has another event: it is read back from its row if it does (its
         // record was let go once encoded). Kept apart for each set of rows (live, a rebuild, each
@@ -343,8 +339,15 @@ public struct CaseProjection: Projection {
         }
     }
 
-    /// What stands for a closed record once its row is encoded: a closed stage, nothing else.
-    private static let letGo: CaseRecord = {
+    /// What stands for a closed record once its row is encoded: its stage and last position,
+    /// nothing else (the index row names the position).
+    private static func letGo(_ record: CaseRecord) -> CaseRecord {
+        var r = closedPlaceholder
+        r.lastPosition = record.lastPosition
+        return r
+    }
+
+    private static let closedPlaceholder: CaseRecord = {
         var r = CaseRecord(id: "", state: CaseState(), openedAt: Timestamp(millisecondsSinceEpoch: 0))
         r.state.stage = .closed
         return r
@@ -749,9 +752,42 @@ final class MemoryRows: ProjectionRowReader {
 /// one is full it becomes the old one, and a record found in the old one moves back to the young;
 /// so the cases active now stay, and at most twice `capacity` are held per set, for two sets.
 final class RecordCache: Sendable {
-    fileprivate struct Generations {
+    /// The records of one set of rows: the young generation and the old one.
+    struct Generations {
         var young: [String: CaseRecord] = [:]
         var old: [String: CaseRecord] = [:]
+        /// The most records each generation holds.
+        let capacity: Int
+
+        /// A record, moved back to the young generation if it was in the old one.
+        mutating func get(_ id: String) -> CaseRecord? {
+            if let r = young[id] { return r }
+            guard let r = old.removeValue(forKey: id) else { return nil }
+            insert(r, id)
+            return r
+        }
+
+        mutating func put(_ id: String, _ record: CaseRecord) {
+            if young[id] != nil {
+                young[id] = record
+                return
+            }
+            old[id] = nil
+            insert(record, id)
+        }
+
+        mutating func remove(_ id: String) {
+            if young.removeValue(forKey: id) == nil { old.removeValue(forKey: id) }
+        }
+
+        /// Into the young generation, which becomes the old one when it is full.
+        private mutating func insert(_ record: CaseRecord, _ id: String) {
+            if young.count >= capacity {
+                old = young
+                young = [:]
+            }
+            young[id] = record
+        }
     }
 
     /// The records of each set of rows, the one used last first; at most two sets are kept (the
@@ -764,14 +800,14 @@ final class RecordCache: Sendable {
         sets = Mutex([])
     }
 
-    /// Runs `body` on the records of `identity`'s rows, made (dropping the set used least lately
-    /// beyond two) if there are none.
-    private func withRecords<R>(of identity: RowsIdentity, _ body: (inout Generations) -> R) -> R {
+    /// Runs `body` on the records of `identity`'s rows, under the lock, made (dropping the set used
+    /// least lately beyond two) if there are none: a batch puts and removes its records in one call.
+    func update<R>(in identity: RowsIdentity, _ body: (inout Generations) -> R) -> R {
         sets.withLock { sets in
             if let k = sets.firstIndex(where: { $0.identity == identity }) {
                 if k != 0 { sets.swapAt(0, k) }
             } else {
-                sets.insert((identity, Generations()), at: 0)
+                sets.insert((identity, Generations(capacity: capacity)), at: 0)
                 if sets.count > 2 { sets.removeLast() }
             }
             return body(&sets[0].records)
@@ -779,50 +815,6 @@ final class RecordCache: Sendable {
     }
 
     func get(_ id: String, in identity: RowsIdentity) -> CaseRecord? {
-        withRecords(of: identity) { g in
-            if let r = g.young[id] { return r }
-            guard let r = g.old.removeValue(forKey: id) else { return nil }
-            Self.insert(r, id, into: &g, capacity: capacity)
-            return r
-        }
-    }
-
-
-
-    /// The records of one set of rows while a batch's are put and removed, under one lock.
-    struct Updates {
-        fileprivate var records: Generations
-        let capacity: Int
-
-        mutating func put(_ id: String, _ record: CaseRecord) {
-            if records.young[id] != nil {
-                records.young[id] = record
-                return
-            }
-            records.old[id] = nil
-            RecordCache.insert(record, id, into: &records, capacity: capacity)
-        }
-
-        mutating func remove(_ id: String) {
-            if records.young.removeValue(forKey: id) == nil { records.old.removeValue(forKey: id) }
-        }
-    }
-
-    /// Puts and removes the records `body` says, for `identity`'s rows, holding the lock once.
-    func update(in identity: RowsIdentity, _ body: (inout Updates) -> Void) {
-        withRecords(of: identity) { g in
-            var updates = Updates(records: g, capacity: capacity)
-            g = Generations()
-            body(&updates)
-            g = updates.records
-        }
-    }
-
-    private static func insert(_ record: CaseRecord, _ id: String, into g: inout Generations, capacity: Int) {
-        if g.young.count >= capacity {
-            g.old = g.young
-            g.young = [:]
-        }
-        g.young[id] = record
+        update(in: identity) { $0.get(id) }
     }
 }
