@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A batch of the log's events as the projection runner reads it: the events in log order, with
 /// their payloads either inside each event (as ``EventStore/readLog(after:limit:payloads:)`` gives
 /// them) or packed back to back in one buffer that the whole batch shares.
@@ -65,52 +69,114 @@ public struct EventBatch: Sendable {
         (streams, streamIndexes, streamBeginnings) = Self.streamTable(events)
     }
 
-    /// The distinct types of `events` and each event's index among them. A log's events repeat a
-    /// few types, each usually one shared string (the store reuses it from record to record), so
-    /// each event's type is first matched by identity: its string's two words against those of
-    /// the type before and of the types met so far, which touches neither the string's storage
-    /// nor its reference count. Only a string not met before is looked up by content, in a table
-    /// of the types, and then remembered as an alias.
+    /// A packed batch whose type and stream tables were built as its events were decoded
+    /// (``Tables``), in one pass over the records instead of two more over the events.
+    @_spi(Storage) public init(packed events: [RecordedEvent], payloadBytes: [UInt8], payloadEnds: [Int], tables: Tables) {
+        precondition(payloadEnds.count == events.count, "one payload end per event")
+        precondition(payloadEnds.last.map { $0 == payloadBytes.count } ?? payloadBytes.isEmpty, "the last payload ends where the buffer does")
+        precondition(tables.typeIndexes.count == events.count && tables.streamIndexes.count == events.count, "tables of the same events")
+        self.events = events
+        self.payloadBytes = payloadBytes
+        self.payloadEnds = events.isEmpty ? [] : payloadEnds
+        (types, typeIndexes) = (tables.types.types, tables.typeIndexes)
+        (streams, streamIndexes, streamBeginnings) = (tables.streams.streams, tables.streamIndexes, tables.streams.begins)
+    }
+
+    /// A batch without payloads whose tables were built as its events were decoded (``Tables``).
+    @_spi(Storage) public init(events: [RecordedEvent], tables: Tables) {
+        precondition(tables.typeIndexes.count == events.count && tables.streamIndexes.count == events.count, "tables of the same events")
+        self.events = events
+        payloadBytes = []
+        payloadEnds = []
+        (types, typeIndexes) = (tables.types.types, tables.typeIndexes)
+        (streams, streamIndexes, streamBeginnings) = (tables.streams.streams, tables.streamIndexes, tables.streams.begins)
+    }
+
+    /// The type and stream tables of a batch (``types``, ``streams`` and each event's index in
+    /// them), built event by event as a store decodes its records: the stream id is made once per
+    /// stream, from its bytes, not once per event.
+    @_spi(Storage) public struct Tables: Sendable {
+        var types = TypeInterner()
+        var streams = StreamInterner()
+        var typeIndexes: [UInt32] = []
+        var streamIndexes: [UInt32] = []
+
+        /// Empty tables, with room for `expected` events.
+        public init(expected: Int = 0) {
+            typeIndexes.reserveCapacity(expected)
+            streamIndexes.reserveCapacity(expected)
+            streams = StreamInterner(expected: expected)
+        }
+
+        /// Adds an event of `type`, whose stream id has the UTF-8 bytes `streamUTF8` (made into a
+        /// ``StreamID`` by `make` the first time they are met) and which is the stream's
+        /// `version`. Returns the stream id.
+        @inline(__always)
+        mutating func add(type: String, streamUTF8: UnsafeRawBufferPointer, version: StreamVersion, make: () throws(DocketError) -> StreamID) throws(DocketError) -> StreamID {
+            typeIndexes.append(types.index(words: StringWords(type)) { type })
+            let (index, stream) = try streams.index(ofUTF8: streamUTF8, hash: EventBatch.streamHash(streamUTF8), begins: version == .first, make: make)
+            streamIndexes.append(index)
+            return stream
+        }
+    }
+
+    /// The distinct types of `events` and each event's index among them.
     static func typeTable(_ events: [RecordedEvent]) -> ([String], [UInt32]) {
-        var types: [String] = []
+        var interner = TypeInterner()
         var indexes: [UInt32] = []
         indexes.reserveCapacity(events.count)
-        var table: [String: UInt32] = [:]
-        // The strings met so far, as their words, with their type's index (at most 64: past
-        // that, a string not among them is compared by content).
-        var known: [(words: StringWords, index: UInt32)] = []
-        var last = (words: StringWords(), index: UInt32(0))
         let offset = MemoryLayout<RecordedEvent>.offset(of: \RecordedEvent.type)!
         let stride = MemoryLayout<RecordedEvent>.stride
-        // Where a string is not two 8-byte words (a 32-bit platform), every type is compared by content.
-        let byWords = MemoryLayout<String>.size == MemoryLayout<StringWords>.size
         events.withUnsafeBytes { raw in
             for i in 0..<events.count {
-                let words = byWords ? raw.loadUnaligned(fromByteOffset: i * stride + offset, as: StringWords.self) : StringWords()
-                if byWords, i > 0, words == last.words {
-                    indexes.append(last.index)
-                    continue
-                }
-                if byWords, let k = known.firstIndex(where: { $0.words == words }) {
-                    last = known[k]
-                    indexes.append(last.index)
-                    continue
-                }
-                let type = events[i].type
-                let index: UInt32
-                if let k = table[type] {
-                    index = k
-                } else {
-                    index = UInt32(types.count)
-                    types.append(type)
-                    table[type] = index
-                }
-                if byWords, known.count < 64 { known.append((words, index)) }
-                last = (words, index)
-                indexes.append(index)
+                // The string's words are read where they lie: no copy, no reference count taken.
+                let words = TypeInterner.byWords ? raw.loadUnaligned(fromByteOffset: i * stride + offset, as: StringWords.self) : StringWords()
+                indexes.append(interner.index(words: words) { events[i].type })
             }
         }
-        return (types, indexes)
+        return (interner.types, indexes)
+    }
+
+    /// The distinct event types met so far, in the order they first appear, and a way to find a
+    /// type's index among them. A log's events repeat a few types, each usually one shared string
+    /// (the store reuses it from record to record), so a type is first matched by identity: its
+    /// string's two words against those of the type before and of the types met so far, which
+    /// touches neither the string's storage nor its reference count. Only a string not met before
+    /// is looked up by content, in a table of the types, and then remembered as an alias.
+    struct TypeInterner: Sendable {
+        private(set) var types: [String] = []
+        private var table: [String: UInt32] = [:]
+        /// The strings met so far, as their words, with their type's index (at most 64: past
+        /// that, a string not among them is compared by content).
+        private var known: [(words: StringWords, index: UInt32)] = []
+        private var last = (words: StringWords(), index: UInt32(0))
+        private var any = false
+        /// Where a string is not two 8-byte words (a 32-bit platform), every type is compared by content.
+        static let byWords = MemoryLayout<String>.size == MemoryLayout<StringWords>.size
+
+        /// The index of `type`, whose words are `words` (``StringWords/init(_:)``; all zero
+        /// where a string is not two words).
+        @inline(__always)
+        mutating func index(words: StringWords, _ type: () -> String) -> UInt32 {
+            if Self.byWords, any, words == last.words { return last.index }
+            any = true
+            if Self.byWords, let k = known.firstIndex(where: { $0.words == words }) {
+                last = known[k]
+                return last.index
+            }
+            let type = type()
+            let index: UInt32
+            if let k = table[type] {
+                index = k
+            } else {
+                index = UInt32(types.count)
+                types.append(type)
+                table[type] = index
+            }
+            if Self.byWords, known.count < 64 { known.append((words, index)) }
+            last = (words, index)
+            return index
+        }
     }
 
     /// A string's two words, as stored: equal words make equal strings (the same characters held
@@ -119,6 +185,13 @@ public struct EventBatch: Sendable {
     struct StringWords: Equatable {
         var first: UInt64 = 0
         var second: UInt64 = 0
+
+        init() {}
+
+        /// The words of `string` (all zero where a string is not two words).
+        @inline(__always) init(_ string: String) {
+            if TypeInterner.byWords { self = unsafeBitCast(string, to: StringWords.self) }
+        }
     }
 
     /// The index of event `i`'s type in ``types``.
@@ -133,85 +206,117 @@ public struct EventBatch: Sendable {
     /// rows were written by other means than applying the stream's events).
     @inlinable public func streamBegins(_ stream: Int) -> Bool { streamBeginnings[stream] }
 
-    /// The distinct streams of `events` and each event's index among them, found through an
-    /// open-addressing table keyed by a hash of the id's bytes (cheaper than the standard hasher,
-    /// which the table does not need: it lives for one batch and holds ids the log already holds).
+    /// The distinct streams of `events` and each event's index among them.
     static func streamTable(_ events: [RecordedEvent]) -> ([StreamID], [UInt32], [Bool]) {
-        var streams: [StreamID] = []
-        var begins: [Bool] = []
-        var hashes: [UInt64] = []
+        var interner = StreamInterner(expected: events.count)
         var indexes: [UInt32] = []
         indexes.reserveCapacity(events.count)
-        // Slots hold a stream's index + 1 (0: empty); at most half are used.
-        var capacity = 64
-        while capacity < Swift.min(events.count, 1 << 20) / 2 { capacity <<= 1 }
-        var slots = [UInt32](repeating: 0, count: capacity)
         for i in events.indices {
-            let h = streamHash(events[i].stream)
+            var id = events[i].stream.rawValue
+            let index = id.withUTF8 { utf8 in
+                let raw = UnsafeRawBufferPointer(utf8)
+                // Never throws: the id is at hand.
+                return try! interner.index(ofUTF8: raw, hash: streamHash(raw), begins: events[i].version == .first) { () throws(DocketError) in events[i].stream }.index
+            }
+            indexes.append(index)
+        }
+        return (interner.streams, indexes, interner.begins)
+    }
+
+    /// The distinct streams met so far, in the order they first appear, and whether each began
+    /// (its first event met is its first event at all), found through an open-addressing table
+    /// keyed by a hash of the id's bytes (cheaper than the standard hasher, which the table does
+    /// not need: it lives for one batch and holds ids the log already holds).
+    struct StreamInterner: Sendable {
+        private(set) var streams: [StreamID] = []
+        private(set) var begins: [Bool] = []
+        private var hashes: [UInt64] = []
+        /// Slots hold a stream's index + 1 (0: empty); at most half are used.
+        private var slots: [UInt32]
+
+        init(expected: Int = 0) {
+            var capacity = 64
+            while capacity < Swift.min(expected, 1 << 20) / 2 { capacity <<= 1 }
+            slots = [UInt32](repeating: 0, count: capacity)
+        }
+
+        /// The index of the stream whose id has the UTF-8 bytes `utf8` (with `hash`, from
+        /// ``EventBatch/streamHash(_:)-(UnsafeRawBufferPointer)``), and its id; `make` makes the id
+        /// of a stream not met before, which then begins if `begins`.
+        @inline(__always)
+        mutating func index(
+            ofUTF8 utf8: UnsafeRawBufferPointer, hash h: UInt64, begins: Bool, make: () throws(DocketError) -> StreamID
+        ) throws(DocketError) -> (index: UInt32, stream: StreamID) {
             var mask = slots.count - 1
             var slot = Int(truncatingIfNeeded: h) & mask
             while true {
                 let k = slots[slot]
-                if k == 0 {
-                    if (streams.count + 1) * 2 > slots.count {
-                        // Grow, and place every stream again.
-                        slots = [UInt32](repeating: 0, count: slots.count * 2)
-                        mask = slots.count - 1
-                        for (n, old) in hashes.enumerated() {
-                            var s = Int(truncatingIfNeeded: old) & mask
-                            while slots[s] != 0 { s = (s + 1) & mask }
-                            slots[s] = UInt32(n + 1)
-                        }
-                        slot = Int(truncatingIfNeeded: h) & mask
-                        while slots[slot] != 0 { slot = (slot + 1) & mask }
-                    }
-                    streams.append(events[i].stream)
-                    begins.append(events[i].version == .first)
-                    hashes.append(h)
-                    slots[slot] = UInt32(streams.count)
-                    indexes.append(UInt32(streams.count - 1))
-                    break
-                }
-                if hashes[Int(k - 1)] == h, streams[Int(k - 1)] == events[i].stream {
-                    indexes.append(k - 1)
-                    break
-                }
+                if k == 0 { break }
+                if hashes[Int(k - 1)] == h, Self.equal(streams[Int(k - 1)], utf8) { return (k - 1, streams[Int(k - 1)]) }
                 slot = (slot + 1) & mask
             }
+            let stream = try make()
+            if (streams.count + 1) * 2 > slots.count {
+                // Grow, and place every stream again.
+                slots = [UInt32](repeating: 0, count: slots.count * 2)
+                mask = slots.count - 1
+                for (n, old) in hashes.enumerated() {
+                    var s = Int(truncatingIfNeeded: old) & mask
+                    while slots[s] != 0 { s = (s + 1) & mask }
+                    slots[s] = UInt32(n + 1)
+                }
+                slot = Int(truncatingIfNeeded: h) & mask
+                while slots[slot] != 0 { slot = (slot + 1) & mask }
+            }
+            streams.append(stream)
+            self.begins.append(begins)
+            hashes.append(h)
+            slots[slot] = UInt32(streams.count)
+            return (UInt32(streams.count - 1), stream)
         }
-        return (streams, indexes, begins)
+
+        @inline(__always)
+        private static func equal(_ stream: StreamID, _ utf8: UnsafeRawBufferPointer) -> Bool {
+            let same = stream.rawValue.utf8.withContiguousStorageIfAvailable { c in
+                c.count == utf8.count && (c.isEmpty || memcmp(c.baseAddress!, utf8.baseAddress!, c.count) == 0)
+            }
+            return same ?? stream.rawValue.utf8.elementsEqual(utf8)
+        }
     }
 
     /// A seed drawn once per process, so that the hash's collisions cannot be chosen in advance
     /// (stream ids may come from clients).
     static let hashSeed = UInt64.random(in: .min ... .max)
 
-    /// A hash of a stream id's UTF-8 bytes, eight at a time, seeded (``hashSeed``) and finished so
-    /// that the low bits depend on every byte.
+    /// A hash of a stream id's UTF-8 bytes (``streamHash(_:)-(UnsafeRawBufferPointer)``).
     static func streamHash(_ stream: StreamID) -> UInt64 {
         var id = stream.rawValue
+        return id.withUTF8 { streamHash(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// A hash of a stream id's UTF-8 bytes, eight at a time, seeded (``hashSeed``) and finished so
+    /// that the low bits depend on every byte.
+    @inline(__always)
+    static func streamHash(_ raw: UnsafeRawBufferPointer) -> UInt64 {
         let seed = hashSeed
-        return id.withUTF8 { bytes in
-            var h: UInt64 = seed ^ 0x9E37_79B9_7F4A_7C15 ^ UInt64(bytes.count)
-            let raw = UnsafeRawBufferPointer(bytes)
-            var offset = 0
-            while offset + 8 <= raw.count {
-                h = (h ^ raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) &* 0xBF58_476D_1CE4_E5B9
-                h ^= (h >> 29) ^ seed
-                offset += 8
-            }
-            var tail: UInt64 = 0
-            var shift: UInt64 = 0
-            while offset < raw.count {
-                tail |= UInt64(raw[offset]) << shift
-                shift += 8
-                offset += 1
-            }
-            h = (h ^ tail) &* 0x94D0_49BB_1331_11EB
-            h ^= h >> 31
-            h = h &* 0xBF58_476D_1CE4_E5B9
-            return h ^ (h >> 32)
+        var h: UInt64 = seed ^ 0x9E37_79B9_7F4A_7C15 ^ UInt64(raw.count)
+        var offset = 0
+        while offset + 8 <= raw.count {
+            h = (h ^ raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) &* 0xBF58_476D_1CE4_E5B9
+            h ^= (h >> 29) ^ seed
+            offset += 8
         }
+        var tail: UInt64 = 0
+        var shift: UInt64 = 0
+        while offset < raw.count {
+            tail |= UInt64(raw[offset]) << shift
+            shift += 8
+            offset += 1
+        }
+        h = (h ^ tail) &* 0x94D0_49BB_1331_11EB
+        h ^= h >> 31
+        h = h &* 0xBF58_476D_1CE4_E5B9
+        return h ^ (h >> 32)
     }
 
     /// Whether the payloads are packed in the batch's buffer rather than inside the events.

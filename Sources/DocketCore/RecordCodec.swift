@@ -166,10 +166,15 @@ public enum RecordCodec {
         public var packedPayloads: [UInt8] = []
         /// Where each packed payload ends in ``packedPayloads``.
         public var packedEnds: [Int] = []
-        /// An empty cache.
-        public init(skipPayloads: Bool = false, packsPayloads: Bool = false) {
+        /// Build ``tables`` as records are decoded, for an ``EventBatch`` of the decoded events.
+        public var buildsTables = false
+        /// The type and stream tables of the records decoded so far, when ``buildsTables``.
+        public var tables = EventBatch.Tables()
+        /// An empty cache; `tables` builds the batch tables of the events decoded.
+        public init(skipPayloads: Bool = false, packsPayloads: Bool = false, tables: Bool = false) {
             self.skipPayloads = skipPayloads
             self.packsPayloads = packsPayloads && !skipPayloads
+            buildsTables = tables
         }
     }
 
@@ -224,10 +229,11 @@ public enum RecordCodec {
         else {
             throw reader.corrupt("an optional string marked absent is not empty")
         }
-        guard !streamBytes.isEmpty, streamBytes.count <= StreamID.maximumUTF8Length, !streamBytes.contains(0) else {
-            throw reader.corrupt("invalid stream id of \(streamBytes.count) bytes")
-        }
-        let stream = StreamID(trusted: String(decoding: streamBytes, as: UTF8.self))
+        // A stream met before in the batch is taken from its table: checked and made once.
+        let stream =
+            cache.buildsTables
+            ? try cache.tables.add(type: type, streamUTF8: streamBytes, version: version) { () throws(DocketError) in try streamID(streamBytes, reader) }
+            : try streamID(streamBytes, reader)
         return RecordedEvent(
             position: position, stream: stream, version: version, type: type, schemaVersion: schemaVersion,
             payload: payload, occurredAt: occurredAt, recordedAt: recordedAt,
@@ -237,6 +243,14 @@ public enum RecordCodec {
                 causationID: flags & flagCausation != 0 ? causation : nil),
             commandID: flags & flagCommandID != 0 ? commandID : nil,
             previousHash: previous, hash: hash)
+    }
+
+    /// The stream id of a record's stream bytes, checked.
+    private static func streamID(_ bytes: UnsafeRawBufferPointer, _ reader: ByteReader) throws(DocketError) -> StreamID {
+        guard !bytes.isEmpty, bytes.count <= StreamID.maximumUTF8Length, !bytes.contains(0) else {
+            throw reader.corrupt("invalid stream id of \(bytes.count) bytes")
+        }
+        return StreamID(trusted: String(decoding: bytes, as: UTF8.self))
     }
 
     /// Decodes a record held in an array.

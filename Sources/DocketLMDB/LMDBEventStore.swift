@@ -250,9 +250,12 @@ public final class LMDBEventStore: ImportableEventStore {
     /// Reads a batch with its payloads packed in one buffer (``EventBatch/isPacked``), unless
     /// `payloads` is false.
     public func readBatch(after position: LogPosition, limit: Int, payloads: Bool) async throws -> EventBatch {
-        let (events, cache) = try readEvents(after: position, limit: limit, cache: RecordCodec.DecodeCache(skipPayloads: !payloads, packsPayloads: payloads))
-        guard payloads else { return EventBatch(events: events) }
-        return EventBatch(packed: events, payloadBytes: cache.packedPayloads, payloadEnds: cache.packedEnds)
+        // The batch's type and stream tables are built as the records are decoded.
+        var cache = RecordCodec.DecodeCache(skipPayloads: !payloads, packsPayloads: payloads, tables: true)
+        cache.tables = EventBatch.Tables(expected: Swift.min(limit, 4_096))
+        let (events, decoded) = try readEvents(after: position, limit: limit, cache: cache)
+        guard payloads else { return EventBatch(events: events, tables: decoded.tables) }
+        return EventBatch(packed: events, payloadBytes: decoded.packedPayloads, payloadEnds: decoded.packedEnds, tables: decoded.tables)
     }
 
     /// Up to `limit` events after `position`, decoded with `cache` (returned, with what it packed).

@@ -75,6 +75,7 @@ public enum EventStoreConformance {
         ConformanceCase(name: "conflicting concurrent appends: exactly one wins each version", body: concurrentConflicts),
         ConformanceCase(name: "stream reads forwards and backwards with limits", body: streamReads),
         ConformanceCase(name: "log reads page by position, as arrays and as batches", body: logReads),
+        ConformanceCase(name: "a batch's tables name each event's type and stream, with many streams", body: batchTables),
         ConformanceCase(name: "subscription catches up then follows live without gap or repeat", body: subscription),
         ConformanceCase(name: "reopen keeps events, heads, chain and idempotency", body: reopen),
         ConformanceCase(name: "verify reports an intact log", body: verifyIntact),
@@ -505,8 +506,12 @@ public enum EventStoreConformance {
 
     static func logReads(_ h: any EventStoreHarness) async throws {
         let store = try await h.makeStore()
+        // Short ids and types (held inline in a string) and long ones, so that a batch's tables
+        // meet both.
         for i in 0..<25 {
-            try await store.append(to: StreamID(verbatim: "s-\(i % 4)"), expected: .any, events: [Fixtures.event()], metadata: Fixtures.metadata)
+            let stream = i % 2 == 0 ? "s-\(i % 4)" : "a-stream-with-a-long-id-\(i % 4)"
+            let type = i % 3 == 0 ? "E" : "a.long.event.type.name.\(i % 3)"
+            try await store.append(to: StreamID(verbatim: stream), expected: .any, events: [Fixtures.event(type)], metadata: Fixtures.metadata)
         }
         let page = try await store.readLog(after: LogPosition(10), limit: 5)
         try check(page.map(\.position.value) == [11, 12, 13, 14, 15], "page after 10: \(page.map(\.position.value))")
@@ -521,7 +526,45 @@ public enum EventStoreConformance {
             try check(batch.events.indices.allSatisfy { batch.payload(at: $0) == events[$0].payload }, "batch after \(after): payloads")
             let bare = try await store.readBatch(after: LogPosition(after), limit: limit, payloads: false)
             try check(bare.events.map(\.position) == events.map(\.position), "batch without payloads after \(after): the same events")
+            for (b, what) in [(batch, "batch"), (bare, "batch without payloads")] { try tablesAgree(b, events, "\(what) after \(after)") }
         }
+    }
+
+    static func batchTables(_ h: any EventStoreHarness) async throws {
+        let store = try await h.makeStore()
+        // Streams that begin in one batch and go on in the next, more of them than a table starts
+        // with room for, and a type that comes back after others.
+        for round in 0..<3 {
+            for i in 0..<120 {
+                let type = i % 40 == 0 ? "Rare" : "Step\(round)"
+                try await store.append(to: StreamID(verbatim: "case-\(i)"), expected: .any, events: [Fixtures.event(type)], metadata: Fixtures.metadata)
+            }
+        }
+        for (after, limit) in [(0, 1_000), (0, 100), (100, 150), (250, 110)] as [(UInt64, Int)] {
+            let events = try await store.readLog(after: LogPosition(after), limit: limit)
+            for payloads in [true, false] {
+                let batch = try await store.readBatch(after: LogPosition(after), limit: limit, payloads: payloads)
+                try tablesAgree(batch, events, "batch after \(after) of \(limit)\(payloads ? "" : " without payloads")")
+            }
+        }
+    }
+
+    /// A batch's type and stream tables say what its events say: each event's type and stream, the
+    /// distinct ones in the order they first appear, and which streams begin in the batch.
+    static func tablesAgree(_ batch: EventBatch, _ events: [RecordedEvent], _ what: String) throws {
+        var types: [String] = [], streams: [StreamID] = [], begins: [Bool] = []
+        for e in events {
+            if !types.contains(e.type) { types.append(e.type) }
+            if !streams.contains(e.stream) {
+                streams.append(e.stream)
+                begins.append(e.version == .first)
+            }
+        }
+        try check(batch.types == types, "\(what): types \(batch.types), not \(types)")
+        try check(batch.streams == streams, "\(what): streams \(batch.streams), not \(streams)")
+        try check(events.indices.allSatisfy { batch.types[batch.typeIndex(at: $0)] == events[$0].type }, "\(what): each event's type")
+        try check(events.indices.allSatisfy { batch.streams[batch.streamIndex(at: $0)] == events[$0].stream }, "\(what): each event's stream")
+        try check(streams.indices.map { batch.streamBegins($0) } == begins, "\(what): the streams that begin in it")
     }
 
     static func subscription(_ h: any EventStoreHarness) async throws {
