@@ -780,15 +780,11 @@ final class RecordCache: Sendable {
             if young.removeValue(forKey: id) == nil { old.removeValue(forKey: id) }
         }
 
-        /// Into the young generation, which becomes the old one when it is full. The new young
-        /// generation is made with room for `capacity` records at once: one that filled once is
-        /// likely to fill again (a rebuild, a busy desk), and growing it would move every record it
-        /// holds each time its table doubles. The first young generation grows as records come, so
-        /// that a desk with few cases holds little.
+        /// Into the young generation, which becomes the old one when it is full.
         private mutating func insert(_ record: CaseRecord, _ id: String) {
             if young.count >= capacity {
                 old = young
-                young = Dictionary(minimumCapacity: capacity)
+                young = [:]
             }
             young[id] = record
         }
