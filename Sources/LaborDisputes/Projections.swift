@@ -246,8 +246,13 @@ public struct CaseProjection: Projection {
     /// folded on the calling thread.
     public func apply(packed batch: EventBatch, to rows: inout ProjectionRows) throws {
         let events = batch.events
-        let decoders = Self.decoders(batch)
-        let isCase = decoders.map { $0 != nil }
+        let found = Self.decoders(batch)
+        let isCase = found.map { $0 != nil }
+        // A decoder for every type (the codec's own for a type that is not a case event's, never
+        // used), so that the parts call each where it lies: taking one out of an optional copies
+        // it, which retains its parts, and both parts' threads would keep taking the same
+        // reference counts from each other, event after event.
+        let decoders = found.indices.map { t in found[t] ?? CaseEvent.codec.decoder(type: batch.types[t], schemaVersion: 1) }
         var touched = BatchCases<Touched>(batch)
         var place = [Int](repeating: -1, count: events.count)
         // Events are read in place (through the buffer), not copied out of the array one by one.
@@ -279,15 +284,14 @@ public struct CaseProjection: Projection {
                                 // Each part folds the cases of its half of `records`, and nothing else.
                                 let mine = parallel ? (part == 0 ? 0..<(cases / 2) : (cases / 2)..<cases) : 0..<cases
                                 for i in events.indices where mine.contains(place[i]) {
-                                    // The decoder is used where it lies: a copy would retain its parts, which both
-                                    // threads share.
+                                    // The decoder is used where it lies (see `decoders`).
                                     let t = batch.typeIndex(at: i)
                                     let event: CaseEvent
                                     do {
                                         event = try batch.withPayload(at: i) { payload in
                                             // The parts the codec needs, not the whole event: a copy of it would retain each of its strings.
-                                            events[i].schemaVersion == decoders[t].unsafelyUnwrapped.schemaVersion
-                                                ? try decoders[t].unsafelyUnwrapped.decode(payload)
+                                            events[i].schemaVersion == decoders[t].schemaVersion
+                                                ? try decoders[t].decode(payload)
                                                 : try CaseEvent.codec.decode(type: events[i].type, schemaVersion: events[i].schemaVersion, payload: payload)
                                         }
                                     } catch {
