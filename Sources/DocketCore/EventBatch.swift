@@ -114,7 +114,7 @@ public struct EventBatch: Sendable {
         @inline(__always)
         mutating func add(type: String, streamUTF8: UnsafeRawBufferPointer, version: StreamVersion, make: () throws(DocketError) -> StreamID) throws(DocketError) -> StreamID {
             typeIndexes.append(types.index(words: StringWords(type)) { type })
-            let (index, stream) = try streams.index(ofUTF8: streamUTF8, hash: EventBatch.streamHash(streamUTF8), begins: version == .first, make: make)
+            let (index, stream) = try streams.index(ofUTF8: streamUTF8, hash: EventBatch.bytesHash(streamUTF8), begins: version == .first, make: make)
             streamIndexes.append(index)
             return stream
         }
@@ -216,7 +216,7 @@ public struct EventBatch: Sendable {
             let index = id.withUTF8 { utf8 in
                 let raw = UnsafeRawBufferPointer(utf8)
                 // Never throws: the id is at hand.
-                return try! interner.index(ofUTF8: raw, hash: streamHash(raw), begins: events[i].version == .first) { () throws(DocketError) in events[i].stream }.index
+                return try! interner.index(ofUTF8: raw, hash: bytesHash(raw), begins: events[i].version == .first) { () throws(DocketError) in events[i].stream }.index
             }
             indexes.append(index)
         }
@@ -241,7 +241,7 @@ public struct EventBatch: Sendable {
         }
 
         /// The index of the stream whose id has the UTF-8 bytes `utf8` (with `hash`, from
-        /// ``EventBatch/streamHash(_:)-(UnsafeRawBufferPointer)``), and its id; `make` makes the id
+        /// ``EventBatch/bytesHash(_:)``), and its id; `make` makes the id
         /// of a stream not met before, which then begins if `begins`.
         @inline(__always)
         mutating func index(
@@ -288,16 +288,17 @@ public struct EventBatch: Sendable {
     /// (stream ids may come from clients).
     static let hashSeed = UInt64.random(in: .min ... .max)
 
-    /// A hash of a stream id's UTF-8 bytes (``streamHash(_:)-(UnsafeRawBufferPointer)``).
+    /// A hash of a stream id's UTF-8 bytes (``bytesHash(_:)``).
     static func streamHash(_ stream: StreamID) -> UInt64 {
         var id = stream.rawValue
-        return id.withUTF8 { streamHash(UnsafeRawBufferPointer($0)) }
+        return id.withUTF8 { bytesHash(UnsafeRawBufferPointer($0)) }
     }
 
-    /// A hash of a stream id's UTF-8 bytes, eight at a time, seeded (``hashSeed``) and finished so
-    /// that the low bits depend on every byte.
+    /// A hash of some bytes (a stream id's UTF-8, a row's key), eight at a time, seeded
+    /// (``hashSeed``) and finished so that the low bits depend on every byte. For tables that live
+    /// for a batch: cheaper than the standard hasher.
     @inline(__always)
-    static func streamHash(_ raw: UnsafeRawBufferPointer) -> UInt64 {
+    static func bytesHash(_ raw: UnsafeRawBufferPointer) -> UInt64 {
         let seed = hashSeed
         var h: UInt64 = seed ^ 0x9E37_79B9_7F4A_7C15 ^ UInt64(raw.count)
         var offset = 0

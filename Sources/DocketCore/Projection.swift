@@ -1,5 +1,7 @@
 import Foundation
-import OrderedCollections
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A read model built from the log: it names the event types it handles and turns each into row
 /// changes. Rows and the checkpoint are committed together, so each event is applied once in effect.
@@ -60,9 +62,7 @@ public struct ProjectionRows {
     let reader: any ProjectionRowReader
     /// The changes, in the order they were first made: a read model that sets its rows in the
     /// order of their keys (or in a few such runs) has them sorted for the commit at little cost.
-    /// A deleted row is `.some(nil)`; never assign `nil`, which would drop the change (and, in an
-    /// ordered dictionary, shift every later entry).
-    private(set) var changes: OrderedDictionary<RowKey, [UInt8]?> = [:]
+    private(set) var changes: RowChanges
     /// The changes of the batch before, when they are still being committed.
     let pending: PendingRows?
     /// Which rows these are (the slot and its generation), when the runner made them: a projection
@@ -81,38 +81,47 @@ public struct ProjectionRows {
         self.reader = reader
         self.pending = pending
         self.identity = identity
-        changes.reserveCapacity(expectedChanges)
+        changes = RowChanges(expected: expectedChanges)
     }
 
     /// The current value of a row.
     public func value(for key: [UInt8]) throws -> [UInt8]? {
-        let key = RowKey(key)
-        if let change = changes[key] { return change }
-        if let pending, let change = pending.changes[key] { return change }
-        return try reader.value(for: key.bytes)
+        let found: [UInt8]?? = key.withUnsafeBytes { k in
+            let hash = RowChanges.hash(k)
+            if let i = changes.find(k, hash: hash) { return .some(changes.value(at: i)) }
+            if let pending, let i = pending.changes.find(k, hash: hash) { return .some(pending.changes.value(at: i)) }
+            return nil
+        }
+        if let found { return found }
+        return try reader.value(for: key)
     }
 
     /// The changes, to lay over the stored rows while they are committed.
     package var pendingRows: PendingRows { PendingRows(changes: changes) }
 
     /// Sets a row.
-    public mutating func set(_ key: [UInt8], _ value: [UInt8]) { changes[RowKey(key)] = .some(value) }
+    public mutating func set(_ key: [UInt8], _ value: [UInt8]) {
+        key.withUnsafeBytes { k in changes.set(k, value: value) }
+    }
+
+    /// Sets a row whose key and value are copied from memory the caller holds: no array of its
+    /// own for either (the rows keep their keys, and values this small, in one buffer).
+    package mutating func set(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
+        changes.set(key, copying: value)
+    }
+
+    /// Sets a row whose key is copied from memory the caller holds.
+    package mutating func set(key: UnsafeRawBufferPointer, _ value: [UInt8]) {
+        changes.set(key, value: value)
+    }
 
     /// Deletes a row.
-    public mutating func delete(_ key: [UInt8]) { changes[RowKey(key)] = .some(nil) }
+    public mutating func delete(_ key: [UInt8]) {
+        key.withUnsafeBytes { k in changes.set(k, copying: nil) }
+    }
 
     /// The changes made so far, sorted by key (the order LMDB writes fastest).
     public var writes: [ProjectionWrite] { PendingRows(changes: changes).writes }
-
-    /// A key's first 16 bytes as two big-endian integers, zero-padded: when two keys' prefixes
-    /// differ, they order the keys as LMDB does (byte-wise, a key before its extensions).
-    @inline(__always) static func prefix(_ key: [UInt8]) -> (UInt64, UInt64) {
-        key.withUnsafeBytes { raw in
-            var buffer: (UInt64, UInt64) = (0, 0)
-            withUnsafeMutableBytes(of: &buffer) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: raw.prefix(16))) }
-            return (UInt64(bigEndian: buffer.0), UInt64(bigEndian: buffer.1))
-        }
-    }
 
     /// The number of changed rows.
     public var changeCount: Int { changes.count }
@@ -143,6 +152,180 @@ public struct ProjectionRows {
     }
 }
 
+/// The row changes of a batch, in the order they were first made, found by key. Keys, and values
+/// of up to ``smallValue`` bytes, are copied into one buffer; larger values are kept as the arrays
+/// they came in. A batch of tens of thousands of rows then holds a few arrays instead of two per
+/// row, which are made, handed from thread to thread and freed one by one.
+struct RowChanges: Sendable {
+    /// A change: its key in ``bytes``, and its value in ``bytes`` (`valueCount` ≥ 0), in
+    /// ``large`` (`valueCount` == ``inLarge``, `valueStart` its index there), or none: a delete
+    /// (`valueCount` == ``deleted``).
+    struct Entry {
+        var keyStart: Int
+        var keyCount: Int
+        var hash: UInt64
+        var valueStart: Int
+        var valueCount: Int
+    }
+    static let inLarge = -1
+    static let deleted = -2
+    /// Values up to this size are copied into ``bytes``; larger ones are kept as they came.
+    static let smallValue = 64
+
+    private(set) var bytes: [UInt8] = []
+    private(set) var entries: [Entry] = []
+    private(set) var large: [[UInt8]] = []
+    /// An open-addressing table of the entries by key: each slot holds an entry's index + 1 (0:
+    /// empty); at most half the slots are used.
+    private var slots: [Int32]
+
+    init(expected: Int) {
+        var capacity = 16
+        while capacity < Swift.min(expected, 1 << 22) { capacity <<= 1 }
+        slots = [Int32](repeating: 0, count: capacity)
+        entries.reserveCapacity(Swift.min(expected, 1 << 22))
+        bytes.reserveCapacity(Swift.min(expected, 1 << 22) * 32)
+    }
+
+    var count: Int { entries.count }
+
+    /// A hash of a key's bytes (seeded once per process).
+    @inline(__always) static func hash(_ key: UnsafeRawBufferPointer) -> UInt64 { EventBatch.bytesHash(key) }
+
+    /// The index of the entry for `key`, if any.
+    func find(_ key: UnsafeRawBufferPointer, hash: UInt64) -> Int? {
+        let mask = slots.count - 1
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        return bytes.withUnsafeBytes { stored in
+            while true {
+                let k = Int(slots[slot])
+                if k == 0 { return nil }
+                let e = entries[k - 1]
+                if e.hash == hash, e.keyCount == key.count,
+                    key.isEmpty || memcmp(stored.baseAddress! + e.keyStart, key.baseAddress!, key.count) == 0
+                {
+                    return k - 1
+                }
+                slot = (slot + 1) & mask
+            }
+        }
+    }
+
+    /// The value of entry `i`: nil for a delete.
+    func value(at i: Int) -> [UInt8]? {
+        let e = entries[i]
+        switch e.valueCount {
+        case Self.deleted: return nil
+        case Self.inLarge: return large[e.valueStart]
+        default: return Array(bytes[e.valueStart..<(e.valueStart + e.valueCount)])
+        }
+    }
+
+    /// Calls `body` with entry `i`'s key and value (nil for a delete), read where they lie.
+    @inline(__always)
+    func withEntry<R>(_ i: Int, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer?) throws -> R) rethrows -> R {
+        let e = entries[i]
+        return try bytes.withUnsafeBytes { stored in
+            let key = UnsafeRawBufferPointer(rebasing: stored[e.keyStart..<(e.keyStart + e.keyCount)])
+            switch e.valueCount {
+            case Self.deleted: return try body(key, nil)
+            case Self.inLarge: return try large[e.valueStart].withUnsafeBytes { try body(key, $0) }
+            default: return try body(key, UnsafeRawBufferPointer(rebasing: stored[e.valueStart..<(e.valueStart + e.valueCount)]))
+            }
+        }
+    }
+
+    /// Sets `key` to `value`, copied if small, else kept as it is.
+    mutating func set(_ key: UnsafeRawBufferPointer, value: [UInt8]) {
+        if value.count <= Self.smallValue {
+            value.withUnsafeBytes { set(key, copying: $0) }
+            return
+        }
+        let i = entry(for: key)
+        entries[i].valueStart = large.count
+        entries[i].valueCount = Self.inLarge
+        large.append(value)
+    }
+
+    /// Sets `key` to a copy of `value`, or deletes it when `value` is nil.
+    mutating func set(_ key: UnsafeRawBufferPointer, copying value: UnsafeRawBufferPointer?) {
+        let i = entry(for: key)
+        guard let value else {
+            entries[i].valueStart = 0
+            entries[i].valueCount = Self.deleted
+            return
+        }
+        entries[i].valueStart = bytes.count
+        entries[i].valueCount = value.count
+        bytes.append(contentsOf: value)
+    }
+
+    /// The index of `key`'s entry, made (its key copied, as a delete) if there is none. A key set
+    /// again keeps its place in the order; its earlier value stays in the buffer, unused.
+    private mutating func entry(for key: UnsafeRawBufferPointer) -> Int {
+        let hash = Self.hash(key)
+        if let i = find(key, hash: hash) { return i }
+        if (entries.count + 1) * 2 > slots.count {
+            // Grow, and place every entry again.
+            slots = [Int32](repeating: 0, count: slots.count * 2)
+            let mask = slots.count - 1
+            for (n, e) in entries.enumerated() {
+                var s = Int(truncatingIfNeeded: e.hash) & mask
+                while slots[s] != 0 { s = (s + 1) & mask }
+                slots[s] = Int32(n + 1)
+            }
+        }
+        let mask = slots.count - 1
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        while slots[slot] != 0 { slot = (slot + 1) & mask }
+        entries.append(Entry(keyStart: bytes.count, keyCount: key.count, hash: hash, valueStart: 0, valueCount: Self.deleted))
+        bytes.append(contentsOf: key)
+        slots[slot] = Int32(entries.count)
+        return entries.count - 1
+    }
+
+    /// The entries' indexes sorted by key (the order LMDB writes fastest): by each key's first 16
+    /// bytes as two integers, the whole keys compared only where those are equal, so most
+    /// comparisons touch neither the buffer nor `memcmp`. The sort is stable and takes runs
+    /// already in order as they are: changes made in the order of their keys (rows keyed by
+    /// creation) are merged, not sorted again.
+    func sortedOrder() -> [Int] {
+        struct Sortable {
+            var high: UInt64
+            var low: UInt64
+            var index: Int
+        }
+        return bytes.withUnsafeBytes { stored in
+            var order: [Sortable] = []
+            order.reserveCapacity(entries.count)
+            for (i, e) in entries.enumerated() {
+                let key = UnsafeRawBufferPointer(rebasing: stored[e.keyStart..<(e.keyStart + e.keyCount)])
+                let (high, low) = ProjectionRows.prefix(key)
+                order.append(Sortable(high: high, low: low, index: i))
+            }
+            order.sort { a, b in
+                if a.high != b.high { return a.high < b.high }
+                if a.low != b.low { return a.low < b.low }
+                let x = entries[a.index], y = entries[b.index]
+                return UTF8Bytes.less(
+                    UnsafeRawBufferPointer(rebasing: stored[x.keyStart..<(x.keyStart + x.keyCount)]),
+                    UnsafeRawBufferPointer(rebasing: stored[y.keyStart..<(y.keyStart + y.keyCount)]))
+            }
+            return order.map(\.index)
+        }
+    }
+}
+
+extension ProjectionRows {
+    /// A key's first 16 bytes as two big-endian integers, zero-padded: when two keys' prefixes
+    /// differ, they order the keys as LMDB does (byte-wise, a key before its extensions).
+    @inline(__always) static func prefix(_ key: UnsafeRawBufferPointer) -> (UInt64, UInt64) {
+        var buffer: (UInt64, UInt64) = (0, 0)
+        withUnsafeMutableBytes(of: &buffer) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: key.prefix(16))) }
+        return (UInt64(bigEndian: buffer.0), UInt64(bigEndian: buffer.1))
+    }
+}
+
 /// A projection's set of rows: its slot, and the generation the slot had when the rows were read
 /// (a rebuild's swap makes a new generation, whose live rows are the rebuilt ones).
 package struct RowsIdentity: Hashable, Sendable {
@@ -157,46 +340,41 @@ package struct RowsIdentity: Hashable, Sendable {
 
 /// The row changes of a batch being committed, which the next batch reads before the stored rows.
 package struct PendingRows: Sendable {
-    let changes: OrderedDictionary<RowKey, [UInt8]?>
+    let changes: RowChanges
+
+    /// The number of changes.
+    package var count: Int { changes.count }
 
     /// The changes, sorted by key (the order LMDB writes fastest). The runner sorts them on the
     /// commit's task, beside the folding of the next batch.
     package var writes: [ProjectionWrite] {
-        // Sorted by each key's first 16 bytes as two integers, the whole keys compared only where
-        // those are equal: most comparisons then touch neither the keys' storage nor `memcmp`.
-        // The sort is stable and takes runs already in order as they are: changes made in the
-        // order of their keys (rows keyed by creation) are merged, not sorted again.
-        struct Sortable {
-            var high: UInt64
-            var low: UInt64
-            var index: Int
+        changes.sortedOrder().map { i in
+            changes.withEntry(i) { key, value in ProjectionWrite(key: Array(key), value: value.map { Array($0) }) }
         }
-        let keys = changes.keys, values = changes.values
-        var order: [Sortable] = []
-        order.reserveCapacity(keys.count)
-        for i in keys.indices {
-            let (high, low) = ProjectionRows.prefix(keys[i].bytes)
-            order.append(Sortable(high: high, low: low, index: i))
+    }
+
+    /// Calls `body` with each change in the order of the keys, its key and value (nil: delete)
+    /// read where they lie: a store writes them without an array of writes in between. Checks
+    /// each key and value as ``validateProjectionWrites(_:)`` does.
+    package func forEachSorted(_ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer?) throws -> Void) throws {
+        for i in changes.sortedOrder() {
+            try changes.withEntry(i) { key, value in
+                guard !key.isEmpty, key.count <= 480 else {
+                    throw DocketError(.invalidArgument, "a projection row key is \(key.count) bytes; keys must be 1 to 480 bytes")
+                }
+                if let value, value.count > RecordCodec.maximumPayloadSize {
+                    throw DocketError(.invalidArgument, "a projection row of \(value.count) bytes exceeds the limit of \(RecordCodec.maximumPayloadSize)")
+                }
+                try body(key, value)
+            }
         }
-        order.sort { a, b in
-            if a.high != b.high { return a.high < b.high }
-            if a.low != b.low { return a.low < b.low }
-            return keys[a.index] < keys[b.index]
-        }
-        return order.map { ProjectionWrite(key: keys[$0.index].bytes, value: values[$0.index]) }
     }
 }
 
-/// A row key hashed and compared as one block of bytes (an array's own hashing goes byte by byte).
-struct RowKey: Hashable, Comparable, Sendable {
-    let bytes: [UInt8]
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
-    static func == (a: RowKey, b: RowKey) -> Bool {
-        a.bytes.count == b.bytes.count && a.bytes.withUnsafeBytes { x in b.bytes.withUnsafeBytes { y in x.elementsEqual(y) } }
-    }
-    func hash(into hasher: inout Hasher) { bytes.withUnsafeBytes { hasher.combine(bytes: $0) } }
-    /// Byte-wise order, as LMDB orders keys: the common prefix compared as one block, then the shorter first.
-    static func < (a: RowKey, b: RowKey) -> Bool {
-        a.bytes.withUnsafeBytes { x in b.bytes.withUnsafeBytes { y in UTF8Bytes.less(x, y) } }
-    }
+/// A store that commits a batch's changes as the runner holds them (``PendingRows``), without an
+/// array of writes in between: the LMDB store.
+package protocol PendingRowsCommitting: Sendable {
+    /// Commits `commit` (whose own writes are ignored) with `rows` as its writes, as
+    /// ``ProjectionStore/commitProjection(_:)`` does.
+    func commitProjection(_ commit: ProjectionCommit, rows: PendingRows) async throws
 }

@@ -296,11 +296,18 @@ struct BatchCommits {
             return rows.pendingRows
         }
         try await inFlight?.commit.value
-        // The changes are sorted on the commit's task, while this one folds the next batch.
+        // The changes are sorted on the commit's task, while this one folds the next batch. A store
+        // that takes them as they are held writes them without an array of writes in between.
         let (name, slot, expected, generation, store) = (p.name, self.slot, checkpoint, self.generation, self.store)
         inFlight = (Task {
-            try await store.commitProjection(ProjectionCommit(
-                name: name, slot: slot, expected: expected, checkpoint: last.position, writes: rows.writes, expectedGeneration: generation))
+            if let direct = store as? any PendingRowsCommitting {
+                try await direct.commitProjection(
+                    ProjectionCommit(name: name, slot: slot, expected: expected, checkpoint: last.position, writes: [], expectedGeneration: generation),
+                    rows: rows)
+            } else {
+                try await store.commitProjection(ProjectionCommit(
+                    name: name, slot: slot, expected: expected, checkpoint: last.position, writes: rows.writes, expectedGeneration: generation))
+            }
         }, rows)
         checkpoint = last.position
     }

@@ -150,7 +150,7 @@ struct ProjectionDatabases: Sendable {
     let slots: [MDB_dbi]
 }
 
-extension LMDBEventStore: TimerStore, ProjectionStore {
+extension LMDBEventStore: TimerStore, ProjectionStore, PendingRowsCommitting {
     /// Runs `body` in a write transaction of its own on the writer thread.
     func writeTransaction(_ body: @escaping @Sendable (borrowing Transaction) throws -> Void, then: @escaping @Sendable () -> Void = {}) async throws {
         try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
@@ -212,8 +212,34 @@ extension LMDBEventStore: TimerStore, ProjectionStore {
 
     public func commitProjection(_ commit: ProjectionCommit) async throws {
         try validateProjectionCommit(commit)
+        try await commitProjection(commit, .array(commit.writes))
+    }
+
+    /// Commits the changes as the runner holds them: written in the order of their keys, read
+    /// where they lie, without an array of writes in between. `commit.writes` is ignored.
+    package func commitProjection(_ commit: ProjectionCommit, rows: PendingRows) async throws {
+        var header = commit
+        header.writes = []
+        try validateProjectionCommit(header)
+        try await commitProjection(header, .sorted(rows))
+    }
+
+    /// The rows of a commit: an array of writes in the order given, or a batch's changes, sorted.
+    private enum RowWrites: Sendable {
+        case array([ProjectionWrite])
+        case sorted(PendingRows)
+
+        var count: Int {
+            switch self {
+            case .array(let writes): writes.count
+            case .sorted(let rows): rows.count
+            }
+        }
+    }
+
+    private func commitProjection(_ commit: ProjectionCommit, _ writes: RowWrites) async throws {
         // A commit without rows (a reaction's checkpoint) needs no row databases.
-        let dbs = commit.writes.isEmpty ? nil : try await projectionDatabases(commit.name)
+        let dbs = writes.count == 0 ? nil : try await projectionDatabases(commit.name)
         try await writeTransaction { txn in
             var (status, live) = try txn.projectionState(commit.name)
             let stored = commit.slot == .live ? status.checkpoint : status.rebuildCheckpoint
@@ -225,21 +251,37 @@ extension LMDBEventStore: TimerStore, ProjectionStore {
                     .checkpointConflict,
                     "projection \(commit.name) (\(commit.slot)) is at \(stored.map { "\($0)" } ?? "no rebuild"), not \(commit.expected); another runner moved it")
             }
-            if let dbs, !commit.writes.isEmpty {
+            if let dbs, writes.count > 0 {
                 let db = dbs.slots[commit.slot == .live ? live : 1 - live]
                 // A row whose key sorts after every key in the database is appended (`MDB_APPEND`):
                 // LMDB then fills the last page and starts a new one, instead of splitting full
                 // pages in half, so rows keyed in the order they are made (a read model's rows keyed
                 // by creation) are written once, into full pages. `last` may stand above the
                 // database's last key after a delete, which only means a row is put normally.
-                var last = try txn.lastKey(db)
                 let cursor = try txn.openCursor(db)
-                for w in commit.writes {
-                    try w.key.withUnsafeBytes { k in
-                        if let v = w.value {
-                            let append = last.map { l in l.withUnsafeBytes { UTF8Bytes.less($0, k) } } ?? true
-                            try v.withUnsafeBytes { try txn.put(cursor: cursor, k, $0, append: append) }
-                            if append { last = w.key }
+                switch writes {
+                case .array(let writes):
+                    var last = try txn.lastKey(db)
+                    for w in writes {
+                        try w.key.withUnsafeBytes { k in
+                            if let v = w.value {
+                                let append = last.map { l in l.withUnsafeBytes { UTF8Bytes.less($0, k) } } ?? true
+                                try v.withUnsafeBytes { try txn.put(cursor: cursor, k, $0, append: append) }
+                                if append { last = w.key }
+                            } else {
+                                _ = try txn.delete(db, k)
+                            }
+                        }
+                    }
+                case .sorted(let rows):
+                    // In the order of the keys: once one sorts after the database's last key, so
+                    // does every one after it, and each is appended without comparing.
+                    let last = try txn.lastKey(db)
+                    var appending = last == nil
+                    try rows.forEachSorted { k, v in
+                        if let v {
+                            if !appending, let last { appending = last.withUnsafeBytes { UTF8Bytes.less($0, k) } }
+                            try txn.put(cursor: cursor, k, v, append: appending)
                         } else {
                             _ = try txn.delete(db, k)
                         }

@@ -189,12 +189,16 @@ public struct ArchiveProjection: Projection {
         }
         // The entries rows first, then the index rows: each in about the order of its keys,
         // which the commit's sort takes as runs.
+        // Keys and index rows are laid out on the stack and copied by the rows: no array each.
         for i in cases.values.indices {
             cases.values[i].writer.end(cases.values[i].array)
-            rows.set(Self.entriesKey(cases.values[i].slot), cases.values[i].writer.bytes)
+            RowBytes.with(tag: 0xFF, cases.values[i].slot) { rows.set(key: $0, cases.values[i].writer.bytes) }
         }
         for i in cases.values.indices where cases.values[i].isNew {
-            rows.set(Self.key(cases.values[i].id.rawValue), Self.indexRow(cases.values[i].slot))
+            var id = cases.values[i].id.rawValue
+            id.withUTF8 { key in
+                RowBytes.with(tag: 3, cases.values[i].slot) { rows.set(key: UnsafeRawBufferPointer(key), value: $0) }
+            }
         }
     }
 

@@ -128,8 +128,25 @@ public struct CaseProjection: Projection {
         return key
     }
 
-    /// The case id an index row's key (``key(_:)``) names.
-    static func caseID(ofKey key: [UInt8]) -> String { String(decoding: key[keyPrefix.count...], as: UTF8.self) }
+    /// Calls `body` with the key of a case's index row (``key(_:)``), laid out on the stack.
+    static func withKey<R>(_ stream: StreamID, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        var id = stream.rawValue
+        return try id.withUTF8 { utf8 in
+            let prefix: StaticString = "case/"
+            return try withUnsafeTemporaryAllocation(byteCount: prefix.utf8CodeUnitCount + utf8.count, alignment: 1) { buffer in
+                buffer.baseAddress!.copyMemory(from: prefix.utf8Start, byteCount: prefix.utf8CodeUnitCount)
+                if !utf8.isEmpty { (buffer.baseAddress! + prefix.utf8CodeUnitCount).copyMemory(from: utf8.baseAddress!, byteCount: utf8.count) }
+                return try body(UnsafeRawBufferPointer(buffer))
+            }
+        }
+    }
+
+    /// Calls `body` with the key of a record row (``recordKey(_:)``), laid out on the stack.
+    static func withRecordKey<R>(_ slot: UInt64, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        let prefix: StaticString = "rec/"
+        return try RowBytes.with(UnsafeRawBufferPointer(start: prefix.utf8Start, count: prefix.utf8CodeUnitCount), slot, body: body)
+    }
+
 
     /// The prefix of index rows.
     static let keyPrefix = Array("case/".utf8)
@@ -211,8 +228,8 @@ public struct CaseProjection: Projection {
         /// says the case is closed, and at which position.
         var record: CaseRecord
         var slot: UInt64
-        /// The key of the case's index row.
-        var key: [UInt8]
+        /// The case's stream (its index row's key: ``withKey(_:_:)``).
+        var stream: StreamID
 
         /// Whether the case's stream begins in the batch: nothing before the batch belongs to it.
         var began = false
@@ -260,15 +277,14 @@ public struct CaseProjection: Projection {
             for i in events.indices where isCase[batch.typeIndex(at: i)] {
                 let stream = batch.streamIndex(at: i)
                 place[i] = try touched.index(ofStream: stream) {
-                    let key = Self.key(events[i].stream)
                     // A stream that begins in the batch has no rows to look for (a rebuild meets
                     // most cases so, and skips a lookup in three tables for each).
                     let began = batch.streamBegins(stream)
-                    let existing = began ? nil : try stored(events[i].stream, at: events[i].position, key, rows)
+                    let existing = began ? nil : try stored(events[i].stream, at: events[i].position, rows)
                     return existing
                         ?? Touched(
                             record: CaseRecord(id: events[i].stream.rawValue, state: workflow.initialState, openedAt: events[i].occurredAt),
-                            slot: events[i].position.value, key: key, began: began)
+                            slot: events[i].position.value, stream: events[i].stream, began: began)
                 }
             }
         }
@@ -318,11 +334,14 @@ public struct CaseProjection: Projection {
         // Each element is read where it lies: a copy of a record would retain each of its parts.
         // The record rows first, then the index rows: each in about the order of its keys (slots
         // grow as cases are made, and so do most case ids), which the commit's sort takes as runs.
+        // Keys and index rows are laid out on the stack and copied by the rows: no array each.
         for n in touched.values.indices {
-            rows.set(Self.recordKey(touched.values[n].slot), encoded[n])
+            Self.withRecordKey(touched.values[n].slot) { rows.set(key: $0, encoded[n]) }
         }
         for n in touched.values.indices {
-            rows.set(touched.values[n].key, Self.indexRow(slot: touched.values[n].slot, lastPosition: touched.values[n].record.lastPosition))
+            Self.withKey(touched.values[n].stream) { key in
+                RowBytes.with(tag: 3, touched.values[n].slot, touched.values[n].record.lastPosition) { rows.set(key: key, value: $0) }
+            }
         }
         // A closed case seldom has another event: it is read back from its row if it does (its
         // record was let go once encoded). Kept apart for each set of rows (live, a rebuild, each
@@ -337,7 +356,7 @@ public struct CaseProjection: Projection {
                 if touched.values[n].record.state.stage != .closed {
                     cached.put(touched.values[n].record.id, touched.values[n].record)
                 } else if !touched.values[n].began {
-                    cached.remove(Self.caseID(ofKey: touched.values[n].key))
+                    cached.remove(touched.values[n].stream.rawValue)
                 }
             }
         }
@@ -428,20 +447,20 @@ public struct CaseProjection: Projection {
     /// The record the rows hold for the event's case and its slot, from the cache when it is
     /// current. A record of the layout before (under `case/ID`) gets a slot of its own: the
     /// position of the event now folded.
-    private func stored(_ stream: StreamID, at position: LogPosition, _ key: [UInt8], _ rows: ProjectionRows) throws -> Touched? {
-        guard let bytes = try rows.value(for: key) else { return nil }
+    private func stored(_ stream: StreamID, at position: LogPosition, _ rows: ProjectionRows) throws -> Touched? {
+        guard let bytes = try rows.value(for: Self.key(stream)) else { return nil }
         guard let (slot, last) = Self.index(ofRow: bytes) else {
-            return Touched(record: try Self.record(ofRow: bytes, "case row \(stream)"), slot: position.value, key: key)
+            return Touched(record: try Self.record(ofRow: bytes, "case row \(stream)"), slot: position.value, stream: stream)
         }
         // The cached record stands for the row when both end at the same position.
         if let identity = rows.identity, let cached = cache.get(stream.rawValue, in: identity), cached.lastPosition == last {
-            return Touched(record: cached, slot: slot, key: key)
+            return Touched(record: cached, slot: slot, stream: stream)
         }
         guard let row = try rows.value(for: Self.recordKey(slot)) else {
             throw DocketError(
                 .corruptRecord, "the index row of case \(stream) names record \(slot), which is missing (rebuild the projection: docket rebuild cases)")
         }
-        return Touched(record: try Self.record(ofRow: row, "case record \(stream)"), slot: slot, key: key)
+        return Touched(record: try Self.record(ofRow: row, "case record \(stream)"), slot: slot, stream: stream)
     }
 
     /// One event into a case's record, in place.
@@ -730,6 +749,24 @@ enum RowBytes {
 
     /// The number 8 bytes hold.
     static func uint64(_ bytes: ArraySlice<UInt8>) -> UInt64 { bytes.reduce(0) { $0 << 8 | UInt64($1) } }
+
+    /// Calls `body` with `head` (a prefix or a tag byte) followed by `value` and `then`, if any
+    /// (8 bytes each, big-endian), laid out on the stack: a row's key or small value set without an
+    /// array of its own (the rows copy it).
+    static func with<R>(_ head: UnsafeRawBufferPointer, _ value: UInt64, _ then: UInt64? = nil, body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try withUnsafeTemporaryAllocation(byteCount: head.count + (then == nil ? 8 : 16), alignment: 1) { buffer in
+            if !head.isEmpty { buffer.baseAddress!.copyMemory(from: head.baseAddress!, byteCount: head.count) }
+            buffer.storeBytes(of: value.bigEndian, toByteOffset: head.count, as: UInt64.self)
+            if let then { buffer.storeBytes(of: then.bigEndian, toByteOffset: head.count + 8, as: UInt64.self) }
+            return try body(UnsafeRawBufferPointer(buffer))
+        }
+    }
+
+    /// Calls `body` with a tag byte followed by `value` and `then`, if any (``with(_:_:_:body:)``).
+    static func with<R>(tag: UInt8, _ value: UInt64, _ then: UInt64? = nil, body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        var tag = tag
+        return try withUnsafeBytes(of: &tag) { try with($0, value, then, body: body) }
+    }
 }
 
 /// Rows held in memory, for projections folded to answer "as of" questions.

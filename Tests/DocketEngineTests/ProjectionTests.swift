@@ -131,6 +131,109 @@ struct ProjectionRunnerTests {
         }
     }
 
+    /// A reader whose every row is `[0xEE]`: a change found in the rows must hide it.
+    struct EveryRow: ProjectionRowReader {
+        func value(for key: [UInt8]) throws -> [UInt8]? { [0xEE] }
+        func forEach(from start: [UInt8]?, _ body: ([UInt8], [UInt8]) throws -> Bool) throws {}
+    }
+
+    /// Random row changes: keys of 1 to 24 bytes from a small alphabet (so that some repeat), values
+    /// of 0 to 200 bytes (on both sides of the size the rows copy), and deletes.
+    static func changes(_ numbers: [Int]) -> [(key: [UInt8], value: [UInt8]?)] {
+        numbers.enumerated().map { i, n in
+            let key = (0...(n % 24)).map { UInt8(($0 * 7 + n / 24) % 5) }
+            let value: [UInt8]? = n % 11 == 0 ? nil : [UInt8](repeating: UInt8(i % 251), count: (n * 13) % 201)
+            return (key, value)
+        }
+    }
+
+    @Test("rows set from memory the caller holds read back, sort and commit as rows set from arrays, small values and large")
+    func rowsFromMemory() async {
+        await propertyCheck(count: 100, input: Gen.int(in: 0...9_999).array(of: 1...150)) { numbers in
+            // A table sized for two changes, so that it grows several times.
+            var arrays = ProjectionRows(reader: EveryRow(), expectedChanges: 2)
+            var memory = ProjectionRows(reader: EveryRow(), expectedChanges: 2)
+            var last: [[UInt8]: [UInt8]?] = [:]
+            for (key, value) in Self.changes(numbers) {
+                if let value {
+                    arrays.set(key, value)
+                    key.withUnsafeBytes { k in value.withUnsafeBytes { memory.set(key: k, value: $0) } }
+                } else {
+                    arrays.delete(key)
+                    memory.delete(key)
+                }
+                last[key] = .some(value)
+            }
+            let expected = last.keys.sorted { $0.lexicographicallyPrecedes($1) }.map { ProjectionWrite(key: $0, value: last[$0]!) }
+            #expect(arrays.writes == expected)
+            #expect(memory.writes == expected)
+            #expect(arrays.changeCount == last.count && memory.changeCount == last.count)
+            for (key, value) in last {
+                #expect((try? arrays.value(for: key)) == value, "a deleted row reads as missing, not as the reader's")
+                #expect((try? memory.value(for: key)) == value)
+            }
+            #expect((try? arrays.value(for: [9, 9])) == [0xEE], "a row not changed is read from the reader")
+            // The next batch reads them before the stored rows, under its own changes.
+            var next = ProjectionRows(reader: EveryRow(), over: memory.pendingRows, expectedChanges: 0)
+            let changedAgain = Array(last.keys.prefix(3))
+            for key in changedAgain { next.set(key, [7]) }
+            for (key, value) in last {
+                #expect((try? next.value(for: key)) == (changedAgain.contains(key) ? [7] : value))
+            }
+        }
+    }
+
+    @Test("a batch's changes committed as held give the rows an array of writes gives: appended past the last key, put among the stored ones, deleted")
+    func commitAsHeld() async throws {
+        let dir = TemporaryDirectory("docket-commit-held")
+        let store = try lmdbStore(dir)
+        var initial = ProjectionRows(reader: EveryRow())
+        // Stored rows to put among, replace and delete.
+        for n in stride(from: 0, to: 200, by: 10) { initial.set(Array("k\(1_000 + n)".utf8), [UInt8](repeating: 1, count: n)) }
+        for name in ["held", "array"] {
+            try await store.commitProjection(ProjectionCommit(name: name, slot: .live, expected: .beforeFirst, checkpoint: LogPosition(1), writes: initial.writes))
+        }
+        var rows = ProjectionRows(reader: EveryRow())
+        var expected: [[UInt8]: [UInt8]] = Dictionary(uniqueKeysWithValues: initial.writes.map { ($0.key, $0.value!) })
+        for n in 0..<300 {
+            let key = Array("k\(1_000 + n * 3)".utf8)
+            if n % 7 == 0 {
+                rows.delete(key)
+                expected[key] = nil
+            } else {
+                let value = [UInt8](repeating: UInt8(n % 256), count: n % 150)
+                rows.set(key, value)
+                expected[key] = value
+            }
+        }
+        let held = ProjectionCommit(name: "held", slot: .live, expected: LogPosition(1), checkpoint: LogPosition(2), writes: [])
+        try await store.commitProjection(held, rows: rows.pendingRows)
+        try await store.commitProjection(ProjectionCommit(name: "array", slot: .live, expected: LogPosition(1), checkpoint: LogPosition(2), writes: rows.writes))
+        for name in ["held", "array"] {
+            let stored = try await store.readProjection(name, slot: .live) { reader in
+                var out: [[UInt8]: [UInt8]] = [:]
+                try reader.forEach(from: nil) { k, v in
+                    out[k] = v
+                    return true
+                }
+                return out
+            }
+            #expect(stored == expected, "\(name)")
+            #expect(try await store.projectionStatus(name).checkpoint == LogPosition(2))
+        }
+        // A key too long is refused, with nothing written and the checkpoint where it was.
+        var bad = ProjectionRows(reader: EveryRow())
+        bad.set(Array("k0".utf8), [1])
+        bad.set([UInt8](repeating: 0x41, count: 481), [1])
+        await #expect(throws: DocketError.self) {
+            try await store.commitProjection(
+                ProjectionCommit(name: "held", slot: .live, expected: LogPosition(2), checkpoint: LogPosition(3), writes: []), rows: bad.pendingRows)
+        }
+        #expect(try await store.projectionStatus("held").checkpoint == LogPosition(2))
+        #expect(try await store.readProjection("held", slot: .live) { try $0.value(for: Array("k0".utf8)) } == nil)
+        await store.close()
+    }
+
     @Test("follows new events live as a service")
     func live() async throws {
         let store = InMemoryEventStore(pollInterval: .milliseconds(20))
