@@ -256,6 +256,16 @@ public struct EventBatch: Sendable {
                 slot = (slot + 1) & mask
             }
             let stream = try make()
+            // An id made from bytes that are not valid UTF-8 holds them repaired: it is looked up,
+            // and kept, by its own bytes, so that each record of its stream finds it again.
+            if !Self.equal(stream, utf8) {
+                var id = stream.rawValue
+                let repaired = id.withUTF8 { Array($0) }
+                return repaired.withUnsafeBytes { raw in
+                    // Never throws: the id is at hand; its own bytes match it.
+                    try! index(ofUTF8: raw, hash: EventBatch.bytesHash(raw), begins: begins) { () throws(DocketError) in stream }
+                }
+            }
             if (streams.count + 1) * 2 > slots.count {
                 // Grow, and place every stream again.
                 slots = [UInt32](repeating: 0, count: slots.count * 2)
@@ -287,12 +297,6 @@ public struct EventBatch: Sendable {
     /// A seed drawn once per process, so that the hash's collisions cannot be chosen in advance
     /// (stream ids may come from clients).
     static let hashSeed = UInt64.random(in: .min ... .max)
-
-    /// A hash of a stream id's UTF-8 bytes (``bytesHash(_:)``).
-    static func streamHash(_ stream: StreamID) -> UInt64 {
-        var id = stream.rawValue
-        return id.withUTF8 { bytesHash(UnsafeRawBufferPointer($0)) }
-    }
 
     /// A hash of some bytes (a stream id's UTF-8, a row's key), eight at a time, seeded
     /// (``hashSeed``) and finished so that the low bits depend on every byte. For tables that live

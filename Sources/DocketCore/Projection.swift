@@ -105,7 +105,8 @@ public struct ProjectionRows {
     }
 
     /// Sets a row whose key and value are copied from memory the caller holds: no array of its
-    /// own for either (the rows keep their keys, and values this small, in one buffer).
+    /// own for the key, nor for a value of up to 64 bytes (the rows keep their keys, and such
+    /// values, in one buffer).
     package mutating func set(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
         changes.set(key, copying: value)
     }
@@ -153,9 +154,10 @@ public struct ProjectionRows {
 }
 
 /// The row changes of a batch, in the order they were first made, found by key. Keys, and values
-/// of up to ``smallValue`` bytes, are copied into one buffer; larger values are kept as the arrays
-/// they came in. A batch of tens of thousands of rows then holds a few arrays instead of two per
-/// row, which are made, handed from thread to thread and freed one by one.
+/// of up to ``smallValue`` bytes, are copied into one buffer; larger values are kept as arrays of
+/// their own (the arrays they came in, when set from arrays). A batch of tens of thousands of rows
+/// then holds a few arrays instead of two per row, which are made, handed from thread to thread
+/// and freed one by one.
 struct RowChanges: Sendable {
     /// A change: its key in ``bytes``, and its value in ``bytes`` (`valueCount` ≥ 0), in
     /// ``large`` (`valueCount` == ``inLarge``, `valueStart` its index there), or none: a delete
@@ -166,6 +168,9 @@ struct RowChanges: Sendable {
         var hash: UInt64
         var valueStart: Int
         var valueCount: Int
+        /// The room at `valueStart` in ``bytes`` that the entry's small values have had: a later
+        /// small value that fits is written there.
+        var valueRoom: Int = 0
     }
     static let inLarge = -1
     static let deleted = -2
@@ -211,6 +216,16 @@ struct RowChanges: Sendable {
         }
     }
 
+    /// The sizes of entry `i`'s key and value (nil for a delete).
+    func sizes(at i: Int) -> (key: Int, value: Int?) {
+        let e = entries[i]
+        switch e.valueCount {
+        case Self.deleted: return (e.keyCount, nil)
+        case Self.inLarge: return (e.keyCount, large[e.valueStart].count)
+        default: return (e.keyCount, e.valueCount)
+        }
+    }
+
     /// The value of entry `i`: nil for a delete.
     func value(at i: Int) -> [UInt8]? {
         let e = entries[i]
@@ -241,23 +256,46 @@ struct RowChanges: Sendable {
             value.withUnsafeBytes { set(key, copying: $0) }
             return
         }
-        let i = entry(for: key)
-        entries[i].valueStart = large.count
-        entries[i].valueCount = Self.inLarge
-        large.append(value)
+        setLarge(entry(for: key), value)
     }
 
-    /// Sets `key` to a copy of `value`, or deletes it when `value` is nil.
+    /// Sets `key` to a copy of `value` (kept as an array of its own if large), or deletes it when
+    /// `value` is nil. A key set again drops its earlier value: a large one at once, a small one
+    /// overwritten where it lies if the new one fits there (a row rewritten event after event
+    /// holds one value, not one per event).
     mutating func set(_ key: UnsafeRawBufferPointer, copying value: UnsafeRawBufferPointer?) {
         let i = entry(for: key)
+        if let value, value.count > Self.smallValue { return setLarge(i, Array(value)) }
+        // A large value is dropped (its entry has no room in the buffer: `setLarge`); a small
+        // value's place stays the entry's, for a small value set after.
+        if entries[i].valueCount == Self.inLarge { large[entries[i].valueStart] = [] }
         guard let value else {
-            entries[i].valueStart = 0
             entries[i].valueCount = Self.deleted
             return
         }
-        entries[i].valueStart = bytes.count
+        if entries[i].valueRoom >= value.count {
+            // The earlier small value's place holds this one.
+            if !value.isEmpty {
+                bytes.withUnsafeMutableBytes { $0.baseAddress!.advanced(by: entries[i].valueStart).copyMemory(from: value.baseAddress!, byteCount: value.count) }
+            }
+        } else {
+            entries[i].valueStart = bytes.count
+            entries[i].valueRoom = value.count
+            bytes.append(contentsOf: value)
+        }
         entries[i].valueCount = value.count
-        bytes.append(contentsOf: value)
+    }
+
+    /// Sets entry `i` to a large value, in the earlier large value's place if it had one.
+    private mutating func setLarge(_ i: Int, _ value: [UInt8]) {
+        if entries[i].valueCount == Self.inLarge {
+            large[entries[i].valueStart] = value
+            return
+        }
+        entries[i].valueStart = large.count
+        entries[i].valueCount = Self.inLarge
+        entries[i].valueRoom = 0
+        large.append(value)
     }
 
     /// The index of `key`'s entry, made (its key copied, as a delete) if there is none. A key set
@@ -353,28 +391,43 @@ package struct PendingRows: Sendable {
         }
     }
 
-    /// Calls `body` with each change in the order of the keys, its key and value (nil: delete)
-    /// read where they lie: a store writes them without an array of writes in between. Checks
-    /// each key and value as ``validateProjectionWrites(_:)`` does.
-    package func forEachSorted(_ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer?) throws -> Void) throws {
-        for i in changes.sortedOrder() {
-            try changes.withEntry(i) { key, value in
-                guard !key.isEmpty, key.count <= 480 else {
-                    throw DocketError(.invalidArgument, "a projection row key is \(key.count) bytes; keys must be 1 to 480 bytes")
-                }
-                if let value, value.count > RecordCodec.maximumPayloadSize {
-                    throw DocketError(.invalidArgument, "a projection row of \(value.count) bytes exceeds the limit of \(RecordCodec.maximumPayloadSize)")
-                }
-                try body(key, value)
+    /// The changes in the order of their keys, checked as ``validateProjectionWrites(_:)`` checks
+    /// writes (keys of 1 to 480 bytes, values of at most 16 MiB): what a store that takes them as
+    /// held (``PendingRowsCommitting``) writes. Made on the commit's task, so that neither the
+    /// sort nor the checks hold the store's writer.
+    package func sorted() throws(DocketError) -> SortedRows {
+        for i in 0..<changes.count {
+            let (keyCount, valueCount) = changes.sizes(at: i)
+            guard keyCount > 0, keyCount <= 480 else {
+                throw DocketError(.invalidArgument, "a projection row key is \(keyCount) bytes; keys must be 1 to 480 bytes")
+            }
+            if let valueCount, valueCount > RecordCodec.maximumPayloadSize {
+                throw DocketError(.invalidArgument, "a projection row of \(valueCount) bytes exceeds the limit of \(RecordCodec.maximumPayloadSize)")
             }
         }
+        return SortedRows(rows: self, order: changes.sortedOrder())
     }
 }
 
-/// A store that commits a batch's changes as the runner holds them (``PendingRows``), without an
+/// A batch's changes, checked, in the order of their keys (``PendingRows/sorted()``).
+package struct SortedRows: Sendable {
+    let rows: PendingRows
+    let order: [Int]
+
+    /// The number of changes.
+    package var count: Int { order.count }
+
+    /// Calls `body` with each change in the order of the keys, its key and value (nil: delete)
+    /// read where they lie.
+    package func forEach(_ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer?) throws -> Void) rethrows {
+        for i in order { try rows.changes.withEntry(i, body) }
+    }
+}
+
+/// A store that commits a batch's changes as the runner holds them (``SortedRows``), without an
 /// array of writes in between: the LMDB store.
 package protocol PendingRowsCommitting: Sendable {
     /// Commits `commit` (whose own writes are ignored) with `rows` as its writes, as
     /// ``ProjectionStore/commitProjection(_:)`` does.
-    func commitProjection(_ commit: ProjectionCommit, rows: PendingRows) async throws
+    func commitProjection(_ commit: ProjectionCommit, rows: SortedRows) async throws
 }

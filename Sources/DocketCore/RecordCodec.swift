@@ -168,7 +168,9 @@ public enum RecordCodec {
         public var packedEnds: [Int] = []
         /// Build ``tables`` as records are decoded, for an ``EventBatch`` of the decoded events.
         public var buildsTables = false
-        /// The type and stream tables of the records decoded so far, when ``buildsTables``.
+        /// The type and stream tables of the records decoded so far, when ``buildsTables``: for one
+        /// batch, whose events are all kept until the tables are (a type string is recognised by
+        /// its storage, which must not be freed and reused meanwhile).
         public var tables = EventBatch.Tables()
         /// An empty cache; `tables` builds the batch tables of the events decoded.
         public init(skipPayloads: Bool = false, packsPayloads: Bool = false, tables: Bool = false) {

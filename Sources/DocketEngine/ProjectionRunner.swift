@@ -301,9 +301,10 @@ struct BatchCommits {
         let (name, slot, expected, generation, store) = (p.name, self.slot, checkpoint, self.generation, self.store)
         inFlight = (Task {
             if let direct = store as? any PendingRowsCommitting {
+                let sorted = try rows.sorted()
                 try await direct.commitProjection(
                     ProjectionCommit(name: name, slot: slot, expected: expected, checkpoint: last.position, writes: [], expectedGeneration: generation),
-                    rows: rows)
+                    rows: sorted)
             } else {
                 try await store.commitProjection(ProjectionCommit(
                     name: name, slot: slot, expected: expected, checkpoint: last.position, writes: rows.writes, expectedGeneration: generation))

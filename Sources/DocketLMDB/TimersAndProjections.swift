@@ -215,19 +215,21 @@ extension LMDBEventStore: TimerStore, ProjectionStore, PendingRowsCommitting {
         try await commitProjection(commit, .array(commit.writes))
     }
 
-    /// Commits the changes as the runner holds them: written in the order of their keys, read
-    /// where they lie, without an array of writes in between. `commit.writes` is ignored.
-    package func commitProjection(_ commit: ProjectionCommit, rows: PendingRows) async throws {
+    /// Commits the changes as the runner holds them, sorted and checked on its commit task: written
+    /// in the order of their keys, read where they lie, without an array of writes in between.
+    /// `commit.writes` is ignored.
+    package func commitProjection(_ commit: ProjectionCommit, rows: SortedRows) async throws {
         var header = commit
         header.writes = []
         try validateProjectionCommit(header)
         try await commitProjection(header, .sorted(rows))
     }
 
-    /// The rows of a commit: an array of writes in the order given, or a batch's changes, sorted.
+    /// The rows of a commit: an array of writes in the order given, or a batch's changes, sorted
+    /// and checked.
     private enum RowWrites: Sendable {
         case array([ProjectionWrite])
-        case sorted(PendingRows)
+        case sorted(SortedRows)
 
         var count: Int {
             switch self {
@@ -278,7 +280,7 @@ extension LMDBEventStore: TimerStore, ProjectionStore, PendingRowsCommitting {
                     // does every one after it, and each is appended without comparing.
                     let last = try txn.lastKey(db)
                     var appending = last == nil
-                    try rows.forEachSorted { k, v in
+                    try rows.forEach { k, v in
                         if let v {
                             if !appending, let last { appending = last.withUnsafeBytes { UTF8Bytes.less($0, k) } }
                             try txn.put(cursor: cursor, k, v, append: appending)

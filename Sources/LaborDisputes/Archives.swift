@@ -123,12 +123,9 @@ public struct ArchiveProjection: Projection {
         RowBytes.tagged(0xFF, slot)
     }
 
-    /// An index row: format byte 3 and the slot of the case's entries row (8 bytes, big-endian).
-    static func indexRow(_ slot: UInt64) -> [UInt8] {
-        RowBytes.tagged(3, slot)
-    }
-
-    /// The slot an index row names.
+    /// The slot an index row names. An index row is format byte 3 and the slot of the case's
+    /// entries row (8 bytes, big-endian), laid out on the stack where it is set
+    /// (``RowBytes/with(tag:_:_:body:)``).
     static func slot(ofIndexRow bytes: [UInt8], _ caseID: String) throws(DocketError) -> UInt64 {
         guard bytes.count == 9, bytes[0] == 3 else {
             throw DocketError(

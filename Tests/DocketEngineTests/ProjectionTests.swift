@@ -154,10 +154,17 @@ struct ProjectionRunnerTests {
             var arrays = ProjectionRows(reader: EveryRow(), expectedChanges: 2)
             var memory = ProjectionRows(reader: EveryRow(), expectedChanges: 2)
             var last: [[UInt8]: [UInt8]?] = [:]
-            for (key, value) in Self.changes(numbers) {
+            // Keys of 17 to 20 bytes sharing their first 16, differing only after them.
+            let long = numbers.prefix(20).map { n in (Array("rows/shared-pref".utf8) + (0...(n % 4)).map { UInt8(($0 + n) % 3) }, [UInt8(n % 256)] as [UInt8]?) }
+            for (k, (key, value)) in (Self.changes(numbers) + long).enumerated() {
                 if let value {
                     arrays.set(key, value)
-                    key.withUnsafeBytes { k in value.withUnsafeBytes { memory.set(key: k, value: $0) } }
+                    // From memory, or the key from memory and the value as an array.
+                    if k % 2 == 0 {
+                        key.withUnsafeBytes { k in value.withUnsafeBytes { memory.set(key: k, value: $0) } }
+                    } else {
+                        key.withUnsafeBytes { memory.set(key: $0, value) }
+                    }
                 } else {
                     arrays.delete(key)
                     memory.delete(key)
@@ -187,50 +194,80 @@ struct ProjectionRunnerTests {
     func commitAsHeld() async throws {
         let dir = TemporaryDirectory("docket-commit-held")
         let store = try lmdbStore(dir)
+        // The runner hands the LMDB store its changes as held.
+        #expect((store as Any) is any PendingRowsCommitting)
         var initial = ProjectionRows(reader: EveryRow())
-        // Stored rows to put among, replace and delete.
+        // Stored rows to put among, replace and delete; the last one, `k1190`, is set again.
         for n in stride(from: 0, to: 200, by: 10) { initial.set(Array("k\(1_000 + n)".utf8), [UInt8](repeating: 1, count: n)) }
         for name in ["held", "array"] {
             try await store.commitProjection(ProjectionCommit(name: name, slot: .live, expected: .beforeFirst, checkpoint: LogPosition(1), writes: initial.writes))
         }
         var rows = ProjectionRows(reader: EveryRow())
         var expected: [[UInt8]: [UInt8]] = Dictionary(uniqueKeysWithValues: initial.writes.map { ($0.key, $0.value!) })
+        func set(_ key: [UInt8], _ value: [UInt8]?) {
+            if let value { rows.set(key, value) } else { rows.delete(key) }
+            expected[key] = value
+        }
         for n in 0..<300 {
-            let key = Array("k\(1_000 + n * 3)".utf8)
-            if n % 7 == 0 {
-                rows.delete(key)
-                expected[key] = nil
-            } else {
-                let value = [UInt8](repeating: UInt8(n % 256), count: n % 150)
-                rows.set(key, value)
-                expected[key] = value
-            }
+            set(Array("k\(1_000 + n * 3)".utf8), n % 7 == 0 ? nil : [UInt8](repeating: UInt8(n % 256), count: n % 150))
+        }
+        set(Array("k1190".utf8), [9, 9])
+        set(Array("k1180".utf8), nil)
+        // Keys past 16 bytes that share their first 16, among the stored ones and past the last.
+        for n in 0..<6 {
+            set(Array("k1150-long-key/x\(n % 3)\(n)".utf8), [UInt8(n)])
+            set(Array("k9999-long-key/x\(n % 3)\(n)".utf8), [UInt8](repeating: UInt8(n), count: 100))
         }
         let held = ProjectionCommit(name: "held", slot: .live, expected: LogPosition(1), checkpoint: LogPosition(2), writes: [])
-        try await store.commitProjection(held, rows: rows.pendingRows)
+        try await store.commitProjection(held, rows: rows.pendingRows.sorted())
         try await store.commitProjection(ProjectionCommit(name: "array", slot: .live, expected: LogPosition(1), checkpoint: LogPosition(2), writes: rows.writes))
         for name in ["held", "array"] {
             let stored = try await store.readProjection(name, slot: .live) { reader in
                 var out: [[UInt8]: [UInt8]] = [:]
+                var keys: [[UInt8]] = []
                 try reader.forEach(from: nil) { k, v in
                     out[k] = v
+                    keys.append(k)
                     return true
                 }
+                #expect(keys == keys.sorted { $0.lexicographicallyPrecedes($1) }, "\(name): in LMDB's order")
                 return out
             }
             #expect(stored == expected, "\(name)")
             #expect(try await store.projectionStatus(name).checkpoint == LogPosition(2))
         }
-        // A key too long is refused, with nothing written and the checkpoint where it was.
-        var bad = ProjectionRows(reader: EveryRow())
-        bad.set(Array("k0".utf8), [1])
-        bad.set([UInt8](repeating: 0x41, count: 481), [1])
-        await #expect(throws: DocketError.self) {
-            try await store.commitProjection(
-                ProjectionCommit(name: "held", slot: .live, expected: LogPosition(2), checkpoint: LogPosition(3), writes: []), rows: bad.pendingRows)
+        // Keys and values out of bounds are refused before the store is asked, as in an array of writes.
+        for (key, value) in [([UInt8](), [UInt8]([1])), ([UInt8](repeating: 0x41, count: 481), [1]), ([1], [UInt8](repeating: 0, count: (16 << 20) + 1))] {
+            var bad = ProjectionRows(reader: EveryRow())
+            bad.set(Array("k0".utf8), [1])
+            bad.set(key, value)
+            #expect(throws: DocketError.self) { try bad.pendingRows.sorted() }
+            await #expect(throws: DocketError.self) {
+                try await store.commitProjection(ProjectionCommit(name: "array", slot: .live, expected: LogPosition(2), checkpoint: LogPosition(3), writes: bad.writes))
+            }
         }
-        #expect(try await store.projectionStatus("held").checkpoint == LogPosition(2))
-        #expect(try await store.readProjection("held", slot: .live) { try $0.value(for: Array("k0".utf8)) } == nil)
+        await store.close()
+    }
+
+    @Test("a projection that writes a key out of bounds fails its batch with a typed error, and its checkpoint stays")
+    func runnerRefusesBadKey() async throws {
+        struct LongKeys: Projection {
+            var name: String { "long-keys" }
+            var eventTypes: Set<String>? { nil }
+            func apply(_ event: RecordedEvent, to rows: inout ProjectionRows) throws {
+                rows.set(Array("fine".utf8), [1])
+                if event.position == LogPosition(3) { rows.set([UInt8](repeating: 0x41, count: 481), [1]) }
+            }
+        }
+        let dir = TemporaryDirectory("docket-bad-key")
+        let store = try lmdbStore(dir)
+        for n in 0..<5 {
+            try await store.append(to: StreamID(verbatim: "s-\(n)"), expected: .any, events: [Fixtures.event()], metadata: Fixtures.metadata)
+        }
+        let runner = try ProjectionRunner(store: store, projections: [LongKeys()])
+        await #expect(performing: { _ = try await runner.catchUp("long-keys") }, throws: { ($0 as? DocketError)?.code == .invalidArgument })
+        #expect(try await store.projectionStatus("long-keys").checkpoint == .beforeFirst)
+        #expect(try await store.readProjection("long-keys", slot: .live) { try $0.value(for: Array("fine".utf8)) } == nil)
         await store.close()
     }
 
