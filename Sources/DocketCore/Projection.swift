@@ -303,7 +303,7 @@ struct RowChanges: Sendable {
     }
 
     /// The index of `key`'s entry, made (its key copied, as a delete) if there is none. A key set
-    /// again keeps its place in the order; its earlier value stays in the buffer, unused.
+    /// again keeps its place in the order.
     private mutating func entry(for key: UnsafeRawBufferPointer) -> Int {
         let hash = Self.hash(key)
         if let i = find(key, hash: hash) { return i }
@@ -342,7 +342,7 @@ struct RowChanges: Sendable {
             order.reserveCapacity(entries.count)
             for (i, e) in entries.enumerated() {
                 let key = UnsafeRawBufferPointer(rebasing: stored[e.keyStart..<(e.keyStart + e.keyCount)])
-                let (high, low) = ProjectionRows.prefix(key)
+                let (high, low) = Self.prefix(key)
                 order.append(Sortable(high: high, low: low, index: i))
             }
             order.sort { a, b in
@@ -356,12 +356,10 @@ struct RowChanges: Sendable {
             return order.map(\.index)
         }
     }
-}
 
-extension ProjectionRows {
     /// A key's first 16 bytes as two big-endian integers, zero-padded: when two keys' prefixes
     /// differ, they order the keys as LMDB does (byte-wise, a key before its extensions).
-    @inline(__always) static func prefix(_ key: UnsafeRawBufferPointer) -> (UInt64, UInt64) {
+    @inline(__always) private static func prefix(_ key: UnsafeRawBufferPointer) -> (UInt64, UInt64) {
         var buffer: (UInt64, UInt64) = (0, 0)
         withUnsafeMutableBytes(of: &buffer) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: key.prefix(16))) }
         return (UInt64(bigEndian: buffer.0), UInt64(bigEndian: buffer.1))
@@ -402,12 +400,7 @@ package struct PendingRows: Sendable {
     package func sorted() throws(DocketError) -> SortedRows {
         for i in 0..<changes.count {
             let (keyCount, valueCount) = changes.sizes(at: i)
-            guard keyCount > 0, keyCount <= 480 else {
-                throw DocketError(.invalidArgument, "a projection row key is \(keyCount) bytes; keys must be 1 to 480 bytes")
-            }
-            if let valueCount, valueCount > RecordCodec.maximumPayloadSize {
-                throw DocketError(.invalidArgument, "a projection row of \(valueCount) bytes exceeds the limit of \(RecordCodec.maximumPayloadSize)")
-            }
+            try validateProjectionRow(keyCount: keyCount, valueCount: valueCount)
         }
         return SortedRows(rows: self, order: changes.sortedOrder())
     }

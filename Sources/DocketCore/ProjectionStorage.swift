@@ -142,12 +142,15 @@ public func validateProjectionCommit(_ commit: ProjectionCommit) throws(DocketEr
 
 /// Checks a projection commit's keys and values.
 public func validateProjectionWrites(_ writes: [ProjectionWrite]) throws(DocketError) {
-    for w in writes {
-        guard !w.key.isEmpty, w.key.count <= 480 else {
-            throw DocketError(.invalidArgument, "a projection row key is \(w.key.count) bytes; keys must be 1 to 480 bytes")
-        }
-        if let v = w.value, v.count > RecordCodec.maximumPayloadSize {
-            throw DocketError(.invalidArgument, "a projection row of \(v.count) bytes exceeds the limit of \(RecordCodec.maximumPayloadSize)")
-        }
+    for w in writes { try validateProjectionRow(keyCount: w.key.count, valueCount: w.value?.count) }
+}
+
+/// Checks one row change's sizes: a key of 1 to 480 bytes, a value (nil: a delete) of at most 16 MiB.
+func validateProjectionRow(keyCount: Int, valueCount: Int?) throws(DocketError) {
+    guard keyCount > 0, keyCount <= 480 else {
+        throw DocketError(.invalidArgument, "a projection row key is \(keyCount) bytes; keys must be 1 to 480 bytes")
+    }
+    if let valueCount, valueCount > RecordCodec.maximumPayloadSize {
+        throw DocketError(.invalidArgument, "a projection row of \(valueCount) bytes exceeds the limit of \(RecordCodec.maximumPayloadSize)")
     }
 }

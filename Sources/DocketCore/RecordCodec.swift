@@ -166,17 +166,16 @@ public enum RecordCodec {
         public var packedPayloads: [UInt8] = []
         /// Where each packed payload ends in ``packedPayloads``.
         public var packedEnds: [Int] = []
-        /// Build ``tables`` as records are decoded, for an ``EventBatch`` of the decoded events.
-        public var buildsTables = false
-        /// The type and stream tables of the records decoded so far, when ``buildsTables``: for one
-        /// batch, whose events are all kept until the tables are (a type string is recognised by
-        /// its storage, which must not be freed and reused meanwhile).
-        public var tables = EventBatch.Tables()
-        /// An empty cache; `tables` builds the batch tables of the events decoded.
-        public init(skipPayloads: Bool = false, packsPayloads: Bool = false, tables: Bool = false) {
+        /// When not nil, the type and stream tables of the records decoded so far, for an
+        /// ``EventBatch`` of the decoded events: for one batch, whose events are all kept until
+        /// the tables are (a type string is recognised by its storage, which must not be freed and
+        /// reused meanwhile).
+        public var tables: EventBatch.Tables?
+        /// An empty cache; with `tables` (empty ones), it builds the tables of the events decoded.
+        public init(skipPayloads: Bool = false, packsPayloads: Bool = false, tables: EventBatch.Tables? = nil) {
             self.skipPayloads = skipPayloads
             self.packsPayloads = packsPayloads && !skipPayloads
-            buildsTables = tables
+            self.tables = tables
         }
     }
 
@@ -233,8 +232,8 @@ public enum RecordCodec {
         }
         // A stream met before in the batch is taken from its table: checked and made once.
         let stream =
-            cache.buildsTables
-            ? try cache.tables.add(type: type, streamUTF8: streamBytes, version: version) { () throws(DocketError) in try streamID(streamBytes, reader) }
+            cache.tables != nil
+            ? try cache.tables!.add(type: type, streamUTF8: streamBytes, version: version) { () throws(DocketError) in try streamID(streamBytes, reader) }
             : try streamID(streamBytes, reader)
         return RecordedEvent(
             position: position, stream: stream, version: version, type: type, schemaVersion: schemaVersion,

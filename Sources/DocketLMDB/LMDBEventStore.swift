@@ -251,11 +251,11 @@ public final class LMDBEventStore: ImportableEventStore {
     /// `payloads` is false.
     public func readBatch(after position: LogPosition, limit: Int, payloads: Bool) async throws -> EventBatch {
         // The batch's type and stream tables are built as the records are decoded.
-        var cache = RecordCodec.DecodeCache(skipPayloads: !payloads, packsPayloads: payloads, tables: true)
-        cache.tables = EventBatch.Tables(expected: Swift.min(limit, 4_096))
+        let cache = RecordCodec.DecodeCache(skipPayloads: !payloads, packsPayloads: payloads, tables: EventBatch.Tables(expected: Swift.min(limit, 4_096)))
         let (events, decoded) = try readEvents(after: position, limit: limit, cache: cache)
-        guard payloads else { return EventBatch(events: events, tables: decoded.tables) }
-        return EventBatch(packed: events, payloadBytes: decoded.packedPayloads, payloadEnds: decoded.packedEnds, tables: decoded.tables)
+        let tables = decoded.tables!
+        guard payloads else { return EventBatch(events: events, tables: tables) }
+        return EventBatch(packed: events, payloadBytes: decoded.packedPayloads, payloadEnds: decoded.packedEnds, tables: tables)
     }
 
     /// Up to `limit` events after `position`, decoded with `cache` (returned, with what it packed).

@@ -119,15 +119,21 @@ public struct ArchiveProjection: Projection {
     /// The key of an entries row: the byte `FF` (never in UTF-8, so never in a case id) and the
     /// row's slot, 8 bytes big-endian: the log position of the event with which the case got its
     /// row, so slots grow as cases are made.
-    static func entriesKey(_ slot: UInt64) -> [UInt8] {
-        RowBytes.tagged(0xFF, slot)
+    static func entriesKey(_ slot: UInt64) -> [UInt8] { withEntriesKey(slot) { Array($0) } }
+
+    /// Calls `body` with the key of an entries row (``entriesKey(_:)``), laid out on the stack.
+    static func withEntriesKey<R>(_ slot: UInt64, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try RowBytes.with(tag: 0xFF, slot, body: body)
     }
+
+    /// The format byte of index rows.
+    static let indexFormat: UInt8 = 3
 
     /// The slot an index row names. An index row is format byte 3 and the slot of the case's
     /// entries row (8 bytes, big-endian), laid out on the stack where it is set
     /// (``RowBytes/with(tag:_:_:body:)``).
     static func slot(ofIndexRow bytes: [UInt8], _ caseID: String) throws(DocketError) -> UInt64 {
-        guard bytes.count == 9, bytes[0] == 3 else {
+        guard bytes.count == 9, bytes[0] == indexFormat else {
             throw DocketError(
                 .corruptRecord, "the archive index row of case \(caseID) is not an index (written by another build? rebuild the projection: docket rebuild archives)")
         }
@@ -189,12 +195,12 @@ public struct ArchiveProjection: Projection {
         // Keys and index rows are laid out on the stack and copied by the rows: no array each.
         for i in cases.values.indices {
             cases.values[i].writer.end(cases.values[i].array)
-            RowBytes.with(tag: 0xFF, cases.values[i].slot) { rows.set(key: $0, cases.values[i].writer.bytes) }
+            Self.withEntriesKey(cases.values[i].slot) { rows.set(key: $0, cases.values[i].writer.bytes) }
         }
         for i in cases.values.indices where cases.values[i].isNew {
             var id = cases.values[i].id.rawValue
             id.withUTF8 { key in
-                RowBytes.with(tag: 3, cases.values[i].slot) { rows.set(key: UnsafeRawBufferPointer(key), value: $0) }
+                RowBytes.with(tag: Self.indexFormat, cases.values[i].slot) { rows.set(key: UnsafeRawBufferPointer(key), value: $0) }
             }
         }
     }

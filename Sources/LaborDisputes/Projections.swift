@@ -120,33 +120,21 @@ public struct CaseProjection: Projection {
     public init(rules: CaseRules) { workflow = CaseWorkflow(rules: rules) }
 
     /// The key of a case's index row: `case/ID`.
-    static func key(_ stream: StreamID) -> [UInt8] {
-        var key: [UInt8] = []
-        key.reserveCapacity(5 + stream.rawValue.utf8.count)
-        key.append(contentsOf: keyPrefix)
-        key.append(contentsOf: stream.rawValue.utf8)
-        return key
-    }
+    static func key(_ stream: StreamID) -> [UInt8] { withKey(stream) { Array($0) } }
 
     /// Calls `body` with the key of a case's index row (``key(_:)``), laid out on the stack.
     static func withKey<R>(_ stream: StreamID, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         var id = stream.rawValue
         return try id.withUTF8 { utf8 in
-            let prefix: StaticString = "case/"
-            return try withUnsafeTemporaryAllocation(byteCount: prefix.utf8CodeUnitCount + utf8.count, alignment: 1) { buffer in
-                buffer.baseAddress!.copyMemory(from: prefix.utf8Start, byteCount: prefix.utf8CodeUnitCount)
-                if !utf8.isEmpty { (buffer.baseAddress! + prefix.utf8CodeUnitCount).copyMemory(from: utf8.baseAddress!, byteCount: utf8.count) }
-                return try body(UnsafeRawBufferPointer(buffer))
+            try keyPrefix.withUnsafeBytes { prefix in
+                try withUnsafeTemporaryAllocation(byteCount: prefix.count + utf8.count, alignment: 1) { buffer in
+                    buffer.copyMemory(from: prefix)
+                    UnsafeMutableRawBufferPointer(rebasing: buffer[prefix.count...]).copyMemory(from: UnsafeRawBufferPointer(utf8))
+                    return try body(UnsafeRawBufferPointer(buffer))
+                }
             }
         }
     }
-
-    /// Calls `body` with the key of a record row (``recordKey(_:)``), laid out on the stack.
-    static func withRecordKey<R>(_ slot: UInt64, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        let prefix: StaticString = "rec/"
-        return try RowBytes.with(UnsafeRawBufferPointer(start: prefix.utf8Start, count: prefix.utf8CodeUnitCount), slot, body: body)
-    }
-
 
     /// The prefix of index rows.
     static let keyPrefix = Array("case/".utf8)
@@ -156,28 +144,29 @@ public struct CaseProjection: Projection {
 
     /// The key of a record row: `rec/` and the record's slot, 8 bytes big-endian. The slot is the log
     /// position of the event with which the case got its row, so slots grow as cases are made.
-    static func recordKey(_ slot: UInt64) -> [UInt8] {
-        var key = recordPrefix
-        key.reserveCapacity(recordPrefix.count + 8)
-        RowBytes.append(slot, to: &key)
-        return key
+    static func recordKey(_ slot: UInt64) -> [UInt8] { withRecordKey(slot) { Array($0) } }
+
+    /// Calls `body` with the key of a record row (``recordKey(_:)``), laid out on the stack.
+    static func withRecordKey<R>(_ slot: UInt64, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try recordPrefix.withUnsafeBytes { try RowBytes.with($0, slot, body: body) }
     }
+
+    /// The format byte of index rows.
+    static let indexFormat: UInt8 = 3
 
     /// An index row: format byte 3, the record's slot and the record's last position (8 bytes each,
     /// big-endian). The last position tells whether a record in memory is still the stored one
     /// without reading the record row.
-    static func indexRow(slot: UInt64, lastPosition: UInt64) -> [UInt8] {
-        var row: [UInt8] = []
-        row.reserveCapacity(17)
-        row.append(3)
-        RowBytes.append(slot, to: &row)
-        RowBytes.append(lastPosition, to: &row)
-        return row
+    static func indexRow(slot: UInt64, lastPosition: UInt64) -> [UInt8] { withIndexRow(slot: slot, lastPosition: lastPosition) { Array($0) } }
+
+    /// Calls `body` with an index row (``indexRow(slot:lastPosition:)``), laid out on the stack.
+    static func withIndexRow<R>(slot: UInt64, lastPosition: UInt64, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try RowBytes.with(tag: indexFormat, slot, lastPosition, body: body)
     }
 
     /// The slot and last position an index row holds; nil for a row of another format.
     static func index(ofRow bytes: [UInt8]) -> (slot: UInt64, lastPosition: UInt64)? {
-        guard bytes.count == 17, bytes[0] == 3 else { return nil }
+        guard bytes.count == 17, bytes[0] == indexFormat else { return nil }
         return (RowBytes.uint64(bytes[1..<9]), RowBytes.uint64(bytes[9..<17]))
     }
 
@@ -340,7 +329,7 @@ public struct CaseProjection: Projection {
         }
         for n in touched.values.indices {
             Self.withKey(touched.values[n].stream) { key in
-                RowBytes.with(tag: 3, touched.values[n].slot, touched.values[n].record.lastPosition) { rows.set(key: key, value: $0) }
+                Self.withIndexRow(slot: touched.values[n].slot, lastPosition: touched.values[n].record.lastPosition) { rows.set(key: key, value: $0) }
             }
         }
         // A closed case seldom has another event: it is read back from its row if it does (its
@@ -732,21 +721,6 @@ public struct DisputeReadModels: Sendable {
 /// The integers of the read models' keys and rows: 8 bytes, big-endian, so that keys sort as the
 /// numbers do.
 enum RowBytes {
-    /// Appends `value`'s 8 bytes.
-    static func append(_ value: UInt64, to bytes: inout [UInt8]) {
-        withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
-    }
-
-    /// A byte and `value`'s 8 bytes, in one allocation (an array literal grown to nine bytes
-    /// allocated twice).
-    static func tagged(_ tag: UInt8, _ value: UInt64) -> [UInt8] {
-        [UInt8](unsafeUninitializedCapacity: 9) { buffer, count in
-            buffer[0] = tag
-            UnsafeMutableRawBufferPointer(buffer).storeBytes(of: value.bigEndian, toByteOffset: 1, as: UInt64.self)
-            count = 9
-        }
-    }
-
     /// The number 8 bytes hold.
     static func uint64(_ bytes: ArraySlice<UInt8>) -> UInt64 { bytes.reduce(0) { $0 << 8 | UInt64($1) } }
 
